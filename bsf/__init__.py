@@ -1,0 +1,1 @@
+"""The ``bsf`` command line: thin typer commands over the library packages."""

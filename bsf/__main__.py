@@ -1,0 +1,3 @@
+from bsf.main import main
+
+main()

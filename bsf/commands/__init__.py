@@ -1,0 +1,36 @@
+"""Command modules: one per group (``bsf registry ...``) or top-level command (``bsf demo``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import typer
+
+from bsf.commands import (
+    archive,
+    cleanup,
+    demo,
+    identify,
+    packager,
+    registry,
+    replicate,
+    report,
+    upgrade,
+    workbench,
+)
+
+COMMAND_GROUPS: dict[str, typer.Typer] = {
+    "registry": registry.app,
+    "archive": archive.app,
+    "upgrade": upgrade.app,
+    "workbench": workbench.app,
+    "report": report.app,
+    "packager": packager.app,
+    "replicate": replicate.app,
+}
+
+TOP_LEVEL_COMMANDS: list[Callable[[typer.Typer], None]] = [
+    demo.register,
+    identify.register,
+    cleanup.register,
+]

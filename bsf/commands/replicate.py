@@ -1,0 +1,7 @@
+"""`bsf replicate ...` commands (thin layer over the library)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="replicate commands.", no_args_is_help=True)

@@ -1,0 +1,7 @@
+"""`bsf workbench ...` commands (thin layer over the library)."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="workbench commands.", no_args_is_help=True)

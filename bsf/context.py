@@ -1,0 +1,115 @@
+"""What every command gets from the global options: settings, engine, console, progress."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from types import TracebackType
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+from rich.progress import Progress as RichProgress
+from rich.text import Text
+from sqlalchemy import Engine
+
+from bsfcore.progress import NO_PROGRESS, Progress
+from bsfcore.settings import Settings, load_settings
+
+
+@dataclass
+class CliState:
+    """Global options, resolved lazily so ``--help`` never touches a database."""
+
+    config: str | None = None
+    db: str | None = None
+    assetstore: str | None = None
+    debug: bool = False
+    quiet: bool = False
+    _settings: Settings | None = field(default=None, repr=False)
+    _engine: Engine | None = field(default=None, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config, db=self.db, assetstore=self.assetstore)
+        return self._settings
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            from archive.db import open_engine
+
+            self._engine = open_engine(self.settings.db_url)
+        return self._engine
+
+    def progress(self) -> RichBar | Progress:
+        """A progress bar on stderr when it is a terminal and not ``--quiet``; else nothing."""
+        if self.quiet or not sys.stderr.isatty():
+            return NO_PROGRESS
+        return RichBar(err_console)
+
+
+def state(ctx: typer.Context) -> CliState:
+    root = ctx.find_root()
+    if root.obj is None:
+        root.obj = CliState()
+    obj = root.obj
+    assert isinstance(obj, CliState)
+    return obj
+
+
+#: stdout carries data; stderr carries progress, logs and summaries meant for people.
+out_console = Console(highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False)
+
+
+class RateColumn(ProgressColumn):
+    """Units per second, the figure operators compare between runs."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:,.0f}/s" if speed else "", style="progress.data.speed")
+
+
+class RichBar:
+    """A :class:`bsfcore.progress.Progress` drawn by rich, with rate and ETA."""
+
+    def __init__(self, console: Console) -> None:
+        self._bar = RichProgress(
+            TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+            RateColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+            console=console, transient=False,
+        )
+        self._task: TaskID | None = None
+
+    def __enter__(self) -> RichBar:
+        self._bar.start()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._bar.stop()
+
+    def start(self, label: str, total: int | None = None) -> None:
+        self._bar.start()
+        self._task = self._bar.add_task(label, total=total)
+
+    def advance(self, units: int = 1) -> None:
+        if self._task is not None:
+            self._bar.advance(self._task, units)
+
+    def finish(self) -> None:
+        if self._task is not None:
+            self._bar.update(self._task, visible=True)
+            self._task = None
+        self._bar.stop()

@@ -1,0 +1,91 @@
+"""The ``bsf`` typer application: global options, command groups, and error handling.
+
+Each command group lives in its own module under ``bsf/commands/`` and is only a thin layer over
+a library call; this module wires them together and turns :class:`BsfError` into one clear line
+on stderr with a non-zero exit code (``--debug`` shows the traceback instead).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from bsf.commands import COMMAND_GROUPS, TOP_LEVEL_COMMANDS
+from bsf.context import CliState, err_console
+from bsfcore import __version__
+from bsfcore.errors import BsfError
+
+app = typer.Typer(
+    name="bsf",
+    help="Renovate how a DSpace archive knows file formats: registries, identification, the "
+    "Upgrade15To16 migration, workbench, reports, AIPs and replication.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"bsf {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[str | None, typer.Option(
+        "--config", "-c", envvar="BSF_CONFIG",
+        help="dspace.cfg-style configuration file (also $BSF_CONFIG).")] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", help="Archive database URL (overrides db.url), e.g. sqlite:///archive.db or "
+        "postgresql://user@host/dspace.")] = None,
+    assetstore: Annotated[str | None, typer.Option(
+        "--assetstore", help="Asset store folder (overrides assetstore.dir).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    ctx.obj = CliState(config=config, db=db, assetstore=assetstore, debug=debug, quiet=quiet)
+
+
+for _name, _group in COMMAND_GROUPS.items():
+    app.add_typer(_group, name=_name)
+for _register in TOP_LEVEL_COMMANDS:
+    _register(app)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: run the app, turning BsfError into one line and an exit code."""
+    args = sys.argv[1:] if argv is None else argv
+    debug = "--debug" in args
+    try:
+        app(args=args, prog_name="bsf", standalone_mode=False)
+    except BsfError as exc:
+        if debug:
+            raise
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("Aborted.")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("Interrupted.")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

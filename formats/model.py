@@ -1,0 +1,143 @@
+"""What identifiers see (Sample), what they answer (Match), and how sure they are (Confidence)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import IntEnum
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from registries.model import FormatKey
+
+
+class Confidence(IntEnum):
+    """A coarse, ordered scale of how sure an identification is.
+
+    The renovation's own names were never published; these mirror DROID's hit types
+    (tentative = EXTENSION, positive generic/specific). MANUAL is a person's decision in the
+    workbench, which nothing automatic may overwrite.
+    """
+
+    UNIDENTIFIED = 0
+    EXTENSION = 1
+    HEURISTIC = 2
+    POSITIVE_GENERIC = 3
+    POSITIVE_SPECIFIC = 4
+    MANUAL = 5
+
+    @classmethod
+    def parse(cls, text: str) -> Confidence:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(c.name for c in cls)
+            raise ValueError(f"unknown confidence {text!r}; use one of {names}") from None
+
+
+@dataclass(frozen=True)
+class Match:
+    """One identifier's answer. Unknown is a Match with ``key=None`` and UNIDENTIFIED."""
+
+    key: FormatKey | None
+    confidence: Confidence
+    source: str
+    basis: str = ""
+    warning: str = ""
+
+    @property
+    def identified(self) -> bool:
+        return self.key is not None and self.confidence > Confidence.UNIDENTIFIED
+
+    def with_(self, **changes: object) -> Match:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def unknown(source: str, warning: str = "no match", basis: str = "") -> Match:
+    return Match(None, Confidence.UNIDENTIFIED, source, basis, warning)
+
+
+Opener = Callable[[], BinaryIO]
+
+
+class Sample:
+    """What an identifier sees of one bitstream: its original name, size and lazy byte windows.
+
+    ``name`` is the bitstream's name (the original filename), never the asset path. Windows are
+    read on demand and cached; the whole file is read only through :meth:`read_all`.
+    """
+
+    __slots__ = ("_all", "_bof", "_eof", "_opener", "name", "size")
+
+    def __init__(self, name: str, size: int, opener: Opener) -> None:
+        self.name = name
+        self.size = size
+        self._opener = opener
+        self._bof = b""
+        self._eof = b""
+        self._all: bytes | None = None
+
+    @classmethod
+    def from_path(cls, path: str | os.PathLike[str], name: str | None = None) -> Sample:
+        file = Path(path)
+        size = file.stat().st_size
+        return cls(name if name is not None else file.name, size, lambda: open(file, "rb"))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str = "") -> Sample:
+        import io
+
+        sample = cls(name, len(data), lambda: io.BytesIO(data))
+        sample._all = data
+        return sample
+
+    @property
+    def extension(self) -> str:
+        """Lower-cased text after the last dot of the name ('' when there is none)."""
+        base = self.name.rsplit("/", 1)[-1]
+        dot = base.rfind(".")
+        return base[dot + 1:].lower() if dot > 0 else ""
+
+    def bof(self, n: int) -> bytes:
+        """The first ``n`` bytes (fewer if the file is shorter)."""
+        if self._all is not None:
+            return self._all[:n]
+        if len(self._bof) < n and len(self._bof) < self.size:
+            with self._opener() as fh:
+                self._bof = fh.read(n)
+        return self._bof[:n]
+
+    def eof(self, n: int) -> bytes:
+        """The last ``n`` bytes (fewer if the file is shorter)."""
+        if self._all is not None:
+            return self._all[-n:] if n else b""
+        if n <= 0:
+            return b""
+        if len(self._eof) < n and len(self._eof) < self.size:
+            if n >= self.size:
+                return self.read_all()
+            with self._opener() as fh:
+                fh.seek(self.size - n)
+                self._eof = fh.read(n)
+        return self._eof[-n:]
+
+    def read_all(self) -> bytes:
+        if self._all is None:
+            with self._opener() as fh:
+                self._all = fh.read()
+        return self._all
+
+    def open(self) -> BinaryIO:
+        """A fresh binary stream over the whole file (for containers)."""
+        return self._opener()
+
+
+class Identifier(Protocol):
+    """One identification method. Stateless after construction, safe to share across files."""
+
+    name: str
+
+    def identify(self, sample: Sample, previous: Match | None) -> Match | None:
+        """Answer for ``sample``, or None to abstain. ``previous`` is the stack's best so far."""
+        ...
