@@ -34,7 +34,7 @@ def _admin_url() -> tuple[str | None, str]:
             conn.execute(text("select 1"))
         engine.dispose()
         return url, ""
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
+    except Exception as exc:
         if forced:
             pytest.fail(f"{PG_ENV} is set but PostgreSQL is unreachable: {exc}", pytrace=False)
         return None, f"no PostgreSQL server at {PG_DEFAULT} (set {PG_ENV} to force): {exc}"
