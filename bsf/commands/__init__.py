@@ -8,11 +8,13 @@ import typer
 
 from bsf.commands import (
     archive,
+    archive_delete,
     cleanup,
     demo,
     identify,
     packager,
     registry,
+    registry_admin,
     replicate,
     report,
     upgrade,
@@ -34,3 +36,7 @@ TOP_LEVEL_COMMANDS: list[Callable[[typer.Typer], None]] = [
     identify.register,
     cleanup.register,
 ]
+
+# Commands that extend a group owned by another module.
+registry_admin.register(registry.app)
+archive_delete.register(archive.app)

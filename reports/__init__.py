@@ -1,0 +1,1 @@
+"""Report rows and writers. Depends on no other bsf package: it consumes plain row objects."""
