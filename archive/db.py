@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import (
+    Connection,
+    Engine,
+    MetaData,
+    Sequence,
+    Table,
+    create_engine,
+    event,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -65,3 +77,64 @@ def is_renovated(engine: Engine) -> bool:
     """True once phase 0 (or ``archive init --renovated``) gave bitstream its format columns."""
     columns = {c["name"] for c in inspect(engine).get_columns("bitstream")}
     return "format_confidence" in columns
+
+
+def _sequenced_tables(metadata: MetaData) -> list[tuple[str, str, str]]:
+    """(table, primary key column, sequence name) for every table whose id has a sequence."""
+    found = []
+    for table in metadata.sorted_tables:
+        for column in table.primary_key.columns:
+            if isinstance(column.default, Sequence):
+                found.append((table.name, column.name, column.default.name))
+    return found
+
+
+def sync_sequences(conn: Connection, metadata: MetaData) -> None:
+    """After rows were inserted with explicit ids, move each ``<table>_seq`` past the highest id.
+
+    DSpace allocates ids from these sequences; leaving one behind would make DSpace (or our own
+    next insert) collide with a row we wrote. No-op on SQLite, where the row id is the counter.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    for table, column, sequence in _sequenced_tables(metadata):
+        conn.execute(text(
+            f"SELECT setval('{sequence}', GREATEST((SELECT COALESCE(MAX({column}), 0) "
+            f"FROM {table}), (SELECT last_value FROM {sequence})) + 1, false)"))
+
+
+class IdAllocator:
+    """Hands out blocks of fresh primary keys for bulk inserts with explicit ids.
+
+    PostgreSQL: drawn from the table's DSpace sequence (``nextval`` over ``generate_series``), so
+    DSpace and concurrent writers stay consistent. SQLite: one writer at a time holds the
+    database, so a counter starting after ``MAX(id)`` is safe for the life of the transaction.
+    """
+
+    def __init__(self, conn: Connection, table: Table) -> None:
+        self._conn = conn
+        self._table = table
+        column = next(iter(table.primary_key.columns))
+        self._postgres = conn.dialect.name == "postgresql"
+        default = column.default
+        self._sequence = default.name if isinstance(default, Sequence) else None
+        self._next = 0
+        if not self._postgres or self._sequence is None:
+            current = conn.execute(select(func.max(column))).scalar()
+            self._next = int(current or 0) + 1
+
+    def block(self, n: int) -> list[int]:
+        """``n`` fresh ids, ascending."""
+        if n <= 0:
+            return []
+        if self._postgres and self._sequence is not None:
+            rows = self._conn.execute(
+                text(f"SELECT nextval('{self._sequence}') FROM generate_series(1, :n)"),
+                {"n": n}).scalars().all()
+            return sorted(int(r) for r in rows)
+        start = self._next
+        self._next += n
+        return list(range(start, start + n))
+
+    def one(self) -> int:
+        return self.block(1)[0]

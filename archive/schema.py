@@ -165,6 +165,7 @@ def _define(metadata: MetaData, renovated: bool) -> Tables:
         Column("item_id", Integer, ForeignKey("item.item_id")),
         Column("bundle_id", Integer, ForeignKey("bundle.bundle_id")),
         Index("item2bundle_item_idx", "item_id"),
+        Index("item2bundle_bundle_fk_idx", "bundle_id"),
     )
     bundle2bitstream = Table(
         "bundle2bitstream", metadata,
@@ -172,6 +173,7 @@ def _define(metadata: MetaData, renovated: bool) -> Tables:
         Column("bundle_id", Integer, ForeignKey("bundle.bundle_id")),
         Column("bitstream_id", Integer, ForeignKey("bitstream.bitstream_id")),
         Index("bundle2bitstream_bundle_idx", "bundle_id"),
+        Index("bundle2bitstream_bitstream_fk_idx", "bitstream_id"),
     )
     community = Table(
         "community", metadata,
@@ -182,6 +184,7 @@ def _define(metadata: MetaData, renovated: bool) -> Tables:
         Column("logo_bitstream_id", Integer, ForeignKey("bitstream.bitstream_id")),
         Column("copyright_text", Text),
         Column("side_bar_text", Text),
+        Index("community_logo_fk_idx", "logo_bitstream_id"),
     )
     collection = Table(
         "collection", metadata,
@@ -200,6 +203,7 @@ def _define(metadata: MetaData, renovated: bool) -> Tables:
         Column("workflow_step_3", Integer, ForeignKey("epersongroup.eperson_group_id")),
         Column("submitter", Integer, ForeignKey("epersongroup.eperson_group_id")),
         Column("admin", Integer, ForeignKey("epersongroup.eperson_group_id")),
+        Index("collection_logo_fk_idx", "logo_bitstream_id"),
     )
     community2community = Table(
         "community2community", metadata,
@@ -276,6 +280,7 @@ def _define(metadata: MetaData, renovated: bool) -> Tables:
         Column("multiple_files", Boolean),
         Column("stage_reached", Integer),
         Column("page_reached", Integer),
+        Index("workspaceitem_item_fk_idx", "item_id"),
     )
     extra: dict[str, Table] = {}
     if renovated:
