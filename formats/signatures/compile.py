@@ -1,0 +1,150 @@
+"""Compile parsed DROID signatures into matchable segments.
+
+A DROID ByteSequence is a chain of subsequences, each an anchor ``Sequence`` flanked by left
+and right fragments, separated by bounded or unbounded gaps. We flatten the chain into tokens
+and cut it at every unbounded gap: each piece (a *segment*) has bounded length and becomes one
+bytes regex, searched inside a window whose bounds come from the gap before it (BOF, variable)
+or after it (EOF). Regex backtracking then gives full DROID semantics for bounded gaps,
+fragment alternatives and sets; unbounded gaps are chained searches.
+
+Everything here is plain data (regex *sources*, not compiled patterns) so the compiled form
+pickles into the cache and loads in milliseconds; patterns are compiled on first use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from formats.signatures import pattern as P
+from registries.pronom.model import BOF, EOF, ByteSequence, Fragment, InternalSignature, SubSequence
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A bounded run of tokens; ``gap_*`` is the distance to the previous segment's end or the
+    anchor (BOF/variable) or to the next segment's start or EOF (EOF sequences)."""
+
+    src: bytes
+    gap_min: int
+    gap_max: int | None
+    min_len: int
+    max_len: int | None
+    prefixes: tuple[bytes, ...]  # fixed strings the segment must start with ((): unknown)
+    literal: bytes  # longest literal inside the segment
+
+
+@dataclass(frozen=True)
+class CompiledSequence:
+    reference: str  # BOF, EOF, VAR
+    segments: tuple[Segment, ...]
+    extent: int | None  # bytes from the anchor that can matter (None: unbounded)
+
+    @property
+    def fixed_offset(self) -> int | None:
+        """Absolute BOF offset of the first segment when it is fixed, else None."""
+        if self.reference != BOF:
+            return None
+        first = self.segments[0]
+        return first.gap_min if first.gap_max == first.gap_min else None
+
+
+@dataclass(frozen=True)
+class CompiledSignature:
+    id: int
+    sequences: tuple[CompiledSequence, ...]
+    generic: bool = False
+
+
+def _fragment_group(frags: tuple[Fragment, ...], left: bool) -> list[list[P.Token]]:
+    """Fragments grouped by position (nearest first), each group a list of alternatives."""
+    by_pos: dict[int, list[list[P.Token]]] = {}
+    for frag in frags:
+        body = P.parse(frag.pattern)
+        gap = P.Gap(frag.min_offset, frag.max_offset)
+        option = [*body, gap] if left else [gap, *body]
+        by_pos.setdefault(frag.position, []).append(P.merge(option))
+    return [options for _, options in sorted(by_pos.items())]
+
+
+def _alt(options: list[list[P.Token]]) -> list[P.Token]:
+    if len(options) == 1:
+        return options[0]
+    return [P.Alt(tuple(tuple(o) for o in options))]
+
+
+def subsequence_tokens(sub: SubSequence) -> list[P.Token]:
+    tokens: list[P.Token] = []
+    for options in reversed(_fragment_group(sub.left, left=True)):
+        tokens.extend(_alt(options))
+    tokens.extend(P.parse(sub.sequence))
+    for options in _fragment_group(sub.right, left=False):
+        tokens.extend(_alt(options))
+    return tokens
+
+
+def _split(tokens: list[P.Token], trailing: bool) -> list[tuple[P.Gap, list[P.Token]]]:
+    """Cut at unbounded gaps. Returns (gap, body) pairs; the gap precedes the body, or follows
+    it when ``trailing`` (EOF sequences)."""
+    pieces: list[tuple[P.Gap, list[P.Token]]] = []
+    body: list[P.Token] = []
+    gap = P.Gap(0, 0)
+    seq = tokens if not trailing else list(reversed(tokens))
+    # for EOF we walk right to left so that each body's gap is the one to its right
+    for tok in seq:
+        if isinstance(tok, P.Gap) and (tok.max is None or not body):
+            if body:
+                pieces.append((gap, body))
+                body = []
+                gap = tok
+            else:
+                hi = None if gap.max is None or tok.max is None else gap.max + tok.max
+                gap = P.Gap(gap.min + tok.min, hi)
+        else:
+            body.append(tok)
+    if body:
+        pieces.append((gap, body))
+    if trailing:
+        pieces = [(g, list(reversed(b))) for g, b in reversed(pieces)]
+    return pieces
+
+
+def _segment(gap: P.Gap, body: list[P.Token]) -> Segment:
+    body = P.merge(body)
+    # trailing gaps inside a BOF body (or leading for EOF) stay in the regex: harmless
+    lo, hi = P.length_bounds(body)
+    return Segment(src=P.to_regex(body), gap_min=gap.min, gap_max=gap.max, min_len=lo,
+                   max_len=hi, prefixes=tuple(P.literal_prefix(body)),
+                   literal=P.longest_literal(body))
+
+
+def compile_sequence(seq: ByteSequence) -> CompiledSequence:
+    subs = list(seq.subsequences)
+    tokens: list[P.Token] = []
+    if seq.reference == EOF:
+        # Position 1 is the subsequence nearest the end of file; its offsets are its distance
+        # to EOF, and each further subsequence's offsets are its distance to the one after it.
+        for sub in reversed(subs):
+            tokens.extend(subsequence_tokens(sub))
+            tokens.append(P.Gap(sub.min_offset, sub.max_offset))
+        pieces = _split(tokens, trailing=True)
+    else:
+        for i, sub in enumerate(subs):
+            max_offset = sub.max_offset
+            if i == 0 and seq.reference != BOF:
+                max_offset = None  # variable: the first subsequence may be anywhere
+            tokens.append(P.Gap(sub.min_offset, max_offset))
+            tokens.extend(subsequence_tokens(sub))
+        pieces = _split(tokens, trailing=False)
+    segments = tuple(_segment(g, b) for g, b in pieces)
+    extent: int | None = 0
+    for s in segments:
+        if extent is None or s.gap_max is None or s.max_len is None:
+            extent = None
+            break
+        extent += s.gap_max + s.max_len
+    return CompiledSequence(seq.reference, segments, extent)
+
+
+def compile_signature(sig: InternalSignature) -> CompiledSignature:
+    return CompiledSignature(sig.id, tuple(compile_sequence(s) for s in sig.sequences),
+                             sig.generic)
