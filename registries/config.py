@@ -447,9 +447,10 @@ def load_format_config(settings: Settings) -> FormatConfig:
     subtypes = _check_key_namespaces(r, sub_key, subtypes, registries)
 
     tar_key = "formatIdentifier.TextHeuristicIdentifier.formats.tar"
+    before = len(r.problems)
     tar_keys = r.keys_list(tar_key)
     tar = None
-    if tar_keys is not None:
+    if tar_keys is not None and len(r.problems) == before:
         if len(tar_keys) != 1:
             r.problem(tar_key, "must name exactly one format key, e.g. PRONOM:x-fmt/265")
         else:
@@ -468,7 +469,7 @@ def load_format_config(settings: Settings) -> FormatConfig:
     options = {key: value for key in props if key.startswith("formatIdentifier.")
                and props.entry(key) is not None and (value := r.get(key)) is not None}
     if r.problems:
-        raise ConfigError(r.problems)
+        raise ConfigError(sorted(r.problems, key=lambda p: (p.path or "", p.line or 0)))
     return FormatConfig(
         registries=registries, identifiers=identifiers, css_identifiers=css,
         css_parser=r.get("formatIdentifier.CSSIdentifier.parser"), tar_format=tar,
