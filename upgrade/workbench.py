@@ -1,0 +1,304 @@
+"""The BitstreamFormat Workbench: re-identify or set the format of bitstreams, with history.
+
+What the conversion instructions promise: "You can always re-identify the formats of specific
+Bitstreams and groups of them with the BitstreamFormat Workbench utility, even after the
+conversion is finished." So this works on the renovated model before and after phase 3.
+
+* :func:`reidentify` runs the configured identifier stack again on each selected bitstream.
+* :func:`set_format` sets a format by hand (confidence MANUAL, source ``workbench:<user>``).
+
+Both stream the selection in keyed batches (:mod:`upgrade.workbench_select`); each batch's
+updates and its history rows (:mod:`upgrade.history`) are written in one transaction, so the
+history never disagrees with the bitstream table and an interrupted run keeps every finished
+batch. With ``dry_run`` the same work happens inside a transaction that is rolled back, so the
+preview is exactly what a real run would write (formats a real run would add to the local cache
+appear in the preview, then vanish). Nothing automatic overwrites MANUAL unless ``force``.
+
+Both are generators of :class:`Change`: the caller prints, counts or writes CSV as they come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import Connection, Engine, bindparam, select, update
+
+from archive.db import is_renovated
+from archive.formatcache import ensure_format, find_format_id, format_keys, unknown_format_id
+from archive.schema import T16
+from bsfcore.errors import AssetError, BsfError, DatabaseError
+from bsfcore.progress import NO_PROGRESS, Progress
+from formats.model import Confidence, Match, Sample
+from registries.model import FormatKey, RegistrySet
+from upgrade.history import HistoryEntry, ensure_history_table, record
+from upgrade.workbench_select import Plan, Selection, count, fetch_batch, plan
+
+_BS = T16.bitstream
+_REG = T16.bitstreamformatregistry
+
+REIDENTIFY_SOURCE = "Workbench from {identifier}"
+SET_SOURCE = "workbench:{user}"
+DEFAULT_BATCH = 500
+
+# Change statuses
+CHANGED = "changed"
+UNCHANGED = "unchanged"
+KEPT_MANUAL = "kept-manual"
+ERROR = "error"
+
+
+class Assets(Protocol):
+    """Where a bitstream's bytes are (``archive.assetstore.AssetStore`` satisfies it)."""
+
+    def path(self, internal_id: str, store_number: int | None = 0) -> Path: ...
+
+
+class Stack(Protocol):
+    """The identifier stack (``formats.stack.IdentifierStack`` satisfies it)."""
+
+    def identify(self, sample: Sample) -> Match: ...
+
+
+@dataclass(frozen=True)
+class FormatState:
+    """A bitstream's format as the renovated model records it."""
+
+    format_id: int | None
+    key: str | None
+    name: str | None
+    confidence: Confidence | None
+    source: str | None
+    basis: str | None = None
+    warning: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.format_id is None:
+            return "(NONE)"
+        return f"{self.name} [{self.key}]" if self.key else str(self.name)
+
+
+@dataclass(frozen=True)
+class Change:
+    """What happened (or, in a dry run, would happen) to one bitstream."""
+
+    bitstream_id: int
+    name: str | None
+    status: str
+    old: FormatState
+    new: FormatState | None
+    message: str = ""
+
+    @property
+    def written(self) -> bool:
+        return self.status == CHANGED
+
+
+class FormatNames:
+    """Per-run cache of format id -> (canonical key, name); formats are few, bitstreams many."""
+
+    def __init__(self) -> None:
+        self._cache: dict[int, tuple[str | None, str | None]] = {}
+
+    def get(self, conn: Connection, format_id: int | None) -> tuple[str | None, str | None]:
+        if format_id is None:
+            return None, None
+        if format_id not in self._cache:
+            keys = format_keys(conn, format_id)
+            name = conn.execute(select(_REG.c.short_description)
+                                .where(_REG.c.bitstream_format_id == format_id)).scalar()
+            self._cache[format_id] = (str(keys[0]) if keys else None, name)
+        return self._cache[format_id]
+
+    def forget(self) -> None:
+        self._cache.clear()
+
+
+def require_renovated(engine: Engine) -> None:
+    if not is_renovated(engine):
+        raise DatabaseError("the archive is still on the DSpace 1.5 format model: the workbench "
+                            "needs phase 0 first (`bsf upgrade phase0` / `Upgrade15To16 -0`)")
+
+
+def current_state(conn: Connection, row: object, names: FormatNames) -> FormatState:
+    fid = row.bitstream_format_id  # type: ignore[attr-defined]
+    key, name = names.get(conn, fid)
+    conf = row.format_confidence  # type: ignore[attr-defined]
+    return FormatState(fid, key, name, Confidence(conf) if conf is not None else None,
+                       row.format_source, row.format_basis,  # type: ignore[attr-defined]
+                       row.format_warning)  # type: ignore[attr-defined]
+
+
+def resolve_format(conn: Connection, key: FormatKey, registries: RegistrySet | None) -> int:
+    """The local format id for ``key``: bound already (canonical or synonym), bound to an
+    equivalent key (registry synonyms), or added to the cache from the registries."""
+    found = find_format_id(conn, key)
+    if found is not None:
+        return found
+    if registries is not None:
+        for other in sorted(registries.equivalent(key) - {key}):
+            found = find_format_id(conn, other)
+            if found is not None:
+                return found
+        fmt = registries.get(key)
+        if fmt is not None:
+            return ensure_format(conn, fmt)
+    raise BsfError(f"format {key} is neither in the archive's format cache nor in the "
+                   "configured registries")
+
+
+def open_sample(row: object, assets: Assets) -> Sample:
+    path = assets.path(row.internal_id, row.store_number)  # type: ignore[attr-defined]
+    name = row.name or ""  # type: ignore[attr-defined]
+    try:
+        return Sample.from_path(path, name=name)
+    except FileNotFoundError:
+        raise AssetError(f"asset file {path} is missing",
+                         bitstream_id=row.bitstream_id, path=str(path)) from None  # type: ignore[attr-defined]
+    except OSError as exc:
+        raise AssetError(f"asset file {path} is unreadable: {exc.strerror}",
+                         bitstream_id=row.bitstream_id, path=str(path)) from None  # type: ignore[attr-defined]
+
+
+def _write(conn: Connection, changes: list[Change], user: str, action: str) -> None:
+    written = [c for c in changes if c.status == CHANGED and c.new is not None]
+    if not written:
+        return
+    conn.execute(
+        update(_BS).where(_BS.c.bitstream_id == bindparam("b_id")).values(
+            bitstream_format_id=bindparam("b_format"),
+            format_confidence=bindparam("b_conf"),
+            format_source=bindparam("b_source"),
+            format_basis=bindparam("b_basis"),
+            format_warning=bindparam("b_warning")),
+        [{"b_id": c.bitstream_id, "b_format": c.new.format_id,  # type: ignore[union-attr]
+          "b_conf": int(c.new.confidence) if c.new.confidence is not None else None,  # type: ignore[union-attr]
+          "b_source": (c.new.source or "")[:256] or None,  # type: ignore[union-attr]
+          "b_basis": c.new.basis or None, "b_warning": c.new.warning or None}  # type: ignore[union-attr]
+         for c in written])
+    record(conn, (HistoryEntry(
+        bitstream_id=c.bitstream_id, changed_by=user, action=action,
+        old_format_id=c.old.format_id, old_format_key=c.old.key, old_format_name=c.old.name,
+        old_confidence=int(c.old.confidence) if c.old.confidence is not None else None,
+        old_source=c.old.source,
+        new_format_id=c.new.format_id, new_format_key=c.new.key,  # type: ignore[union-attr]
+        new_format_name=c.new.name,  # type: ignore[union-attr]
+        new_confidence=int(c.new.confidence) if c.new.confidence is not None else None,  # type: ignore[union-attr]
+        new_source=c.new.source, new_basis=c.new.basis,  # type: ignore[union-attr]
+        new_warning=c.new.warning, note=c.message or None)  # type: ignore[union-attr]
+        for c in written))
+
+
+def _run(engine: Engine, selection: Selection, decide: object, *, user: str, action: str,
+         dry_run: bool, batch_size: int, progress: Progress) -> Iterator[Change]:
+    """The batch loop shared by reidentify and set: select, decide, write, yield."""
+    require_renovated(engine)
+    with engine.connect() as conn:
+        the_plan: Plan = plan(conn, selection)
+        total = count(conn, the_plan)
+    if not dry_run:
+        with engine.begin() as conn:
+            ensure_history_table(conn)
+    names = FormatNames()
+    progress.start(f"{action} ({'dry run' if dry_run else 'writing'})", total)
+    after = 0
+    try:
+        while True:
+            conn = engine.connect()
+            trans = conn.begin()
+            try:
+                rows, last = fetch_batch(conn, the_plan, after, batch_size,
+                                         for_update=not dry_run)
+                changes = [decide(conn, row, names) for row in rows]  # type: ignore[operator]
+                if dry_run:
+                    trans.rollback()
+                    names.forget()  # ids of formats created in the rolled-back batch are gone
+                else:
+                    _write(conn, changes, user, action)
+                    trans.commit()
+            except BaseException:
+                if trans.is_active:
+                    trans.rollback()
+                names.forget()
+                raise
+            finally:
+                conn.close()
+            yield from changes
+            progress.advance(len(rows))
+            if last is None:
+                break
+            after = last
+    finally:
+        progress.finish()
+
+
+def reidentify(engine: Engine, selection: Selection, *, stack: Stack, assets: Assets,
+               registries: RegistrySet | None, user: str, dry_run: bool = False,
+               force: bool = False, batch_size: int = DEFAULT_BATCH,
+               progress: Progress = NO_PROGRESS) -> Iterator[Change]:
+    """Re-run the identifier stack on the selected bitstreams (see module doc).
+
+    A bitstream whose asset is missing or unreadable yields an ``error`` change and the run
+    goes on: unlike phase 2, the workbench repairs some bitstreams and reports the others.
+    """
+
+    def decide(conn: Connection, row: object, names: FormatNames) -> Change:
+        old = current_state(conn, row, names)
+        bid, name = row.bitstream_id, row.name  # type: ignore[attr-defined]
+        try:
+            match = stack.identify(open_sample(row, assets))
+        except (AssetError, OSError) as exc:
+            return Change(bid, name, ERROR, old, None, str(exc))
+        try:
+            fid = (resolve_format(conn, match.key, registries) if match.key is not None
+                   else unknown_format_id(conn))
+        except BsfError as exc:
+            return Change(bid, name, ERROR, old, None, str(exc))
+        key, fname = names.get(conn, fid)
+        new = FormatState(fid, key, fname, match.confidence,
+                          REIDENTIFY_SOURCE.format(identifier=match.source),
+                          match.basis or None, match.warning or None)
+        if old.format_id == new.format_id and old.confidence == new.confidence:
+            return Change(bid, name, UNCHANGED, old, new)
+        if old.confidence == Confidence.MANUAL:
+            if not force:
+                return Change(bid, name, KEPT_MANUAL, old, new,
+                              "set by hand; use --force to overwrite")
+            return Change(bid, name, CHANGED, old, new, "forced over MANUAL")
+        return Change(bid, name, CHANGED, old, new)
+
+    return _run(engine, selection, decide, user=user, action="reidentify", dry_run=dry_run,
+                batch_size=batch_size, progress=progress)
+
+
+def set_format(engine: Engine, selection: Selection, key: FormatKey, *,
+               registries: RegistrySet | None, user: str, dry_run: bool = False,
+               note: str | None = None, batch_size: int = DEFAULT_BATCH,
+               progress: Progress = NO_PROGRESS) -> Iterator[Change]:
+    """Set ``key``'s format by hand on the selected bitstreams: confidence MANUAL, source
+    ``workbench:<user>``. A person's decision replaces an earlier person's (MANUAL over MANUAL
+    is allowed; the history keeps both)."""
+    source = SET_SOURCE.format(user=user)
+    require_renovated(engine)
+    with engine.connect() as conn:  # fail before any batch when the key is unknown
+        if find_format_id(conn, key) is None and (registries is None
+                                                  or registries.get(key) is None):
+            raise BsfError(f"format {key} is neither in the archive's format cache nor in the "
+                           "configured registries")
+
+    def decide(conn: Connection, row: object, names: FormatNames) -> Change:
+        old = current_state(conn, row, names)
+        fid = resolve_format(conn, key, registries)
+        fkey, fname = names.get(conn, fid)
+        new = FormatState(fid, fkey, fname, Confidence.MANUAL, source,
+                          note or f"set by hand to {key}", None)
+        bid, name = row.bitstream_id, row.name  # type: ignore[attr-defined]
+        if old.format_id == fid and old.confidence == Confidence.MANUAL:
+            return Change(bid, name, UNCHANGED, old, replace(new, source=old.source))
+        return Change(bid, name, CHANGED, old, new, note or "")
+
+    return _run(engine, selection, decide, user=user, action="set", dry_run=dry_run,
+                batch_size=batch_size, progress=progress)
