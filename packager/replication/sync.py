@@ -1,0 +1,330 @@
+"""``bsf replicate sync``: the replication suite's consumer, without running inside DSpace.
+
+DSpace's sync consumer reacts to events (add/modify -> transmit the AIP, delete -> deletion
+record). We have no events, so sync *compares* the archive with the store:
+
+1. **plan** — queue a ``transmit`` task for every live object (or ``--handle H`` and its
+   subtree) and a ``catalog`` task for every top-most object that has a replica but no longer
+   resolves (a deletion);
+2. **work** — claim tasks from the database queue and do them. A transmit task builds the
+   object's deterministic AIP and sends it only when its MD5 differs from the replica's, so an
+   unchanged archive sends nothing and a workbench change sends exactly the changed items. A
+   catalog task writes ``DELETION-RECORD@<handle>.zip`` listing the object and every member
+   deleted with it. AIPs are never deleted by sync.
+
+Crash safety: each task's registry update and its ``done`` mark commit together, after the
+store write (which is itself atomic). A task interrupted between the two is claimed again; its
+rebuilt AIP then matches what the store already holds, so it is recorded, not sent twice.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, and_, or_, select, true
+
+from archive.queries import normalise_handle
+from archive.schema import COLLECTION, COMMUNITY, ITEM, T15
+from bsfcore import __version__
+from bsfcore.errors import BsfError
+from bsfcore.progress import NO_PROGRESS, Progress
+from packager.replication import queue as q
+from packager.replication.aip import AipPackager, UnknownObjectError
+from packager.replication.deletion import (
+    DeletionRecord,
+    read_deletion_record,
+    write_deletion_record,
+)
+from packager.replication.store import ObjectStore, StoreConfig, deletion_record_name
+
+T = T15
+AGENT = f"bsf {__version__} replicate sync"
+BATCH = 1000
+
+
+@dataclass
+class SyncSummary:
+    """What one sync did; ``transmitted`` and ``deletion_records`` hold store object names."""
+
+    queued: int = 0
+    reclaimed: int = 0
+    transmitted: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    deletion_records: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+# -- planning ----------------------------------------------------------------------------------
+def _live_item() -> object:
+    return or_(T.item.c.in_archive == true(), T.item.c.withdrawn == true())
+
+
+def archive_objects(conn: Connection) -> Iterator[str]:
+    """Handles of every live community, collection and archived (or withdrawn) item, in keyed
+    batches so memory stays flat on a large archive."""
+    h = T.handle.c
+    live = or_(
+        and_(h.resource_type_id == COMMUNITY,
+             h.resource_id.in_(select(T.community.c.community_id))),
+        and_(h.resource_type_id == COLLECTION,
+             h.resource_id.in_(select(T.collection.c.collection_id))),
+        and_(h.resource_type_id == ITEM,
+             h.resource_id.in_(select(T.item.c.item_id).where(_live_item()))),  # type: ignore[arg-type]
+    )
+    last = -1
+    while True:
+        rows = conn.execute(select(h.handle_id, h.handle).where(live, h.handle_id > last)
+                            .order_by(h.handle_id).limit(BATCH)).all()
+        if not rows:
+            return
+        for row in rows:
+            yield str(row.handle)
+        last = rows[-1].handle_id
+
+
+def subtree(conn: Connection, handle: str) -> list[str]:
+    """``handle`` and every live object below it (sub-communities, collections, items)."""
+    from archive.queries import handle_of, resolve_handle
+
+    resolved = resolve_handle(conn, handle)
+    if resolved is None:
+        return []
+    out: list[str] = []
+    todo = [resolved]
+    seen: set[tuple[int, int]] = set()
+    while todo:
+        type_id, rid = todo.pop(0)
+        if (type_id, rid) in seen:
+            continue
+        seen.add((type_id, rid))
+        found = handle_of(conn, type_id, rid)
+        if found:
+            out.append(found)
+        if type_id == COMMUNITY:
+            todo += [(COMMUNITY, r[0]) for r in conn.execute(
+                select(T.community2community.c.child_comm_id)
+                .where(T.community2community.c.parent_comm_id == rid))]
+            todo += [(COLLECTION, r[0]) for r in conn.execute(
+                select(T.community2collection.c.collection_id)
+                .where(T.community2collection.c.community_id == rid))]
+        elif type_id == COLLECTION:
+            todo += [(ITEM, r[0]) for r in conn.execute(
+                select(T.collection2item.c.item_id)
+                .join(T.item, T.item.c.item_id == T.collection2item.c.item_id)
+                .where(T.collection2item.c.collection_id == rid, _live_item()))]  # type: ignore[arg-type]
+    return out
+
+
+def gone_replicas(conn: Connection, aip_group: str) -> dict[str, str | None]:
+    """handle -> parent handle of every replicated object that no longer resolves and has no
+    deletion record yet."""
+    r, h = q.REPLICA.c, T.handle.c
+    rows = conn.execute(
+        select(r.handle, r.parent_handle)
+        .select_from(q.REPLICA.outerjoin(T.handle, h.handle == r.handle))
+        .where(r.grp == aip_group, r.deletion_record.is_(None),
+               or_(h.handle_id.is_(None), h.resource_id.is_(None))))
+    return {str(row.handle): row.parent_handle for row in rows}
+
+
+def deletion_roots(gone: dict[str, str | None]) -> dict[str, list[str]]:
+    """Group gone objects under their top-most gone ancestor: root -> members (parents first)."""
+    def top(handle: str) -> tuple[str, int]:
+        depth, seen = 0, {handle}
+        while (parent := gone.get(handle)) is not None and parent in gone and parent not in seen:
+            seen.add(parent)
+            handle, depth = parent, depth + 1
+        return handle, depth
+
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for handle in gone:
+        root, depth = top(handle)
+        groups.setdefault(root, [])
+        if handle != root:
+            groups[root].append((depth, handle))
+    return {root: [h for _d, h in sorted(members, key=lambda m: (m[0], m[1]))]
+            for root, members in groups.items()}
+
+
+def plan(engine: Engine, config: StoreConfig, *,
+         handle: str | None = None) -> tuple[int, list[str] | None]:
+    """Queue transmit tasks for live objects and catalog tasks for deletions. Returns how many
+    tasks were newly queued (a task already pending is not queued twice) and, with ``handle``,
+    the handles the run is limited to."""
+    queued = 0
+    scope: list[str] | None = None
+    with engine.begin() as conn:
+        if handle is None:
+            queued += q.enqueue(conn, ((h, "transmit") for h in archive_objects(conn)))
+        else:
+            scope = subtree(conn, handle)
+            queued += q.enqueue(conn, ((h, "transmit") for h in scope))
+        roots = deletion_roots(gone_replicas(conn, config.aip_group))
+        if handle is not None:
+            roots = {r: m for r, m in roots.items() if r == handle or handle in m}
+            assert scope is not None
+            scope += sorted(roots)
+        queued += q.enqueue(conn, ((root, "catalog") for root in sorted(roots)))
+    return queued, scope
+
+
+# -- work ----------------------------------------------------------------------------------------
+class Worker:
+    """Claims tasks and does them; several may run at once against one database and store."""
+
+    def __init__(self, engine: Engine, store: ObjectStore, config: StoreConfig,
+                 packager: AipPackager, *, worker: str | None = None,
+                 staging: Path | None = None) -> None:
+        self.engine = engine
+        self.store = store
+        self.config = config
+        self.packager = packager
+        self.worker = worker or q.this_worker()
+        self.staging = staging
+
+    def run(self, summary: SyncSummary, *, progress: Progress = NO_PROGRESS,
+            handles: list[str] | None = None) -> SyncSummary:
+        while True:
+            tasks = q.claim(self.engine, self.worker, limit=4, handles=handles)
+            if not tasks:
+                return summary
+            for task in tasks:
+                try:
+                    if task.action == "transmit":
+                        self.transmit(task, summary)
+                    elif task.action == "catalog":
+                        self.catalog(task, summary)
+                    else:
+                        raise BsfError(f"unknown queue action {task.action!r}")
+                except Exception as exc:  # one bad object must not stop the others
+                    message = str(exc) if isinstance(exc, BsfError) else \
+                        f"{type(exc).__name__}: {exc}"
+                    q.fail(self.engine, task, self.worker, message)
+                    summary.failed.append((task.handle, message))
+                progress.advance()
+
+    def transmit(self, task: q.Task, summary: SyncSummary) -> None:
+        with tempfile.TemporaryDirectory(prefix="bsf-replicate-", dir=self.staging) as tmp:
+            try:
+                built = self.packager.build(self.engine, task.handle, Path(tmp))
+            except UnknownObjectError:
+                # deleted since it was queued: the next plan writes its deletion record
+                with self.engine.begin() as conn:
+                    q.finish(conn, task, self.worker, "gone")
+                return
+            group, name = self.config.aip_group, built.name
+            with self.engine.connect() as conn:
+                known = q.replica(conn, group, name)
+            send_bytes = False
+            if known is None or known.md5 != built.md5 or known.deletion_record is not None:
+                # Changed, new, or back after a deletion. The store may already hold these
+                # exact bytes (sent just before a crash, or a restored object): then only the
+                # registry is behind and nothing is sent again.
+                present = self.store.stat(group, name)
+                if present is None or present.md5 != built.md5:
+                    self.store.transfer(group, name, built.path)
+                    send_bytes = True
+            with self.engine.begin() as conn:
+                q.record_replica(conn, q.Replica(group, name, built.handle, built.type_name,
+                                                 built.parent_handle, built.md5, built.size,
+                                                 q.now(), None))
+                if send_bytes:
+                    q.add_event(conn, built.handle, "ingestion" if known is None
+                                else "replication", "success", obj=name, agent=AGENT,
+                                detail="AIP transmitted to the object store",
+                                outcome_detail=f"md5:{built.md5} size:{built.size}")
+                q.finish(conn, task, self.worker, "transmitted" if send_bytes else "unchanged")
+        if send_bytes:
+            summary.transmitted.append(name)
+        else:
+            summary.unchanged += 1
+
+    def catalog(self, task: q.Task, summary: SyncSummary) -> None:
+        from archive.queries import resolve_handle
+
+        group = self.config.delete_group
+        name = deletion_record_name(task.handle)
+        with self.engine.connect() as conn:
+            if resolve_handle(conn, task.handle) is not None:
+                outcome = "restored"
+            else:
+                gone = gone_replicas(conn, self.config.aip_group)
+                outcome = "recorded" if task.handle in gone else "nothing"
+            replicas = q.replicas_of(conn, task.handle)
+        if outcome != "recorded":
+            with self.engine.begin() as conn:
+                q.finish(conn, task, self.worker, outcome)
+            return
+        members = deletion_roots(gone).get(task.handle, [])
+        types = {}
+        with self.engine.connect() as conn:
+            for member in members:
+                reps = [r for r in q.replicas_of(conn, member) if r.grp == self.config.aip_group]
+                if reps:
+                    types[member] = reps[0].type_name
+        own = [r for r in replicas if r.grp == self.config.aip_group]
+        record = DeletionRecord(task.handle, own[0].type_name if own else "ITEM",
+                                gone.get(task.handle), int(q.now().timestamp() * 1000),
+                                members, types)
+        with tempfile.TemporaryDirectory(prefix="bsf-replicate-", dir=self.staging) as tmp:
+            existing = None
+            if self.store.exists(group, name):
+                fetched = Path(tmp) / ("old-" + name)
+                self.store.fetch(group, name, fetched)
+                existing = read_deletion_record(fetched, where=f"{group}/{name}")
+            if existing is not None and set(existing.all_handles()) >= set(record.all_handles()):
+                record = existing  # written before a crash: keep it
+                sent = None
+            else:
+                path = write_deletion_record(record, Path(tmp) / name)
+                sent = self.store.transfer(group, name, path)
+            with self.engine.begin() as conn:
+                if sent is not None:
+                    q.record_replica(conn, q.Replica(group, name, task.handle, "DELETION-RECORD",
+                                                     record.owner_id, sent.md5, sent.size,
+                                                     q.now(), None))
+                q.mark_deleted(conn, self.config.aip_group, record.all_handles(), name)
+                for handle in record.all_handles():
+                    q.add_event(conn, handle, "deletion", "success", obj=name, agent=AGENT,
+                                detail="object deleted from the archive; deletion record "
+                                       "written, AIP kept",
+                                outcome_detail=None if handle == task.handle
+                                else f"member of {task.handle}")
+                q.finish(conn, task, self.worker, "recorded")
+        summary.deletion_records.append(name)
+
+
+def sync(engine: Engine, store: ObjectStore, config: StoreConfig, packager: AipPackager, *,
+         handle: str | None = None, worker: str | None = None, staging: Path | None = None,
+         progress: Progress = NO_PROGRESS,
+         on_planned: Callable[[int], None] | None = None) -> SyncSummary:
+    """Plan, then work the queue until it is empty; see the module docstring."""
+    q.ensure_tables(engine)
+    summary = SyncSummary()
+    summary.reclaimed = q.reclaim_dead(engine)
+    if handle is not None:
+        handle = normalise_handle(handle)
+        with engine.connect() as conn:
+            known = subtree(conn, handle) or [r.handle for r in q.replicas_of(conn, handle)]
+        if not known:
+            raise UnknownObjectError(f"handle {handle} is neither in the archive nor in the "
+                                     "object store")
+    summary.queued, scope = plan(engine, config, handle=handle)
+    if on_planned is not None:
+        on_planned(summary.queued)
+    with engine.connect() as conn:
+        live = sum(q.queue_counts(conn).get("pending", {}).values())
+    progress.start("replicating", live)
+    try:
+        Worker(engine, store, config, packager, worker=worker, staging=staging).run(
+            summary, progress=progress, handles=scope)
+    finally:
+        progress.finish()
+    return summary
