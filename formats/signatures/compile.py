@@ -55,12 +55,18 @@ class CompiledSignature:
     generic: bool = False
 
 
+def _max(lo: int, hi: int | None) -> int | None:
+    """DROID reads a maximum below the minimum (``SubSeqMaxOffset="0"`` with a minimum of 5,
+    common in container files) as "exactly the minimum"."""
+    return lo if hi is not None and hi < lo else hi
+
+
 def _fragment_group(frags: tuple[Fragment, ...], left: bool) -> list[list[P.Token]]:
     """Fragments grouped by position (nearest first), each group a list of alternatives."""
     by_pos: dict[int, list[list[P.Token]]] = {}
     for frag in frags:
         body = P.parse(frag.pattern)
-        gap = P.Gap(frag.min_offset, frag.max_offset)
+        gap = P.Gap(frag.min_offset, _max(frag.min_offset, frag.max_offset))
         option = [*body, gap] if left else [gap, *body]
         by_pos.setdefault(frag.position, []).append(P.merge(option))
     return [options for _, options in sorted(by_pos.items())]
@@ -125,11 +131,11 @@ def compile_sequence(seq: ByteSequence) -> CompiledSequence:
         # to EOF, and each further subsequence's offsets are its distance to the one after it.
         for sub in reversed(subs):
             tokens.extend(subsequence_tokens(sub))
-            tokens.append(P.Gap(sub.min_offset, sub.max_offset))
+            tokens.append(P.Gap(sub.min_offset, _max(sub.min_offset, sub.max_offset)))
         pieces = _split(tokens, trailing=True)
     else:
         for i, sub in enumerate(subs):
-            max_offset = sub.max_offset
+            max_offset = _max(sub.min_offset, sub.max_offset)
             if i == 0 and seq.reference != BOF:
                 max_offset = None  # variable: the first subsequence may be anywhere
             tokens.append(P.Gap(sub.min_offset, max_offset))

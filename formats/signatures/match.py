@@ -43,10 +43,14 @@ def match_sequence(seq: CompiledSequence, win: Window, cap: int) -> tuple[int, i
     start = -1
     for seg in seq.segments:
         lo = pos + seg.gap_min
-        if seg.gap_max is None or seg.max_len is None:
+        if seg.max_len is None:
             buf = win.head(cap)
+            end = hi = len(buf)
+        elif seg.gap_max is None:
+            # the start must lie within the scan cap; a bounded body may run past it
+            hi = max(cap, lo)
+            buf = win.head(hi + seg.max_len)
             end = len(buf)
-            hi = end
         else:
             hi = pos + seg.gap_max
             end = hi + seg.max_len

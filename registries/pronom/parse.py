@@ -110,12 +110,12 @@ def _subsequence(el: etree._Element, path: Path, problems: list[Problem]) -> Sub
                 position=_int(child, "Position", 1, path, problems) or 1,
                 min_offset=_int(child, "MinOffset", 0, path, problems) or 0,
                 max_offset=_int(child, "MaxOffset", None, path, problems),
-                pattern=_text(child)))
+                pattern=(child.text or "").strip()))
     return SubSequence(
         position=_int(el, "Position", 1, path, problems) or 1,
         min_offset=_int(el, "SubSeqMinOffset", 0, path, problems) or 0,
         max_offset=_int(el, "SubSeqMaxOffset", None, path, problems),
-        sequence=_text(seq_el[0]) if seq_el else "",
+        sequence=(seq_el[0].text or "").strip() if seq_el else "",
         left=tuple(frags["LeftFragment"]), right=tuple(frags["RightFragment"]))
 
 

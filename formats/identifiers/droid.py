@@ -1,0 +1,176 @@
+"""The DROID identifier: PRONOM byte signatures, container signatures, extensions.
+
+Decisions (DROID's definitions, siegfried's wording):
+
+* POSITIVE_SPECIFIC — a byte or container signature matched.
+* POSITIVE_GENERIC — the only evidence is a signature the file flags ``Specificity="Generic"``,
+  or a bare container format (ZIP, OLE2: a container *trigger*) whose content no container
+  signature recognised: we know the wrapper, not the document.
+* EXTENSION — DROID's "tentative" hit: no signature matched and exactly one PRONOM format
+  claims the file's extension (warning ``match on extension only``). With several claimants
+  the answer is UNIDENTIFIED with ``no match; possibilities based on extension are ...``,
+  as siegfried reports it; picking one would be a guess.
+* A zero-byte file is UNIDENTIFIED with warning ``empty file`` (PRONOM has no PUID for it).
+* Several formats left after priorities: those whose extension matches the file's win; then
+  specific over generic; then the lowest PUID. The warning names the others.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from formats.model import Confidence, Match, Sample, unknown
+from formats.signatures import DEFAULT_MAX_BYTES, Hit, load_engine
+from formats.signatures.container import ContainerHit, ContainerMatcher
+from registries.model import FormatKey, Registry
+from registries.pronom import (
+    NAMESPACE,
+    load_container_file,
+    load_pronom_registry,
+    load_signature_file,
+)
+from registries.pronom.cache import cached
+
+_CONTAINER_MAGIC = {"ZIP": (b"PK",), "OLE2": (b"\xd0\xcf\x11\xe0",)}
+
+
+def load_container_matcher(path: Path | None) -> ContainerMatcher:
+    data = load_container_file(path)
+    return cached("containers", data.sha256, lambda: ContainerMatcher(data))
+
+
+class DroidIdentifier:
+    """PRONOM identification as DROID does it (see the module docstring for the rules)."""
+
+    def __init__(self, name: str, signature_file: Path | None = None,
+                 container_file: Path | None = None, *,
+                 max_bytes_to_scan: int = DEFAULT_MAX_BYTES, containers: bool = True) -> None:
+        self.name = name
+        self._config = (name, signature_file, container_file, max_bytes_to_scan, containers)
+        self.signature_file = signature_file
+        self.container_file = container_file
+        self.engine = load_engine(signature_file, max_bytes_to_scan)
+        self.sigfile = load_signature_file(signature_file)
+        self.containers = load_container_matcher(container_file) if containers else None
+        self._formats = self.sigfile.formats
+        by_ext: dict[str, list[str]] = {}
+        for puid, fmt in self._formats.items():
+            for ext in fmt.extensions:
+                by_ext.setdefault(ext, []).append(puid)
+        self._by_ext = by_ext
+        self._priorities = self.sigfile.priorities()
+
+    # picklable for worker processes: ship the configuration, reload from the cache
+    def __getstate__(self) -> tuple[object, ...]:
+        return self._config
+
+    def __setstate__(self, state: tuple[object, ...]) -> None:
+        name, sig, cont, max_bytes, containers = state
+        self.__init__(name, sig, cont, max_bytes_to_scan=max_bytes,  # type: ignore[misc]
+                      containers=containers)
+
+    @property
+    def registry(self) -> Registry:
+        return load_pronom_registry(self.signature_file, self.container_file)
+
+    @property
+    def version(self) -> str:
+        cont = self.containers.version if self.containers else None
+        return self.sigfile.label + (f"; container {cont}" if cont else "")
+
+    # -- identification -------------------------------------------------------------------
+
+    def identify(self, sample: Sample, previous: Match | None = None) -> Match | None:
+        results = self.identify_all(sample)
+        return results[0]
+
+    def identify_all(self, sample: Sample) -> list[Match]:
+        """DROID's view: every result after priorities, the chosen one first."""
+        if sample.size == 0:
+            return [unknown(self.name, "empty file")]
+        win = self.engine.window(sample)
+        hits = self.engine.match(win)
+        container_hits = self._containers(sample, hits, win.head(8))
+        ext = sample.extension
+        if container_hits:
+            ranked = self._rank([(h.puid, False, h.basis) for h in container_hits], ext)
+        elif hits:
+            triggers = self.containers.triggers if self.containers else {}
+            ranked = self._rank([(h.puid, h.generic or h.puid in triggers, self._basis(h))
+                                 for h in hits], ext)
+        else:
+            return [self._extension_only(ext)]
+        matches = []
+        others = [p for p, _, _ in ranked[1:]]
+        for i, (puid, generic, basis) in enumerate(ranked):
+            warnings = []
+            fmt = self._formats.get(puid)
+            if fmt is not None and fmt.extensions and ext not in fmt.extensions:
+                warnings.append("extension mismatch")
+            if i == 0 and others:
+                warnings.append("multiple matches " + ", ".join([puid, *others]))
+            conf = Confidence.POSITIVE_GENERIC if generic else Confidence.POSITIVE_SPECIFIC
+            matches.append(Match(FormatKey(NAMESPACE, puid), conf, self.name, basis,
+                                 "; ".join(warnings)))
+        return matches
+
+    def _basis(self, hit: Hit) -> str:
+        spans = " ".join(f"[{o} {n}]" for o, n in hit.positions)
+        basis = f"byte match at [{spans}]"
+        fmt = self._formats.get(hit.puid)
+        if fmt is not None and len(fmt.signature_ids) > 1 and hit.signature in fmt.signature_ids:
+            basis += f" (signature {fmt.signature_ids.index(hit.signature) + 1}/" \
+                     f"{len(fmt.signature_ids)})"
+        return basis
+
+    def _rank(self, found: list[tuple[str, bool, str]],
+              ext: str) -> list[tuple[str, bool, str]]:
+        seen: dict[str, tuple[str, bool, str]] = {}
+        for item in found:
+            prev = seen.get(item[0])
+            if prev is None or (prev[1] and not item[1]):
+                seen[item[0]] = item
+        puids = set(seen)
+        keep = [p for p in puids
+                if not any(p in self._priorities.get(o, ()) for o in puids if o != p)]
+
+        def order(puid: str) -> tuple[int, int, tuple[str, int]]:
+            fmt = self._formats.get(puid)
+            ext_ok = fmt is not None and ext in fmt.extensions
+            prefix, _, num = puid.rpartition("/")
+            return (0 if ext_ok else 1, 1 if seen[puid][1] else 0,
+                    (prefix, int(num) if num.isdigit() else 0))
+
+        return [seen[p] for p in sorted(keep, key=order)]
+
+    def _containers(self, sample: Sample, hits: list[Hit], head: bytes) -> list[ContainerHit]:
+        if self.containers is None:
+            return []
+        kinds = {self.containers.triggers[h.puid] for h in hits
+                 if h.puid in self.containers.triggers}
+        if not kinds:
+            # a container whose own signature is outside the byte file still gets a chance
+            kinds = {k for k, magics in _CONTAINER_MAGIC.items() if head.startswith(magics)}
+        found: list[ContainerHit] = []
+        for kind in sorted(kinds):
+            try:
+                with sample.open() as fh:
+                    found.extend(self.containers.match(fh, sample.size, kind))
+            except OSError:
+                continue
+        return found
+
+    def _extension_only(self, ext: str) -> Match:
+        candidates = sorted(self._by_ext.get(ext, ()), key=_puid_key) if ext else []
+        if len(candidates) == 1:
+            return Match(FormatKey(NAMESPACE, candidates[0]), Confidence.EXTENSION, self.name,
+                         f"extension match {ext}", "match on extension only")
+        if candidates:
+            return unknown(self.name, "no match; possibilities based on extension are "
+                           + ", ".join(candidates))
+        return unknown(self.name, "no match")
+
+
+def _puid_key(puid: str) -> tuple[str, int]:
+    prefix, _, num = puid.rpartition("/")
+    return prefix, int(num) if num.isdigit() else 0

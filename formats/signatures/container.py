@@ -1,0 +1,122 @@
+"""Container signatures: ZIP (OOXML, ODF, EPUB, ...) and OLE2 (legacy Office, ...).
+
+A container signature lists member paths that must all exist, some with byte signatures the
+member's content must match (any one of a member's signatures suffices, as in DROID). We open
+the container's directory once per file and read only the members some signature names, each
+only as far as the furthest byte any of its signatures can need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import BinaryIO
+
+from formats.signatures.compile import CompiledSignature, compile_signature
+from formats.signatures.match import match_signature
+from formats.signatures.ole2 import OleDirectory
+from formats.signatures.window import Window
+from formats.signatures.zipdir import ZipDirectory
+from registries.pronom.model import EOF, ContainerFile
+
+#: how much of one member we inflate for an unbounded signature
+MEMBER_LIMIT = 1 << 20
+
+
+@dataclass(frozen=True)
+class ContainerHit:
+    puid: str
+    signature: int
+    basis: str
+
+
+@dataclass(frozen=True)
+class _File:
+    path: str
+    signatures: tuple[CompiledSignature, ...]
+    need: int  # bytes of the member to read
+
+
+@dataclass(frozen=True)
+class _Container:
+    id: int
+    kind: str
+    files: tuple[_File, ...]
+    puids: tuple[str, ...]
+
+
+def _need(sigs: tuple[CompiledSignature, ...]) -> int:
+    need = 0
+    for sig in sigs:
+        for seq in sig.sequences:
+            if seq.extent is None or seq.reference == EOF:
+                return MEMBER_LIMIT
+            need = max(need, seq.extent)
+    return need
+
+
+class ContainerMatcher:
+    """The compiled container signatures of one container signature file."""
+
+    def __init__(self, data: ContainerFile) -> None:
+        self.version = data.version
+        self.triggers = dict(data.triggers)
+        containers = []
+        for cs in sorted(data.signatures.values(), key=lambda c: c.id):
+            puids = tuple(data.mappings.get(cs.id, ()))
+            if not puids or cs.container_type not in ("ZIP", "OLE2"):
+                continue
+            files = []
+            for f in cs.files:
+                sigs = tuple(compile_signature(s) for s in f.signatures)
+                files.append(_File(f.path, sigs, _need(sigs)))
+            containers.append(_Container(cs.id, cs.container_type, tuple(files), puids))
+        self.containers = containers
+
+    def kinds(self) -> set[str]:
+        return {c.kind for c in self.containers}
+
+    def match(self, fh: BinaryIO, size: int, kind: str) -> list[ContainerHit]:
+        """Every container signature of ``kind`` the file satisfies (no priorities yet)."""
+        directory: ZipDirectory | OleDirectory
+        directory = ZipDirectory(fh, size) if kind == "ZIP" else OleDirectory(fh, size)
+        if not directory.entries:
+            return []
+        cache: dict[str, tuple[int, Window]] = {}
+        hits: list[ContainerHit] = []
+        for cont in self.containers:
+            if cont.kind != kind:
+                continue
+            basis = self._satisfied(cont, directory, cache)
+            if basis is not None:
+                hits.extend(ContainerHit(p, cont.id, basis) for p in cont.puids)
+        return hits
+
+    def _satisfied(self, cont: _Container, directory: ZipDirectory | OleDirectory,
+                   cache: dict[str, tuple[int, Window]]) -> str | None:
+        names: list[str] = []
+        byte_basis = ""
+        for f in cont.files:
+            if not directory.has(f.path):
+                return None
+            if not f.signatures:
+                names.append(f.path)
+                continue
+            got = cache.get(f.path)
+            if got is None or got[0] < f.need:
+                got = cache[f.path] = (f.need, Window.of_bytes(directory.read(f.path, f.need)))
+            win = got[1]
+            found = None
+            for sig in f.signatures:
+                found = match_signature(sig, win, MEMBER_LIMIT)
+                if found is not None:
+                    break
+            if found is None:
+                return None
+            if not byte_basis:
+                spans = " ".join(f"[{o} {n}]" for o, n in found)
+                byte_basis = f"container name {f.path} with byte match at [{spans}]"
+            else:
+                names.append(f.path)
+        if byte_basis:
+            return byte_basis + "".join(f"; name {n}" for n in names)
+        return "container name " + "; name ".join(names)

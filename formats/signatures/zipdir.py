@@ -1,0 +1,147 @@
+"""A minimal, hostile-safe ZIP reader: the central directory and the head of named members.
+
+Container signatures only need member names and the first KBs of a few members, so we read
+the end-of-central-directory record from the tail, then the central directory, then only the
+members a signature names, inflating no more than the bytes asked for. Nothing is written to
+disk; malformed input gives an empty directory, never an exception.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from typing import BinaryIO
+
+_EOCD = b"PK\x05\x06"
+_EOCD64_LOC = b"PK\x06\x07"
+_CDH = b"PK\x01\x02"
+_LFH = b"PK\x03\x04"
+MAX_DIRECTORY = 32 << 20  # refuse central directories larger than 32 MiB
+MAX_ENTRIES = 200_000
+
+
+class ZipEntry:
+    __slots__ = ("csize", "flags", "method", "name", "offset", "size")
+
+    def __init__(self, name: str, method: int, flags: int, csize: int, size: int,
+                 offset: int) -> None:
+        self.name = name
+        self.method = method
+        self.flags = flags
+        self.csize = csize
+        self.size = size
+        self.offset = offset
+
+
+class ZipDirectory:
+    """Entries of a ZIP file by name (directory entries keep their trailing ``/``)."""
+
+    def __init__(self, fh: BinaryIO, size: int) -> None:
+        self._fh = fh
+        self.size = size
+        self.entries: dict[str, ZipEntry] = {}
+        try:
+            self._read_directory()
+        except (struct.error, ValueError, OSError):
+            self.entries = {}
+
+    def _read_directory(self) -> None:
+        fh, size = self._fh, self.size
+        tail_len = min(size, 65535 + 22)
+        fh.seek(size - tail_len)
+        tail = fh.read(tail_len)
+        at = tail.rfind(_EOCD)
+        if at < 0 or len(tail) - at < 22:
+            return
+        _, _, _, total, cd_size, cd_offset, _ = struct.unpack_from("<HHHHIIH", tail, at + 4)
+        eocd_pos = size - tail_len + at
+        if (cd_offset == 0xFFFFFFFF or total == 0xFFFF) and at >= 20 \
+                and tail[at - 20:at - 16] == _EOCD64_LOC:
+            (z64_off,) = struct.unpack_from("<Q", tail, at - 20 + 8)
+            fh.seek(z64_off)
+            rec = fh.read(56)
+            if rec[:4] == b"PK\x06\x06":
+                total, cd_size, cd_offset = struct.unpack_from("<QQQ", rec, 32)
+                eocd_pos = z64_off
+        if cd_size > MAX_DIRECTORY or total > MAX_ENTRIES:
+            return
+        # self-extracting or prefixed archives: offsets are relative to the archive start
+        delta = max(0, eocd_pos - cd_size - cd_offset)
+        fh.seek(cd_offset + delta)
+        data = fh.read(cd_size)
+        pos = 0
+        while pos + 46 <= len(data) and data[pos:pos + 4] == _CDH:
+            (flags, method, csize, usize, nlen, xlen, clen, offset) = (
+                struct.unpack_from("<HH", data, pos + 8)
+                + struct.unpack_from("<II", data, pos + 20)
+                + struct.unpack_from("<HHH", data, pos + 28)
+                + struct.unpack_from("<I", data, pos + 42))
+            raw = data[pos + 46:pos + 46 + nlen]
+            name = raw.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+            if csize == 0xFFFFFFFF or usize == 0xFFFFFFFF or offset == 0xFFFFFFFF:
+                csize, usize, offset = _zip64(data[pos + 46 + nlen:pos + 46 + nlen + xlen],
+                                              csize, usize, offset)
+            self.entries.setdefault(name, ZipEntry(name, method, flags, csize, usize,
+                                                   offset + delta))
+            pos += 46 + nlen + xlen + clen
+
+    def has(self, path: str) -> bool:
+        """True when ``path`` is an entry, or (``dir/``) any entry lies below it."""
+        if path in self.entries:
+            return True
+        if path.endswith("/"):
+            return any(name.startswith(path) for name in self.entries)
+        return False
+
+    def read(self, name: str, limit: int) -> bytes:
+        """Up to ``limit`` bytes of member ``name`` (b'' if unreadable or encrypted)."""
+        entry = self.entries.get(name)
+        if entry is None or entry.flags & 0x1:
+            return b""
+        try:
+            fh = self._fh
+            fh.seek(entry.offset)
+            header = fh.read(30)
+            if header[:4] != _LFH:
+                return b""
+            nlen, xlen = struct.unpack_from("<HH", header, 26)
+            fh.seek(entry.offset + 30 + nlen + xlen)
+            if entry.method == 0:
+                return fh.read(min(limit, entry.csize))
+            if entry.method != 8:
+                return b""
+            inflater = zlib.decompressobj(-15)
+            out: list[bytes] = []
+            got = 0
+            left = entry.csize
+            while got < limit and left > 0:
+                chunk = fh.read(min(left, 65536))
+                if not chunk:
+                    break
+                left -= len(chunk)
+                part = inflater.decompress(chunk, limit - got)
+                out.append(part)
+                got += len(part)
+                if inflater.eof:
+                    break
+            return b"".join(out)[:limit]
+        except (OSError, zlib.error, struct.error):
+            return b""
+
+
+def _zip64(extra: bytes, csize: int, usize: int, offset: int) -> tuple[int, int, int]:
+    pos = 0
+    while pos + 4 <= len(extra):
+        tag, length = struct.unpack_from("<HH", extra, pos)
+        if tag == 1:
+            body = extra[pos + 4:pos + 4 + length]
+            vals = [struct.unpack_from("<Q", body, i)[0] for i in range(0, len(body) - 7, 8)]
+            if usize == 0xFFFFFFFF and vals:
+                usize = vals.pop(0)
+            if csize == 0xFFFFFFFF and vals:
+                csize = vals.pop(0)
+            if offset == 0xFFFFFFFF and vals:
+                offset = vals.pop(0)
+            break
+        pos += 4 + length
+    return csize, usize, offset
