@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import random
 import secrets
@@ -198,12 +199,41 @@ class AssetStore:
             raise
         return StoredAsset(key, size, digest.hexdigest())
 
-    def write_bytes(self, data: bytes, store_number: int = 0, *,
-                    internal_id: str | None = None) -> StoredAsset:
-        """:meth:`write_stream` for bytes already in memory."""
-        import io
+    def write_bytes(self, data: bytes, store_number: int = 0, *, internal_id: str | None = None,
+                    durable: bool = True) -> StoredAsset:
+        """:meth:`write_stream` for bytes already in memory.
 
-        return self.write_stream(io.BytesIO(data), store_number, internal_id=internal_id)
+        ``durable=False`` is for bulk builders whose whole output can be rebuilt (the demo
+        archive): the file is created in place (still never overwriting one) without the
+        temporary file and fsync, which is several times faster for 100,000 small files.
+        """
+        if durable:
+            return self.write_stream(io.BytesIO(data), store_number, internal_id=internal_id)
+        key = internal_id or new_internal_id()
+        if key.isdigit() and len(key) >= _DIGITS_PER_LEVEL * _LEVELS:
+            # A digits-only key cannot name anything but its own slot: skip the resolve().
+            root = os.fspath(self.root(store_number))
+            folder = os.path.join(root, key[0:2], key[2:4], key[4:6])
+            target = os.path.join(folder, key)
+        else:
+            target = os.fspath(self.path(key, store_number))
+            folder = os.path.dirname(target)
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        try:
+            fd = os.open(target, flags, 0o644)
+        except FileNotFoundError:
+            os.makedirs(folder, exist_ok=True)
+            fd = os.open(target, flags, 0o644)
+        except FileExistsError:
+            raise AssetError(f"asset {key} already exists in store {store_number}",
+                             path=target) from None
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        return StoredAsset(key, len(data), hashlib.md5(data, usedforsecurity=False).hexdigest())
 
     def delete(self, internal_id: str, store_number: int | None = 0) -> bool:
         """Remove an asset file and its then-empty folders; True if a file was removed.

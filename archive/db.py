@@ -98,9 +98,11 @@ def sync_sequences(conn: Connection, metadata: MetaData) -> None:
     if conn.dialect.name != "postgresql":
         return
     for table, column, sequence in _sequenced_tables(metadata):
+        # Only ever move forward: never hand out an id DSpace already drew from the sequence.
         conn.execute(text(
-            f"SELECT setval('{sequence}', GREATEST((SELECT COALESCE(MAX({column}), 0) "
-            f"FROM {table}), (SELECT last_value FROM {sequence})) + 1, false)"))
+            f"SELECT setval('{sequence}', m) FROM (SELECT MAX({column}) AS m FROM {table}) s "
+            f"WHERE m IS NOT NULL AND m >= (SELECT CASE WHEN is_called THEN last_value "
+            f"ELSE last_value - 1 END FROM {sequence})"))
 
 
 class IdAllocator:

@@ -16,3 +16,14 @@ def test_archive_init_cli(tmp_path: Path) -> None:
         count = conn.execute(select(func.count()).select_from(T15.bitstreamformatregistry))
         assert count.scalar() == 73
     engine.dispose()
+
+
+def test_create_demo_cli(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    store = tmp_path / "store"
+    store.mkdir()
+    result = CliRunner().invoke(app, ["--db", f"sqlite:///{db}", "--assetstore", str(store),
+                                      "archive", "create-demo", "--items", "12", "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "12 items" in result.output
+    assert any(store.rglob("*"))
