@@ -1,0 +1,178 @@
+"""Library side of ``bsf registry list|show|find|validate``: selection, records, validation.
+
+Kept out of the CLI so tests and other commands (the workbench, reports) can use the same
+records: one flat, JSON-friendly dict per format, with the synonyms resolved through the whole
+registry set (a PRONOM format lists the Provisional entry that points at it, and vice versa).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from bsfcore.errors import BsfError, InputError, Problem, RegistryError, UnsafeInputError
+from registries.config import FormatConfig
+from registries.dsr import load_registry_document
+from registries.loader import check_configured_keys, load_registry
+from registries.model import Format, FormatKey, RegistrySet, SupportLevel
+
+COLUMNS = ("key", "name", "version", "mime_type", "extensions", "support_level", "internal",
+           "synonyms", "registry")
+
+
+def select_formats(registries: RegistrySet, *, namespace: str | None = None,
+                   ext: str | None = None, mime: str | None = None) -> list[Format]:
+    """Formats of the set (or of one namespace), optionally by extension or MIME type."""
+    if namespace is not None and namespace not in registries:
+        raise BsfError(f"no registry {namespace!r} is configured "
+                       f"(configured: {', '.join(registries.namespaces) or 'none'})")
+    if ext is not None:
+        found = registries.by_extension(ext)
+    elif mime is not None:
+        found = registries.by_mime(mime)
+    else:
+        found = list(registries.formats())
+    if namespace is not None:
+        found = [f for f in found if f.key.namespace == namespace]
+    return sorted(found, key=lambda f: (f.key.namespace, _natural(f.key.identifier)))
+
+
+def _natural(text: str) -> tuple[Any, ...]:
+    """``fmt/9`` before ``fmt/10``."""
+    import re
+
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
+
+
+def format_record(fmt: Format, registries: RegistrySet | None = None) -> dict[str, Any]:
+    """One format as a flat record (lists for extensions and synonyms)."""
+    synonyms = list(fmt.synonyms)
+    if registries is not None:
+        extra = sorted(registries.equivalent(fmt.key) - {fmt.key} - set(synonyms))
+        synonyms += extra
+    return {
+        "key": str(fmt.key),
+        "name": fmt.name,
+        "version": fmt.version,
+        "mime_type": fmt.mime_type,
+        "extensions": list(fmt.extensions),
+        "support_level": fmt.support_level.name.lower(),
+        "internal": fmt.internal,
+        "synonyms": [str(k) for k in synonyms],
+        "registry": fmt.key.namespace,
+        "description": fmt.description,
+        "origin": fmt.origin,
+    }
+
+
+def write_csv(records: Iterable[dict[str, Any]], stream: IO[str]) -> None:
+    """CSV with a header; list fields joined by spaces."""
+    writer = csv.writer(stream)
+    writer.writerow(COLUMNS)
+    for record in records:
+        writer.writerow([" ".join(v) if isinstance(v, list) else
+                         ("" if v is None else str(v).lower() if isinstance(v, bool) else v)
+                         for v in (record[c] for c in COLUMNS)])
+
+
+def write_json(records: Iterable[dict[str, Any]], stream: IO[str]) -> None:
+    json.dump(list(records), stream, indent=2, ensure_ascii=False)
+    stream.write("\n")
+
+
+def find_format(registries: RegistrySet, text: str) -> Format:
+    """The format of ``KEY`` (synonyms included), or a clear error."""
+    return registries.require(FormatKey.parse(text))
+
+
+# --- validation ------------------------------------------------------------------------------
+
+@dataclass
+class RegistryCheck:
+    """Outcome of validating one registry document or data file."""
+
+    namespace: str
+    source: str
+    formats: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _problems_of(exc: BsfError, source: str) -> list[Problem]:
+    if isinstance(exc, InputError):
+        return list(exc.problems)
+    return [Problem(source, None, str(exc))]
+
+
+def guess_namespace(path: Path, config: FormatConfig) -> str | None:
+    """Which registry a document belongs to: configured path, root attribute, then file name."""
+    resolved = path.resolve()
+    for spec in config.registries.values():
+        if spec.document is not None and spec.document.resolve() == resolved:
+            return spec.namespace
+    try:
+        from registries.xmlsafe import parse_xml
+
+        declared = parse_xml(path).getroot().get("namespace")
+    except BsfError:
+        declared = None
+    if declared:
+        return declared
+    lowered = path.name.lower()
+    for namespace in ("Provisional", "DSpace"):
+        if namespace.lower() in lowered:
+            return namespace
+    return None
+
+
+def validate_file(path: Path, config: FormatConfig, *, namespace: str | None = None,
+                  schema: Path | None = None) -> RegistryCheck:
+    """Validate one dsr document (namespace and schema from the config unless given)."""
+    namespace = namespace or guess_namespace(path, config)
+    if namespace is None:
+        return RegistryCheck("?", str(path), problems=[Problem(
+            str(path), None, "cannot tell which registry this document belongs to: pass "
+            "--namespace (DSpace or Provisional) or set namespace= on its root element")])
+    spec = config.registries.get(namespace)
+    check = RegistryCheck(namespace, str(path))
+    try:
+        registry = load_registry_document(
+            path, namespace, validate=True,
+            schema=schema or (spec.schema if spec is not None else None),
+            default_support_level=spec.default_support_level if spec is not None
+            else SupportLevel.KNOWN)
+        check.formats = len(registry)
+    except (RegistryError, UnsafeInputError, InputError) as exc:
+        check.problems = _problems_of(exc, str(path))
+    return check
+
+
+def validate_configured(config: FormatConfig) -> list[RegistryCheck]:
+    """Load every configured registry as configured and check the config's format keys."""
+    checks: list[RegistryCheck] = []
+    registries = RegistrySet()
+    for spec in config.registries.values():
+        source = str(spec.document) if spec.document is not None else str(
+            config.droid_signature_file or "default DROID signature file")
+        check = RegistryCheck(spec.namespace, source)
+        try:
+            registry = load_registry(spec, config)
+            registries.add(registry)
+            check.formats = len(registry)
+            check.source = registry.source or source
+        except BsfError as exc:
+            check.problems = _problems_of(exc, source)
+        checks.append(check)
+    if all(c.ok for c in checks):
+        problems = check_configured_keys(config, registries)
+        if problems:
+            checks.append(RegistryCheck("config", str(config.config_path or "<defaults>"),
+                                        problems=problems))
+    return checks
