@@ -1,0 +1,489 @@
+"""Read one archival object out of the archive database into :class:`packager.model` records.
+
+Works on the renovated model (bitstream format_* columns, external identifiers) and on a
+plain DSpace 1.5 database (no identification data), so an operator can take AIPs before and
+after the upgrade. Every list is ordered by something that survives a restore (ids are reused
+on restore, names and handles are restored), which is what makes re-exports byte-identical.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, inspect, or_, select, true
+
+from archive.schema import (
+    BITSTREAM,
+    BUNDLE,
+    COLLECTION,
+    COMMUNITY,
+    ITEM,
+    SITE,
+    T15,
+    T16,
+    Tables,
+)
+from bsfcore.errors import PackageError
+from packager.model import (
+    ACTIONS,
+    COLLECTION_ROLES,
+    COLLECTION_T,
+    COMMUNITY_T,
+    ITEM_T,
+    SITE_T,
+    ArchiveObject,
+    BitstreamRec,
+    BundleRec,
+    ChildRef,
+    FieldDef,
+    FormatInfo,
+    GroupRec,
+    Identification,
+    MetadataValue,
+    PersonRec,
+    Policy,
+    Roles,
+    SchemaDef,
+    utc,
+)
+from packager.naming import package_name
+from packager.options import PackagerOptions
+from registries.model import FormatKey
+
+TYPE_NAMES = {SITE: SITE_T, COMMUNITY: COMMUNITY_T, COLLECTION: COLLECTION_T, ITEM: ITEM_T}
+TYPE_IDS = {name: type_id for type_id, name in TYPE_NAMES.items()}
+DEFAULT_PREFIX = "123456789"
+ADMIN_GROUP_ID = 0 + 1
+ANONYMOUS_GROUP_ID = 0
+
+#: Container columns and the DIM field DSpace's crosswalks use for each.
+COMMUNITY_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
+    ("name", "title", None), ("short_description", "description", "abstract"),
+    ("introductory_text", "description", None), ("copyright_text", "rights", None),
+    ("side_bar_text", "description", "tableofcontents"),
+)
+COLLECTION_COLUMNS = (*COMMUNITY_COLUMNS, ("license", "rights", "license"),
+                      ("provenance_description", "provenance", None))
+
+_ID_GROUP = re.compile(r"^(COMMUNITY|COLLECTION)_(\d+)_(.+)$")
+
+FormatNamer = Callable[[FormatKey], tuple[str, str | None] | None]
+
+
+def tables_for(conn: Connection) -> Tables:
+    """T16 when the database has the renovated columns, else T15."""
+    columns = {c["name"] for c in inspect(conn).get_columns("bitstream")}
+    return T16 if "format_confidence" in columns else T15
+
+
+@dataclass(frozen=True)
+class ObjRef:
+    type_id: int
+    id: int
+    handle: str | None
+
+    @property
+    def type_name(self) -> str:
+        return TYPE_NAMES[self.type_id]
+
+
+def site_handle(conn: Connection, t: Tables, prefix: str | None = None) -> str:
+    row = conn.execute(select(t.handle.c.handle).where(t.handle.c.resource_type_id == SITE)
+                       .order_by(t.handle.c.handle_id).limit(1)).first()
+    if row is not None:
+        return str(row.handle)
+    return f"{prefix or DEFAULT_PREFIX}/0"
+
+
+def handle_of(conn: Connection, t: Tables, type_id: int, object_id: int) -> str | None:
+    row = conn.execute(select(t.handle.c.handle).where(
+        t.handle.c.resource_type_id == type_id, t.handle.c.resource_id == object_id)
+        .order_by(t.handle.c.handle_id).limit(1)).first()
+    return None if row is None else str(row.handle)
+
+
+def resolve(conn: Connection, t: Tables, handle: str) -> ObjRef | None:
+    """The object a handle names; ``<prefix>/0`` is the site even without a handle row."""
+    handle = handle.strip()
+    for prefix in ("hdl:", "info:hdl/", "http://hdl.handle.net/", "https://hdl.handle.net/"):
+        if handle.lower().startswith(prefix):
+            handle = handle[len(prefix):]
+    row = conn.execute(select(t.handle.c.resource_type_id, t.handle.c.resource_id)
+                       .where(t.handle.c.handle == handle)).first()
+    if row is not None and row.resource_type_id is not None and row.resource_id is not None:
+        if int(row.resource_type_id) not in TYPE_NAMES:
+            return None
+        return ObjRef(int(row.resource_type_id), int(row.resource_id), handle)
+    if handle == site_handle(conn, t):
+        return ObjRef(SITE, 0, handle)
+    return None
+
+
+class ArchiveReader:
+    """Reads objects for export; one per export run (caches group names and formats)."""
+
+    def __init__(self, conn: Connection, options: PackagerOptions, *,
+                 eperson_id: int | None = None, format_namer: FormatNamer | None = None,
+                 prefix: str | None = None) -> None:
+        self.conn = conn
+        self.t = tables_for(conn)
+        self.renovated = self.t is T16
+        self.options = options
+        self.site = site_handle(conn, self.t, prefix)
+        self._namer = format_namer
+        self._formats: dict[int, FormatInfo] = {}
+        self._group_names: dict[int, str] = {}
+        self._emails: dict[int, str] = {}
+        self._reader_groups: set[int] | None = None
+        self._is_admin = True
+        if eperson_id is not None:
+            gm = self.t.epersongroup2eperson
+            groups = {int(g) for (g,) in conn.execute(
+                select(gm.c.eperson_group_id).where(gm.c.eperson_id == eperson_id))}
+            self._is_admin = ADMIN_GROUP_ID in groups
+            self._reader_groups = groups | {ANONYMOUS_GROUP_ID}
+            self._eperson_id = eperson_id
+
+    # -- references -------------------------------------------------------------------------
+
+    def ref(self, type_id: int, object_id: int) -> ObjRef:
+        if type_id == SITE:
+            return ObjRef(SITE, 0, self.site)
+        return ObjRef(type_id, object_id, handle_of(self.conn, self.t, type_id, object_id))
+
+    def children(self, ref: ObjRef) -> list[ObjRef]:
+        t, c = self.t, self.conn
+        if ref.type_id == SITE:
+            child = select(t.community2community.c.child_comm_id)
+            ids = c.execute(select(t.community.c.community_id)
+                            .where(t.community.c.community_id.not_in(child))
+                            .order_by(t.community.c.community_id)).scalars()
+            return [self.ref(COMMUNITY, i) for i in ids]
+        if ref.type_id == COMMUNITY:
+            subs = c.execute(select(t.community2community.c.child_comm_id)
+                             .where(t.community2community.c.parent_comm_id == ref.id)
+                             .order_by(t.community2community.c.child_comm_id)).scalars()
+            cols = c.execute(select(t.community2collection.c.collection_id)
+                             .where(t.community2collection.c.community_id == ref.id)
+                             .order_by(t.community2collection.c.collection_id)).scalars()
+            return [self.ref(COMMUNITY, i) for i in subs] + [self.ref(COLLECTION, i) for i in cols]
+        if ref.type_id == COLLECTION:
+            ci, it = t.collection2item, t.item
+            ids = c.execute(select(ci.c.item_id).join(it, it.c.item_id == ci.c.item_id)
+                            .where(ci.c.collection_id == ref.id,
+                                   or_(it.c.in_archive == true(), it.c.withdrawn == true()))
+                            .order_by(ci.c.item_id).distinct()).scalars()
+            return [self.ref(ITEM, i) for i in ids]
+        return []
+
+    def parents(self, ref: ObjRef) -> list[ObjRef]:
+        """The parent first, then other parents (mapped collections, further communities)."""
+        t, c = self.t, self.conn
+        if ref.type_id == ITEM:
+            owner = c.execute(select(t.item.c.owning_collection)
+                              .where(t.item.c.item_id == ref.id)).scalar()
+            mapped = list(c.execute(select(t.collection2item.c.collection_id)
+                                    .where(t.collection2item.c.item_id == ref.id)
+                                    .order_by(t.collection2item.c.collection_id)).scalars())
+            ids = ([owner] if owner is not None else []) + [m for m in mapped if m != owner]
+            return [self.ref(COLLECTION, int(i)) for i in dict.fromkeys(ids)]
+        if ref.type_id == COLLECTION:
+            ids = c.execute(select(t.community2collection.c.community_id)
+                            .where(t.community2collection.c.collection_id == ref.id)
+                            .order_by(t.community2collection.c.id)).scalars()
+            return [self.ref(COMMUNITY, int(i)) for i in ids]
+        if ref.type_id == COMMUNITY:
+            ids = list(c.execute(select(t.community2community.c.parent_comm_id)
+                                 .where(t.community2community.c.child_comm_id == ref.id)
+                                 .order_by(t.community2community.c.id)).scalars())
+            if not ids:
+                return [self.ref(SITE, 0)]
+            return [self.ref(COMMUNITY, int(i)) for i in ids]
+        return []
+
+    def exists(self, ref: ObjRef) -> bool:
+        t = self.t
+        if ref.type_id == SITE:
+            return True
+        column = {ITEM: t.item.c.item_id, COLLECTION: t.collection.c.collection_id,
+                  COMMUNITY: t.community.c.community_id}[ref.type_id]
+        return self.conn.execute(select(column).where(column == ref.id)).first() is not None
+
+    # -- the object ---------------------------------------------------------------------------
+
+    def read(self, ref: ObjRef) -> ArchiveObject:
+        parents = self.parents(ref)
+        obj = ArchiveObject(
+            type_name=ref.type_name, id=ref.id, handle=ref.handle, site_handle=self.site,
+            parent_handle=parents[0].handle if parents else None,
+            other_parents=[p.handle for p in parents[1:] if p.handle],
+        )
+        if ref.type_id == ITEM:
+            self._read_item(obj)
+        elif ref.type_id in (COMMUNITY, COLLECTION):
+            self._read_container(obj, ref)
+        if ref.type_id != ITEM:
+            obj.children = [
+                ChildRef(c.type_name, c.handle, c.id,
+                         package_name(c.type_name, c.handle, c.id,
+                                      manifest_only=self.options.manifest_only))
+                for c in self.children(ref)]
+        if ref.type_id != SITE:
+            obj.policies = self.policies(ref.type_id, ref.id)
+        obj.roles = self._roles(obj, ref)
+        return obj
+
+    def _read_item(self, obj: ArchiveObject) -> None:
+        t, c = self.t, self.conn
+        row = c.execute(select(t.item).where(t.item.c.item_id == obj.id)).one()
+        obj.withdrawn = bool(row.withdrawn)
+        obj.last_modified = utc(row.last_modified)
+        if row.submitter_id is not None:
+            obj.submitter = self.email(int(row.submitter_id))
+        self._read_metadata(obj)
+        ib, bu = t.item2bundle, t.bundle
+        bundles = c.execute(select(bu).join(ib, ib.c.bundle_id == bu.c.bundle_id)
+                            .where(ib.c.item_id == obj.id)
+                            .order_by(bu.c.name, bu.c.bundle_id)).all()
+        for b in bundles:
+            if not self.options.bundle_included(b.name or ""):
+                continue
+            rec = BundleRec(name=b.name or "", primary_bitstream_id=b.primary_bitstream_id,
+                            policies=self.policies(BUNDLE, b.bundle_id), id=b.bundle_id)
+            bb, bs = t.bundle2bitstream, t.bitstream
+            rows = c.execute(select(bs).join(bb, bb.c.bitstream_id == bs.c.bitstream_id)
+                             .where(bb.c.bundle_id == b.bundle_id,
+                                    or_(bs.c.deleted.is_(None), bs.c.deleted.is_not(true())))
+                             .order_by(bs.c.sequence_id, bs.c.bitstream_id)).all()
+            for r in rows:
+                bit = self._bitstream(r)
+                if bit is not None:
+                    rec.bitstreams.append(bit)
+            obj.bundles.append(rec)
+
+    def _read_metadata(self, obj: ArchiveObject) -> None:
+        t = self.t
+        mv, mf, ms = t.metadatavalue, t.metadatafieldregistry, t.metadataschemaregistry
+        rows = self.conn.execute(
+            select(mv.c.text_value, mv.c.text_lang, mf.c.element, mf.c.qualifier,
+                   mf.c.scope_note, ms.c.short_id, ms.c.namespace)
+            .join(mf, mf.c.metadata_field_id == mv.c.metadata_field_id)
+            .join(ms, ms.c.metadata_schema_id == mf.c.metadata_schema_id)
+            .where(mv.c.item_id == obj.id)
+            .order_by(ms.c.short_id, mf.c.element, mf.c.qualifier, mv.c.place,
+                      mv.c.metadata_value_id)).all()
+        schemas: dict[str, SchemaDef] = {}
+        fields: dict[tuple[str, str, str | None], FieldDef] = {}
+        for r in rows:
+            obj.metadata.append(MetadataValue(r.short_id, r.element, r.qualifier,
+                                              r.text_value or "", r.text_lang or None))
+            schemas.setdefault(r.short_id, SchemaDef(r.short_id, r.namespace or ""))
+            fields.setdefault((r.short_id, r.element, r.qualifier),
+                              FieldDef(r.short_id, r.element, r.qualifier, r.scope_note))
+        obj.schemas = sorted(schemas.values(), key=lambda s: s.prefix)
+        obj.fields = sorted(fields.values(),
+                            key=lambda f: (f.schema, f.element, f.qualifier or ""))
+
+    def _read_container(self, obj: ArchiveObject, ref: ObjRef) -> None:
+        t = self.t
+        table = t.community if ref.type_id == COMMUNITY else t.collection
+        key = table.c.community_id if ref.type_id == COMMUNITY else table.c.collection_id
+        row = self.conn.execute(select(table).where(key == ref.id)).one()
+        columns = COMMUNITY_COLUMNS if ref.type_id == COMMUNITY else COLLECTION_COLUMNS
+        for column, element, qualifier in columns:
+            value = getattr(row, column)
+            if value is not None:
+                obj.metadata.append(MetadataValue("dc", element, qualifier, value))
+        obj.metadata.sort(key=lambda m: (m.element, m.qualifier or ""))
+        if row.logo_bitstream_id is not None:
+            logo = self.conn.execute(select(t.bitstream).where(
+                t.bitstream.c.bitstream_id == row.logo_bitstream_id)).first()
+            if logo is not None:
+                obj.logo = self._bitstream(logo)
+
+    def _bitstream(self, row: object) -> BitstreamRec | None:
+        r = row
+        bit = BitstreamRec(
+            id=r.bitstream_id, name=r.name, size=int(r.size_bytes or 0), checksum=r.checksum,  # type: ignore[attr-defined]
+            checksum_algorithm=r.checksum_algorithm or "MD5", sequence_id=r.sequence_id,  # type: ignore[attr-defined]
+            source=r.source, description=r.description,  # type: ignore[attr-defined]
+            user_format_description=r.user_format_description,  # type: ignore[attr-defined]
+            internal_id=r.internal_id, store_number=r.store_number,  # type: ignore[attr-defined]
+        )
+        if r.bitstream_format_id is not None:  # type: ignore[attr-defined]
+            bit.format = self.format_info(int(r.bitstream_format_id))  # type: ignore[attr-defined]
+        if self.renovated:
+            bit.ident = Identification(
+                confidence=r.format_confidence, source=r.format_source,  # type: ignore[attr-defined]
+                basis=r.format_basis, warning=r.format_warning)  # type: ignore[attr-defined]
+        bit.policies = self.policies(BITSTREAM, bit.id)
+        if not self._readable(bit):
+            mode = self.options.unauthorized
+            if mode == "skip":
+                return None
+            if mode == "zero":
+                bit.size, bit.checksum, bit.internal_id = 0, None, None
+                return bit
+            raise PackageError(f"not authorized to read bitstream {bit.id} ({bit.name}); "
+                               "use -o unauthorized=skip or -o unauthorized=zero")
+        return bit
+
+    def _readable(self, bit: BitstreamRec) -> bool:
+        if self._is_admin or self._reader_groups is None:
+            return True
+        rp = self.t.resourcepolicy
+        row = self.conn.execute(select(rp.c.policy_id).where(
+            rp.c.resource_type_id == BITSTREAM, rp.c.resource_id == bit.id, rp.c.action_id == 0,
+            or_(rp.c.epersongroup_id.in_(self._reader_groups),
+                rp.c.eperson_id == self._eperson_id)).limit(1)).first()
+        return row is not None
+
+    def format_info(self, format_id: int) -> FormatInfo:
+        cached = self._formats.get(format_id)
+        if cached is not None:
+            return cached
+        t = self.t
+        row = self.conn.execute(select(t.bitstreamformatregistry).where(
+            t.bitstreamformatregistry.c.bitstream_format_id == format_id)).one()
+        extensions = tuple(e for (e,) in self.conn.execute(
+            select(t.fileextension.c.extension)
+            .where(t.fileextension.c.bitstream_format_id == format_id)
+            .order_by(t.fileextension.c.file_extension_id)) if e)
+        keys: tuple[FormatKey, ...] = ()
+        if self.renovated and t.externalidentifier is not None:
+            ext = t.externalidentifier
+            keys = tuple(FormatKey(r.namespace, r.identifier) for r in self.conn.execute(
+                select(ext.c.namespace, ext.c.identifier)
+                .where(ext.c.bitstream_format_id == format_id)
+                .order_by(ext.c.canonical.desc(), ext.c.namespace, ext.c.identifier)))
+        name, version = row.short_description or "", None
+        if keys and self._namer is not None:
+            named = self._namer(keys[0])
+            if named is not None:
+                name, version = named
+        info = FormatInfo(
+            short_description=row.short_description or "", mimetype=row.mimetype,
+            description=row.description, support_level=int(row.support_level or 0),
+            internal=bool(row.internal), extensions=extensions, keys=keys,
+            name=name, version=version)
+        self._formats[format_id] = info
+        return info
+
+    # -- people, groups, policies ---------------------------------------------------------
+
+    def email(self, eperson_id: int) -> str | None:
+        if eperson_id not in self._emails:
+            self._emails[eperson_id] = self.conn.execute(
+                select(self.t.eperson.c.email)
+                .where(self.t.eperson.c.eperson_id == eperson_id)).scalar() or ""
+        return self._emails[eperson_id] or None
+
+    def group_name(self, group_id: int) -> str | None:
+        """The group's name as exported: ids in COLLECTION_<id>_X become the handle."""
+        if group_id not in self._group_names:
+            name = self.conn.execute(
+                select(self.t.epersongroup.c.name)
+                .where(self.t.epersongroup.c.eperson_group_id == group_id)).scalar() or ""
+            self._group_names[group_id] = self.export_group_name(name)
+        return self._group_names[group_id] or None
+
+    def export_group_name(self, name: str) -> str:
+        match = _ID_GROUP.match(name)
+        if match is None:
+            return name
+        type_id = COMMUNITY if match.group(1) == "COMMUNITY" else COLLECTION
+        handle = handle_of(self.conn, self.t, type_id, int(match.group(2)))
+        return f"{match.group(1)}_hdl:{handle}_{match.group(3)}" if handle else name
+
+    def policies(self, type_id: int, object_id: int) -> list[Policy]:
+        rp = self.t.resourcepolicy
+        rows = self.conn.execute(select(rp).where(
+            rp.c.resource_type_id == type_id, rp.c.resource_id == object_id)).all()
+        found = []
+        for r in rows:
+            action = ACTIONS[r.action_id] if 0 <= (r.action_id or 0) < len(ACTIONS) \
+                else f"ACTION_{r.action_id}"
+            found.append(Policy(
+                action=action,
+                group=self.group_name(r.epersongroup_id) if r.epersongroup_id is not None
+                else None,
+                eperson=self.email(r.eperson_id) if r.eperson_id is not None else None,
+                start=utc(r.start_date), end=utc(r.end_date)))
+        return sorted(found, key=Policy.sort_key)
+
+    def _roles(self, obj: ArchiveObject, ref: ObjRef) -> Roles:
+        """SITE: every group and person. Containers: the groups they use (DS-1105)."""
+        t, c = self.t, self.conn
+        if ref.type_id == SITE:
+            group_ids = list(c.execute(select(t.epersongroup.c.eperson_group_id)).scalars())
+            people_ids = list(c.execute(select(t.eperson.c.eperson_id)).scalars())
+            roles = self._groups(group_ids, {})
+            roles.people = self._people(people_ids)
+            return roles
+        if ref.type_id not in (COMMUNITY, COLLECTION):
+            return Roles()
+        role_of: dict[int, str] = {}
+        if ref.type_id == COLLECTION:
+            row = c.execute(select(t.collection).where(
+                t.collection.c.collection_id == ref.id)).one()
+            for column, role in COLLECTION_ROLES:
+                gid = getattr(row, column)
+                if gid is not None:
+                    role_of[int(gid)] = role
+        rp = t.resourcepolicy
+        policy_groups = c.execute(select(rp.c.epersongroup_id).where(
+            rp.c.resource_type_id == ref.type_id, rp.c.resource_id == ref.id,
+            rp.c.epersongroup_id.is_not(None))).scalars()
+        group_ids = set(role_of) | {int(g) for g in policy_groups}
+        roles = self._groups(sorted(group_ids), role_of)
+        gm = t.epersongroup2eperson
+        people = set(c.execute(select(gm.c.eperson_id)
+                               .where(gm.c.eperson_group_id.in_(group_ids))).scalars())
+        people |= set(c.execute(select(rp.c.eperson_id).where(
+            rp.c.resource_type_id == ref.type_id, rp.c.resource_id == ref.id,
+            rp.c.eperson_id.is_not(None))).scalars())
+        roles.people = self._people(sorted(people))
+        return roles
+
+    def _groups(self, group_ids: list[int], role_of: dict[int, str]) -> Roles:
+        t = self.t
+        gm, ep = t.epersongroup2eperson, t.eperson
+        groups = []
+        for gid in group_ids:
+            name = self.group_name(gid)
+            if name is None:
+                continue
+            members = sorted({e for (e,) in self.conn.execute(
+                select(ep.c.email).join(gm, gm.c.eperson_id == ep.c.eperson_id)
+                .where(gm.c.eperson_group_id == gid)) if e})
+            groups.append(GroupRec(name, members, role_of.get(gid)))
+        groups.sort(key=lambda g: (g.role or "", g.name))
+        return Roles(groups=groups)
+
+    def _people(self, ids: list[int]) -> list[PersonRec]:
+        if not ids:
+            return []
+        ep = self.t.eperson
+        people = []
+        for r in self.conn.execute(select(ep).where(ep.c.eperson_id.in_(ids))):
+            if not r.email:
+                continue
+            people.append(PersonRec(
+                email=r.email, firstname=r.firstname, lastname=r.lastname, netid=r.netid,
+                phone=r.phone, language=r.language, can_log_in=r.can_log_in,
+                require_certificate=r.require_certificate, self_registered=r.self_registered,
+                password=r.password if self.options.passwords else None))
+        return sorted(people, key=lambda p: p.email)
+
+
+def updated_since(conn: Connection, t: Tables, item_id: int, when: object) -> bool:
+    """True when the item's last_modified is after ``when`` (updatedAfter)."""
+    value = conn.execute(select(t.item.c.last_modified).where(t.item.c.item_id == item_id)).scalar()
+    value = utc(value)
+    return value is None or value > when  # type: ignore[operator]
+
+
+__all__ = ["TYPE_IDS", "TYPE_NAMES", "ArchiveReader", "ObjRef", "resolve", "site_handle",
+           "tables_for", "updated_since"]
