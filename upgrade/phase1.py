@@ -1,0 +1,174 @@
+"""Phase 1 (``Upgrade15To16 -1``): translate old formats that have a direct analogue.
+
+For every 1.5 format used by a not-yet-converted upgradable bitstream, the DSpace registry (if
+configured) and then the Provisional registry are asked for an entry with the same name (the
+1.5 ``short_description``; a ``DSpace:``/``Provisional:`` identifier equal to it, or to its
+``dspace_identifier`` spelling, also counts). Matching bitstreams get that format, confidence
+EXTENSION (1.5 assigned formats by file extension or by the submitter's pick, so the result is
+flagged for later re-examination), source ``Upgrade15To16 Phase 1 from <namespace> registry``
+and basis ``1.5 format "<name>"``.
+
+Old "Unknown" bitstreams with a UserFormatDescription keep the submitter's words: they are
+converted to the new "Unknown" format (source ``Upgrade15To16 Phase 1 from
+UserFormatDescription``) so phase 2 does not overwrite what a person wrote; the workbench can
+re-identify them later. Other old-Unknown bitstreams are left to phase 2.
+
+Each old format is one set-based UPDATE guarded by ``bitstream_format_id IS NULL``, so a rerun
+with unchanged registries changes nothing, and a rerun after editing the Provisional registry
+converts only what is still unconverted. Refused once phase 2 has assigned formats.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import Connection, and_, func, select, update
+
+from archive.formatcache import ensure_format, unknown_format_id
+from archive.schema import T16
+from bsfcore.errors import StepError
+from formats.model import Confidence
+from registries.model import Format, Registry
+from upgrade.scope import (
+    PHASE1_SOURCE,
+    count_upgradable,
+    has_preserved_data,
+    is_renovated,
+    is_upgradable,
+    phase2_has_run,
+    unconverted,
+)
+from upgrade.step import StepContext, Summary
+
+UNKNOWN_15 = "Unknown"
+UFD_SOURCE = PHASE1_SOURCE + "UserFormatDescription"
+
+
+def require_phase0(conn: Connection, step: str) -> None:
+    if not is_renovated(conn):
+        raise StepError(f"{step} needs phase 0 first: run `bsf upgrade phase0` "
+                        "(Upgrade15To16 -0) after making a backup.", step=step)
+    if not has_preserved_data(conn):
+        raise StepError(f"{step}: the 1.5 format data is gone (phase 3 has run, or the archive "
+                        "was created renovated); the conversion is over.", step=step)
+
+
+def _identifier_spelling(name: str) -> str:
+    try:
+        from registries.dsr import dspace_identifier
+    except ImportError:
+        return re.sub(r"[^A-Za-z0-9._-]+", "_", name.strip())
+    return dspace_identifier(name)
+
+
+def find_analogue(registry: Registry, old_name: str) -> Format | None:
+    """The entry of ``registry`` standing for the 1.5 format called ``old_name``."""
+    wanted = {old_name, _identifier_spelling(old_name)}
+    folded = old_name.casefold()
+    by_key = by_fold = None
+    for fmt in registry:
+        if fmt.name == old_name:
+            return fmt
+        if by_key is None and any(k.namespace == registry.namespace and k.identifier in wanted
+                                  for k in fmt.keys):
+            by_key = fmt
+        if by_fold is None and fmt.name.casefold() == folded:
+            by_fold = fmt
+    return by_key or by_fold
+
+
+class Phase1:
+    key = "phase1"
+    title = "-1: convert bitstreams whose old format has a DSpace/Provisional analogue"
+    requires: tuple[str, ...] = ("phase0",)
+
+    def is_done(self, conn: Connection) -> bool:
+        """Done once some bitstream holds a phase 1 conversion (rerunnable until phase 2)."""
+        bs = T16.bitstream
+        return is_renovated(conn) and bool(conn.execute(select(func.count()).select_from(bs).where(
+            bs.c.bitstream_format_id.is_not(None),
+            bs.c.format_source.like(PHASE1_SOURCE + "%"))).scalar())
+
+    def check(self, conn: Connection) -> None:
+        require_phase0(conn, self.key)
+        if phase2_has_run(conn):
+            raise StepError("phase 1 is refused after phase 2: phase 2 has already assigned "
+                            "formats. To start over, run `bsf upgrade undo` (back to just "
+                            "before phase 1).", step=self.key)
+
+    def run(self, ctx: StepContext) -> Summary:
+        registries = ctx.registries()
+        targets = [r for ns in ("DSpace", "Provisional")
+                   if (r := registries.registry(ns)) is not None]
+        bs, old_bs = T16.bitstream, T16.bsf15_bitstreamformat
+        old_reg = T16.bsf15_bitstreamformatregistry
+        assert old_bs is not None and old_reg is not None
+        counts = {"upgradable": 0, "touched": 0, "old_unknown": 0, "ufd": 0,
+                  "DSpace": 0, "Provisional": 0}
+        with ctx.engine.begin() as conn:
+            self.check(conn)
+            counts["upgradable"] = count_upgradable(conn)
+            usage = conn.execute(
+                select(old_reg.c.bitstream_format_id, old_reg.c.short_description,
+                       func.count().label("n"))
+                .select_from(bs.join(old_bs, old_bs.c.bitstream_id == bs.c.bitstream_id)
+                             .join(old_reg, old_reg.c.bitstream_format_id
+                                   == old_bs.c.bitstream_format_id))
+                .where(unconverted(), is_upgradable())
+                .group_by(old_reg.c.bitstream_format_id, old_reg.c.short_description)).all()
+            no_old = conn.execute(select(func.count()).select_from(bs).where(
+                unconverted(), is_upgradable(),
+                ~bs.c.bitstream_id.in_(select(old_bs.c.bitstream_id).where(
+                    old_bs.c.bitstream_format_id.is_not(None))))).scalar_one()
+            counts["touched"] = sum(int(r.n) for r in usage) + int(no_old)
+            for row in usage:
+                members = bs.c.bitstream_id.in_(select(old_bs.c.bitstream_id).where(
+                    old_bs.c.bitstream_format_id == row.bitstream_format_id))
+                where = and_(unconverted(), is_upgradable(), members)
+                if row.short_description == UNKNOWN_15:
+                    counts["old_unknown"] += int(row.n)
+                    has_ufd = and_(bs.c.user_format_description.is_not(None),
+                                   bs.c.user_format_description != "")
+                    counts["ufd"] += self._apply(ctx, conn, and_(where, has_ufd), dict(
+                        bitstream_format_id=unknown_format_id(conn) if not ctx.dry_run else -1,
+                        format_confidence=int(Confidence.UNIDENTIFIED),
+                        format_source=UFD_SOURCE,
+                        format_basis='1.5 format "Unknown" with UserFormatDescription',
+                        format_warning="format described by a person, not identified"))
+                    continue
+                for registry in targets:
+                    fmt = find_analogue(registry, row.short_description)
+                    if fmt is None:
+                        continue
+                    format_id = ensure_format(conn, fmt) if not ctx.dry_run else -1
+                    counts[registry.namespace] += self._apply(ctx, conn, where, dict(
+                        bitstream_format_id=format_id,
+                        format_confidence=int(Confidence.EXTENSION),
+                        format_source=f"{PHASE1_SOURCE}{registry.namespace} registry",
+                        format_basis=f'1.5 format "{row.short_description}"',
+                        format_warning=None))
+                    break
+        lines = [
+            "Phase One Summary: Bitstream Formats Converted:",
+            f"Out of {counts['upgradable']} upgradable bitstreams in archive,",
+            f"Total bitstreams touched = {counts['touched']}",
+            f'Had old "Unknown" format = {counts["old_unknown"]}',
+            f"..of Unknown, touched {counts['ufd']} with UserFormatDescription set.",
+            f"Translated to DSpace namespace = {counts['DSpace']}",
+            f"Translated to Provisional namespace = {counts['Provisional']}",
+        ]
+        if ctx.dry_run:
+            lines.insert(0, "(dry run: nothing was written)")
+        for line in lines:
+            ctx.emit(line)
+        return Summary(self.key, lines, counts, ctx.dry_run)
+
+    @staticmethod
+    def _apply(ctx: StepContext, conn: Connection, where: object, values: dict[str, object]) -> int:
+        bs = T16.bitstream
+        if ctx.dry_run:
+            n = int(conn.execute(select(func.count()).select_from(bs).where(where)).scalar_one())
+            ctx.would_write["convert bitstream"] += n
+            return n
+        return ctx.write(conn, update(bs).where(where).values(**values),
+                         label="convert bitstream")

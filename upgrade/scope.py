@@ -1,0 +1,82 @@
+"""Which bitstreams the upgrade is about, and the phase facts derived from the data.
+
+"Upgradable" bitstreams are ``archive.queries.upgradable_condition``: the non-deleted bitstreams
+of in-archive (or withdrawn, hence reinstatable) items, of submissions in progress, and the
+community/collection logos. Every phase fact here is read from
+the archive itself, never from bsf's run history, so hand-run SQL such as the documented undo
+cannot make a step believe something false.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Row,
+    Select,
+    exists,
+    func,
+    inspect,
+    select,
+)
+
+from archive.queries import upgradable_condition
+from archive.schema import T15, T16, Tables
+
+PHASE1_SOURCE = "Upgrade15To16 Phase 1 from "
+PHASE2_SOURCE = "Upgrade15To16 Phase 2 from "
+
+
+def is_upgradable(t: Tables = T16) -> ColumnElement[bool]:
+    """WHERE clause: the bitstream row of ``t.bitstream`` is upgradable."""
+    return upgradable_condition(t)
+
+
+def unconverted() -> ColumnElement[bool]:
+    return T16.bitstream.c.bitstream_format_id.is_(None)
+
+
+# -- phase facts ---------------------------------------------------------------------------
+
+def is_renovated(conn: Connection) -> bool:
+    columns = {c["name"] for c in inspect(conn).get_columns("bitstream")}
+    return "format_confidence" in columns
+
+
+def has_preserved_data(conn: Connection) -> bool:
+    return inspect(conn).has_table("bsf15_bitstreamformat")
+
+
+def preserved_tables(conn: Connection) -> list[str]:
+    names = set(inspect(conn).get_table_names())
+    return sorted(n for n in ("bsf15_bitstreamformatregistry", "bsf15_fileextension",
+                              "bsf15_bitstreamformat") if n in names)
+
+
+def count_upgradable(conn: Connection) -> int:
+    bs = T15.bitstream
+    return int(conn.execute(select(func.count()).select_from(bs)
+                            .where(is_upgradable(T15))).scalar_one())
+
+
+def count_unconverted(conn: Connection) -> int:
+    bs = T16.bitstream
+    return int(conn.execute(select(func.count()).select_from(bs)
+                            .where(unconverted(), is_upgradable())).scalar_one())
+
+
+def phase2_has_run(conn: Connection) -> bool:
+    """True when some bitstream currently holds a format phase 2 assigned."""
+    bs = T16.bitstream
+    return bool(conn.execute(select(exists().where(
+        bs.c.bitstream_format_id.is_not(None),
+        bs.c.format_source.like(PHASE2_SOURCE + "%")))).scalar())
+
+
+def stream(conn: Connection, stmt: Select[Any], size: int = 2000) -> Iterator[Row[Any]]:
+    """Rows of ``stmt`` through a server-side cursor (PostgreSQL) / lazy cursor (SQLite)."""
+    result = conn.execute(stmt, execution_options={"yield_per": size})
+    yield from result
