@@ -83,7 +83,8 @@ class AssetStore:
                 folder.mkdir(parents=True, exist_ok=True)
             elif not folder.is_dir():
                 key = "assetstore.dir" if number == 0 else f"assetstore.dir.{number}"
-                origin = f" ({key} in {where})" if where else ""
+                origin = (f" ({key} in {where})" if where
+                          else "; create it, or set assetstore.dir or --assetstore")
                 raise AssetError(f"asset store folder {folder} does not exist{origin}",
                                  path=str(folder))
         return cls(dirs)

@@ -23,12 +23,17 @@ def init_command(
 ) -> None:
     """Create an empty archive: DSpace 1.5 tables, the 73 default formats, Dublin Core, the
     site handle (or, with --renovated, the renovated model with an administrator)."""
+    from sqlalchemy.engine import make_url
+
+    from archive.db import normalise_url
     from archive.init import init_archive
 
     st = state(ctx)
     init_archive(st.engine, renovated=renovated, admin_email=admin)
     kind = "renovated" if renovated else "DSpace 1.5"
-    err_console.print(f"created an empty {kind} archive in {st.settings.db_url}")
+    where = make_url(normalise_url(st.settings.db_url)).render_as_string(hide_password=True)
+    err_console.print(f"created an empty {kind} archive in {where}",
+                      markup=False, soft_wrap=True)
 
 
 @app.command("create-demo")
@@ -43,6 +48,6 @@ def create_demo_command(
     from archive.demo import build_demo
 
     st = state(ctx)
-    store = AssetStore.from_settings(st.settings, create=True)
+    store = AssetStore.from_settings(st.settings)
     summary = build_demo(st.engine, store, items=items, seed=seed, progress=st.progress())
-    err_console.print(summary.describe())
+    err_console.print(summary.describe(), markup=False, soft_wrap=True)
