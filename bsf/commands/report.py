@@ -1,7 +1,105 @@
-"""`bsf report ...` commands (thin layer over the library)."""
+"""`bsf report [-v] [--format seed|csv|json]` and `bsf report summary [--html FILE]`.
+
+Thin layer: rows come from ``upgrade.report.iter_report_rows`` (plus handles), writers from
+``reports``. Every format streams, so a million-bitstream report keeps memory flat.
+"""
 
 from __future__ import annotations
 
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated, TextIO
+
 import typer
 
-app = typer.Typer(help="report commands.", no_args_is_help=True)
+from bsf.context import err_console, out_console, state
+
+app = typer.Typer(
+    help="Conversion reports: the instructions' SUMMARY/BITSTREAM lines, CSV, JSON Lines, and "
+    "a summary for people (terminal or one self-contained HTML file).",
+    invoke_without_command=True)
+
+
+def _rows(ctx: typer.Context, all_bitstreams: bool, handles: bool):  # type: ignore[no-untyped-def]
+    from archive.db import is_renovated
+    from upgrade.report import iter_report_rows
+    from upgrade.workbench_report import with_handles
+
+    engine = state(ctx).engine
+    rows = iter_report_rows(engine, only_upgradable=not all_bitstreams)
+    return with_handles(engine, rows, renovated=is_renovated(engine)) if handles else rows
+
+
+@app.callback()
+def report(
+    ctx: typer.Context,
+    verbose: Annotated[bool, typer.Option(
+        "--verbose", "-v", help="seed format: one BITSTREAM line per bitstream after the "
+        "SUMMARY lines (like Upgrade15To16 -r -v).")] = False,
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", help="seed (the instructions' lines, awk-safe), csv (RFC 4180 with "
+        "header) or json (JSON Lines).")] = "seed",
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to FILE instead of stdout.", show_default=False)] = None,
+    all_bitstreams: Annotated[bool, typer.Option(
+        "--all-bitstreams", help="Every non-deleted bitstream, not only the upgradable ones "
+        "(in-archive, withdrawn, in-progress submissions, logos).")] = False,
+) -> None:
+    """Write the conversion report (see the subcommand `summary` for the overview)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from reports.writers import make_writer
+
+    engine = state(ctx).engine
+    counts = None
+    if fmt.strip().lower() == "seed":
+        from upgrade.report import report_counts
+
+        with engine.connect() as conn:
+            counts = report_counts(conn)
+    with ExitStack() as stack:
+        stream: TextIO = sys.stdout
+        if output is not None:
+            stream = stack.enter_context(open(output, "w", encoding="utf-8", newline=""))
+        writer = make_writer(fmt, stream, verbose=verbose, counts=counts)
+        writer.head()
+        if fmt.strip().lower() != "seed" or verbose:
+            for row in _rows(ctx, all_bitstreams, handles=fmt.strip().lower() != "seed"):
+                writer.row(row)
+        writer.tail()
+
+
+@app.command()
+def summary(
+    ctx: typer.Context,
+    html: Annotated[Path | None, typer.Option(
+        "--html", help="Also write one self-contained HTML page (inline SVG charts) to FILE.",
+        show_default=False)] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Rows of the crosstab in the "
+                                                       "terminal.")] = 40,
+    all_bitstreams: Annotated[bool, typer.Option(
+        "--all-bitstreams", help="Every non-deleted bitstream, not only upgradable ones.")]
+    = False,
+    quiet_tables: Annotated[bool, typer.Option(
+        "--no-tables", help="Do not print the terminal tables (with --html).")] = False,
+) -> None:
+    """Old format → new format with counts and confidence mix, the top unidentified
+    extensions and the warnings; suspicious conversions are marked."""
+    from reports.summary import SummaryCollector
+    from reports.summary_html import render_html
+    from reports.summary_table import summary_renderables
+
+    collector = SummaryCollector()
+    collector.head()
+    for row in _rows(ctx, all_bitstreams, handles=False):
+        collector.row(row)
+    collector.tail()
+    s = collector.summary
+    if not quiet_tables:
+        for table in summary_renderables(s, limit):
+            out_console.print(table)
+    if html is not None:
+        html.write_text(render_html(s), encoding="utf-8")
+        err_console.print(f"wrote {html} ({s.total:,} bitstreams, "
+                          f"{len(s.suspect_pairs())} suspicious conversions)")

@@ -1,7 +1,354 @@
-"""`bsf workbench ...` commands (thin layer over the library)."""
+"""`bsf workbench ...`: the BitstreamFormat Workbench (thin layer over upgrade.workbench*)."""
 
 from __future__ import annotations
 
-import typer
+import getpass
+import json
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated, TextIO
 
-app = typer.Typer(help="workbench commands.", no_args_is_help=True)
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from bsf.context import err_console, out_console, state
+from bsfcore.errors import BsfError
+
+app = typer.Typer(
+    help="BitstreamFormat Workbench: examine, re-identify or set bitstream formats, with a "
+    "history of every change. Works on the renovated model, before and after phase 3.",
+    no_args_is_help=True)
+
+# Selection options shared by reidentify and set ----------------------------------------------
+IdOpt = Annotated[list[int] | None, typer.Option(
+    "--id", help="A bitstream id (repeatable).", show_default=False)]
+IdsFromOpt = Annotated[Path | None, typer.Option(
+    "--ids-from", help="File of bitstream ids, one per line (e.g. the instructions' awk "
+    "output); '-' reads standard input.", show_default=False)]
+OldFormatOpt = Annotated[str | None, typer.Option(
+    "--old-format", help="Old 1.5 format name (or id), until phase 3 removes the 1.5 data.")]
+ConfidenceOpt = Annotated[str | None, typer.Option(
+    "--confidence", help="Confidence NAME exactly, or <=NAME (at most) / >=NAME (at least).")]
+ConfMaxOpt = Annotated[str | None, typer.Option(
+    "--confidence-max", help="At most this confidence (UNIDENTIFIED..MANUAL).")]
+ConfMinOpt = Annotated[str | None, typer.Option(
+    "--confidence-min", help="At least this confidence.")]
+SourceOpt = Annotated[str | None, typer.Option(
+    "--source", help="Format source contains this text (e.g. DROIDIdentifier).")]
+CollectionOpt = Annotated[str | None, typer.Option(
+    "--collection", help="Handle of a collection (or community, recursively, or item).")]
+ExtOpt = Annotated[str | None, typer.Option("--ext", help="Name extension, e.g. htm.")]
+GlobOpt = Annotated[str | None, typer.Option(
+    "--name-glob", help="Shell pattern on the bitstream name, e.g. 'report-*.pdf'.")]
+AllOpt = Annotated[bool, typer.Option("--all", help="Every bitstream (no other filter needed).")]
+DryRunOpt = Annotated[bool, typer.Option(
+    "--dry-run", "-n", help="Preview the changes (table and --csv); write nothing.")]
+CsvOpt = Annotated[str | None, typer.Option(
+    "--csv", help="Also write every change as CSV to FILE ('-' = stdout).", show_default=False)]
+ShowOpt = Annotated[int, typer.Option("--show", help="Rows of the change table to print.")]
+UserOpt = Annotated[str | None, typer.Option(
+    "--user", help="Who makes the change (default: $USER).", show_default=False)]
+BatchOpt = Annotated[int, typer.Option("--batch-size", help="Bitstreams per transaction.")]
+
+
+def _user(value: str | None) -> str:
+    if value:
+        return value
+    env = os.environ.get("USER") or os.environ.get("LOGNAME")
+    if env:
+        return env
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in a container
+        return "unknown"
+
+
+def _selection(ids: list[int] | None, ids_from: Path | None, all_: bool, old_format: str | None,
+               format_: str | None, confidence: str | None, conf_max: str | None,
+               conf_min: str | None, source: str | None, collection: str | None,
+               ext: str | None, name_glob: str | None, extra_ids: Iterable[int] = ()):
+    from upgrade.workbench_select import Selection, parse_confidence, read_ids_file
+
+    id_list: list[int] | None = None
+    if ids or ids_from is not None or extra_ids:
+        id_list = [*(ids or []), *extra_ids]
+        if ids_from is not None:
+            id_list += read_ids_file(ids_from)
+    lo = hi = None
+    if confidence:
+        lo, hi = parse_confidence(confidence)
+    if conf_min:
+        lo = max(x for x in (lo, parse_confidence(conf_min)[0]) if x is not None)
+    if conf_max:
+        hi = min(x for x in (hi, parse_confidence(conf_max)[1]) if x is not None)
+    return Selection(ids=tuple(id_list) if id_list is not None else None, all=all_,
+                     old_format=old_format, format=format_, confidence_min=lo,
+                     confidence_max=hi, source=source, collection=collection, ext=ext,
+                     name_glob=name_glob)
+
+
+def _stack(ctx: typer.Context):  # type: ignore[no-untyped-def]
+    try:
+        from formats.stack import stack_from_settings
+    except ImportError:
+        raise BsfError("the identification engine (formats.stack) is not available in this "
+                       "installation") from None
+    return stack_from_settings(state(ctx).settings)
+
+
+def _assets(ctx: typer.Context):  # type: ignore[no-untyped-def]
+    from archive.assetstore import AssetStore
+
+    return AssetStore.from_settings(state(ctx).settings)
+
+
+def _conf_name(value: object) -> str:
+    if value is None:
+        return ""
+    from formats.model import Confidence
+
+    return Confidence(int(value)).name  # type: ignore[call-overload]
+
+
+def _change_table(rows: list, title: str) -> Table:  # type: ignore[type-arg]
+    table = Table(title=title)
+    for column in ("id", "name", "status", "old format", "old confidence", "new format",
+                   "new confidence", "note"):
+        table.add_column(column, overflow="fold")
+    for c in rows:
+        style = {"error": "red", "kept-manual": "yellow", "changed": "green"}.get(c.status, "")
+        table.add_row(str(c.bitstream_id), Text(c.name or ""), c.status, Text(c.old.label),
+                      _conf_name(c.old.confidence), Text(c.new.label if c.new else ""),
+                      _conf_name(c.new.confidence) if c.new else "", Text(c.message or ""),
+                      style=style)
+    return table
+
+
+def _present(changes: Iterator, *, dry_run: bool, csv_target: str | None,  # type: ignore[type-arg]
+             show: int, what: str) -> None:
+    """Stream changes through the CSV (if asked), print the table and the tally."""
+    from upgrade.workbench_output import ChangeTally, write_changes_csv
+
+    tally = ChangeTally()
+    stream = tally.watch(changes)
+    with ExitStack() as stack:
+        table_console = out_console
+        if csv_target is not None:
+            handle: TextIO
+            if csv_target == "-":
+                handle = sys.stdout
+                table_console = err_console
+            else:
+                handle = stack.enter_context(open(csv_target, "w", encoding="utf-8",
+                                                  newline=""))
+            stream = write_changes_csv(handle, stream)
+        shown = []
+        hidden = 0
+        for change in stream:
+            if change.status == "unchanged":
+                continue
+            if len(shown) < show:
+                shown.append(change)
+            else:
+                hidden += 1
+    if shown:
+        title = f"{what}: {'preview (dry run)' if dry_run else 'changes written'}"
+        table_console.print(_change_table(shown, title))
+        if hidden:
+            table_console.print(f"… and {hidden} more (use --csv FILE for all of them)")
+    err_console.print(tally.sentence(dry_run))
+    if tally.counts["error"]:
+        raise typer.Exit(1)
+
+
+@app.command()
+def reidentify(
+    ctx: typer.Context,
+    ids: IdOpt = None, ids_from: IdsFromOpt = None, all_: AllOpt = False,
+    old_format: OldFormatOpt = None,
+    format_: Annotated[str | None, typer.Option(
+        "--format", help="Current format: key (PRONOM:fmt/96), name, or 'none'.")] = None,
+    confidence: ConfidenceOpt = None, confidence_max: ConfMaxOpt = None,
+    confidence_min: ConfMinOpt = None, source: SourceOpt = None,
+    collection: CollectionOpt = None, ext: ExtOpt = None, name_glob: GlobOpt = None,
+    dry_run: DryRunOpt = False,
+    force: Annotated[bool, typer.Option("--force", help="Also overwrite formats set by hand "
+                                                        "(confidence MANUAL).")] = False,
+    csv: CsvOpt = None, show: ShowOpt = 50, user: UserOpt = None, batch_size: BatchOpt = 500,
+) -> None:
+    """Re-run the identifier stack on bitstreams and record every change in the history."""
+    from upgrade.workbench import reidentify as run
+
+    st = state(ctx)
+    selection = _selection(ids, ids_from, all_, old_format, format_, confidence, confidence_max,
+                           confidence_min, source, collection, ext, name_glob)
+    stack, registries = _stack(ctx)
+    changes = run(st.engine, selection, stack=stack, assets=_assets(ctx),
+                  registries=registries, user=_user(user), dry_run=dry_run, force=force,
+                  batch_size=batch_size, progress=st.progress())
+    _present(changes, dry_run=dry_run, csv_target=csv, show=show, what="reidentify")
+
+
+@app.command("set")
+def set_(
+    ctx: typer.Context,
+    bitstreams: Annotated[list[int] | None, typer.Argument(
+        help="Bitstream ids (or select with the filters).", show_default=False)] = None,
+    format_key: Annotated[str, typer.Option(
+        "--format", help="The format to set, by key (e.g. PRONOM:fmt/96).")] = "",
+    ids: IdOpt = None, ids_from: IdsFromOpt = None, all_: AllOpt = False,
+    old_format: OldFormatOpt = None,
+    current_format: Annotated[str | None, typer.Option(
+        "--current-format", help="Filter: current format key, name or 'none'.")] = None,
+    confidence: ConfidenceOpt = None, confidence_max: ConfMaxOpt = None,
+    confidence_min: ConfMinOpt = None, source: SourceOpt = None,
+    collection: CollectionOpt = None, ext: ExtOpt = None, name_glob: GlobOpt = None,
+    dry_run: DryRunOpt = False, csv: CsvOpt = None, show: ShowOpt = 50,
+    user: UserOpt = None,
+    note: Annotated[str | None, typer.Option("--note", help="Why (kept as the basis and in "
+                                                            "the history).")] = None,
+    batch_size: BatchOpt = 500,
+) -> None:
+    """Set a format by hand: confidence MANUAL, source workbench:<user>, recorded in history."""
+    from registries.loader import load_configured_registries
+    from registries.model import FormatKey
+    from upgrade.workbench import set_format
+
+    if not format_key:
+        raise BsfError("set needs --format KEY, e.g. --format PRONOM:fmt/96")
+    st = state(ctx)
+    selection = _selection(ids, ids_from, all_, old_format, current_format, confidence,
+                           confidence_max, confidence_min, source, collection, ext, name_glob,
+                           extra_ids=bitstreams or ())
+    _, registries = load_configured_registries(st.settings)
+    changes = set_format(st.engine, selection, FormatKey.parse(format_key),
+                         registries=registries, user=_user(user), dry_run=dry_run, note=note,
+                         batch_size=batch_size, progress=st.progress())
+    _present(changes, dry_run=dry_run, csv_target=csv, show=show, what="set")
+
+
+@app.command()
+def show(
+    ctx: typer.Context,
+    bitstream_id: Annotated[int, typer.Argument(help="Bitstream id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+    = False,
+    explain: Annotated[bool, typer.Option(
+        "--explain/--no-explain", help="Ask each identifier of the stack about the file now.")]
+    = True,
+) -> None:
+    """A bitstream's format: current (with confidence, source, basis, warning), old 1.5 format,
+    and what each identifier in the stack would say now."""
+    from upgrade.workbench_show import show_bitstream
+
+    st = state(ctx)
+    stack = assets = None
+    if explain:
+        stack, _ = _stack(ctx)
+        assets = _assets(ctx)
+    view = show_bitstream(st.engine, bitstream_id, stack=stack, assets=assets)
+    if as_json:
+        out_console.print_json(json.dumps(_view_dict(view), default=str))
+        return
+    table = Table(title=f"Bitstream {view.bitstream_id}", show_header=False)
+    table.add_column("field", style="bold")
+    table.add_column("value", overflow="fold")
+    for label, value in _view_rows(view):
+        table.add_row(label, Text("" if value is None else str(value)))
+    out_console.print(table)
+    if view.explain is not None:
+        ex = Table(title="What each identifier says now")
+        for column in ("identifier", "format", "confidence", "basis", "warning"):
+            ex.add_column(column, overflow="fold")
+        for name, match in view.explain:
+            if match is None:
+                ex.add_row(Text(name), "—", "", "", "")
+            else:
+                ex.add_row(Text(name), Text(str(match.key) if match.key else "(unknown)"),
+                           match.confidence.name, Text(match.basis), Text(match.warning))
+        out_console.print(ex)
+    elif view.explain_error:
+        err_console.print(f"cannot identify now: {view.explain_error}")
+
+
+def _view_rows(view) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
+    c = view.current
+    return [
+        ("name", view.name), ("size", view.size_bytes),
+        ("checksum", f"{view.checksum} ({view.checksum_algorithm})" if view.checksum else None),
+        ("item", view.item_handle), ("logo of", view.logo_of),
+        ("deleted", "yes" if view.deleted else "no"),
+        ("format", c.label), ("identifiers", ", ".join(view.current_keys)),
+        ("confidence", c.confidence.name if c.confidence is not None else None),
+        ("source", c.source), ("basis", c.basis), ("warning", c.warning),
+        ("user format description", view.user_format_description),
+        ("old 1.5 format", view.old_format if view.old_format else view.old_format_note),
+        ("recorded changes", view.history_count),
+    ]
+
+
+def _view_dict(view) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    c = view.current
+    data: dict[str, object] = {
+        "bitstream_id": view.bitstream_id, "name": view.name, "size_bytes": view.size_bytes,
+        "checksum": view.checksum, "checksum_algorithm": view.checksum_algorithm,
+        "item_handle": view.item_handle, "logo_of": view.logo_of, "deleted": view.deleted,
+        "format": {"id": c.format_id, "key": c.key, "name": c.name, "keys": view.current_keys,
+                   "confidence": c.confidence.name if c.confidence is not None else None,
+                   "source": c.source, "basis": c.basis, "warning": c.warning},
+        "user_format_description": view.user_format_description,
+        "old_format": view.old_format, "old_format_note": view.old_format_note,
+        "history_count": view.history_count,
+    }
+    if view.explain is not None:
+        data["explain"] = [
+            {"identifier": name, "key": str(m.key) if m and m.key else None,
+             "confidence": m.confidence.name if m else None, "basis": m.basis if m else None,
+             "warning": m.warning if m else None} for name, m in view.explain]
+    if view.explain_error:
+        data["explain_error"] = view.explain_error
+    return data
+
+
+@app.command()
+def history(
+    ctx: typer.Context,
+    bitstream_id: Annotated[int, typer.Argument(help="Bitstream id.")],
+    csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout instead of a table.")]
+    = False,
+) -> None:
+    """Every recorded format change of a bitstream, oldest first."""
+    from upgrade.history import history_of
+    from upgrade.workbench import require_renovated
+    from upgrade.workbench_output import HISTORY_COLUMNS, history_cells
+
+    st = state(ctx)
+    require_renovated(st.engine)
+    with st.engine.connect() as conn:
+        entries = history_of(conn, bitstream_id)
+    if csv:
+        from reports.csv_writer import csv_line
+
+        sys.stdout.write(csv_line(HISTORY_COLUMNS))
+        for entry in entries:
+            sys.stdout.write(csv_line(history_cells(entry)))
+        return
+    if not entries:
+        err_console.print(f"no recorded format changes for bitstream {bitstream_id}")
+        return
+    table = Table(title=f"Format history of bitstream {bitstream_id}")
+    for column in ("when", "who", "action", "old format", "old conf.", "new format",
+                   "new conf.", "note"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        table.add_row(e.changed_at.strftime("%Y-%m-%d %H:%M:%S") if e.changed_at else "",
+                      Text(e.changed_by), e.action,
+                      Text(f"{e.old_format_name or '(NONE)'} [{e.old_format_key or '-'}]"),
+                      _conf_name(e.old_confidence),
+                      Text(f"{e.new_format_name} [{e.new_format_key or '-'}]"),
+                      _conf_name(e.new_confidence), Text(e.note or ""))
+    out_console.print(table)
