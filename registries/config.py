@@ -449,12 +449,13 @@ def load_format_config(settings: Settings) -> FormatConfig:
     tar_key = "formatIdentifier.TextHeuristicIdentifier.formats.tar"
     before = len(r.problems)
     tar_keys = r.keys_list(tar_key)
-    tar = None
+    tar: FormatKey | None = None
     if tar_keys is not None and len(r.problems) == before:
         if len(tar_keys) != 1:
             r.problem(tar_key, "must name exactly one format key, e.g. PRONOM:x-fmt/265")
         else:
-            tar = (_check_key_namespaces(r, tar_key, tar_keys, registries) or [None])[0]
+            kept = _check_key_namespaces(r, tar_key, tar_keys, registries)
+            tar = kept[0] if kept else None
 
     signature = r.path("formatIdentifier.DROID.signatureFile")
     container = r.path("formatIdentifier.DROID.containerSignatureFile")

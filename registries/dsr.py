@@ -107,7 +107,8 @@ def _clean(message: str) -> str:
     return message.replace(_Q, f"{DSR_PREFIX}:")
 
 
-def _read_entry(element: etree._Element, label: str, structural: list[Problem]) -> _Entry:
+def _read_entry(element: etree._Element, label: str,
+                structural: list[tuple[str, Problem]]) -> _Entry:
     entry = _Entry(element.sourceline)
     for child in element:
         if not isinstance(child.tag, str):
@@ -126,12 +127,12 @@ def _read_entry(element: etree._Element, label: str, structural: list[Problem]) 
             try:
                 entry.support_level = SupportLevel.parse(_text(child))
             except BsfError as exc:
-                structural.append(Problem(label, line, str(exc)))
+                structural.append(("dsr:support-level", Problem(label, line, str(exc))))
         elif tag == _Q + "internal":
             value = _text(child).lower()
             if value not in ("true", "false", "1", "0"):
-                structural.append(Problem(label, line, f"dsr:internal must be true or false, "
-                                                       f"not {value!r}"))
+                structural.append(("dsr:internal", Problem(
+                    label, line, f"dsr:internal must be true or false, not {value!r}")))
             entry.internal = value in ("true", "1")
         elif tag == _Q + "external-identifiers":
             for ident in child.iterchildren(_Q + "identifier"):
@@ -139,25 +140,26 @@ def _read_entry(element: etree._Element, label: str, structural: list[Problem]) 
                     entry.keys.append((FormatKey.parse(_text(ident)), ident.sourceline))
                 except BsfError as exc:
                     entry.broken = True
-                    structural.append(Problem(label, ident.sourceline, str(exc)))
+                    structural.append(("dsr:identifier",
+                                       Problem(label, ident.sourceline, str(exc))))
         elif tag == _Q + "external-signatures":
             for ext in child.iterchildren(_Q + "extension"):
                 value = _text(ext).lower()
                 if not value or value.startswith(".") or "/" in value or " " in value:
-                    structural.append(Problem(label, ext.sourceline,
-                                              f"malformed extension {value!r}: write it without "
-                                              "the dot, e.g. htm"))
+                    structural.append(("dsr:extension", Problem(
+                        label, ext.sourceline,
+                        f"malformed extension {value!r}: write it without the dot, e.g. htm")))
                 else:
                     entry.extensions.append(value)
         else:
-            structural.append(Problem(label, line, f"unexpected element {_clean(tag)} in "
-                                                   "dsr:entry"))
+            structural.append((_clean(tag), Problem(
+                label, line, f"unexpected element {_clean(tag)} in dsr:entry")))
     if entry.name is None:
-        structural.append(Problem(label, entry.line, "dsr:entry has no dsr:name"))
+        structural.append(("dsr:entry", Problem(label, entry.line, "dsr:entry has no dsr:name")))
         entry.broken = True
     if not entry.keys and not entry.broken:
-        structural.append(Problem(label, entry.line,
-                                  "dsr:entry has no dsr:external-identifiers/dsr:identifier"))
+        structural.append(("dsr:entry", Problem(
+            label, entry.line, "dsr:entry has no dsr:external-identifiers/dsr:identifier")))
         entry.broken = True
     return entry
 
@@ -234,7 +236,7 @@ def load_registry_document(path: str | os.PathLike[str], namespace: str, *, vali
     tree = parse_xml(file, error_class=RegistryError)
     root = tree.getroot()
     problems: list[Problem] = []
-    structural: list[Problem] = []
+    structural: list[tuple[str, Problem]] = []
     if validate:
         compiled = schema if isinstance(schema, etree.XMLSchema) else load_format_schema(schema)
         problems.extend(Problem(label, p.line, _clean(p.message))
@@ -255,17 +257,28 @@ def load_registry_document(path: str | os.PathLike[str], namespace: str, *, vali
         if child.tag == _Q + "entry":
             entries.append(_read_entry(child, label, structural))
         else:
-            structural.append(Problem(label, child.sourceline,
-                                      f"unexpected element {_clean(child.tag)}; only dsr:entry "
-                                      "is allowed here"))
+            structural.append((_clean(str(child.tag)), Problem(
+                label, child.sourceline,
+                f"unexpected element {_clean(str(child.tag))}; only dsr:entry is allowed here")))
     formats, semantic = _check_entries(entries, namespace, label, default_support_level)
     if not validate or not problems:
-        problems.extend(structural)
+        problems.extend(p for _, p in structural)
+    else:
+        # Where both complain about the same element, our message is the clearer one ("dsr:entry
+        # has no dsr:name" beats libxml2's list of every element xs:all would have accepted).
+        ours = {(p.line, element) for element, p in structural}
+        problems = [p for p in problems if (p.line, _xsd_element(p.message)) not in ours]
+        problems.extend(p for _, p in structural)
     problems.extend(semantic)
     if problems:
         problems.sort(key=lambda p: (p.line or 0))
         raise RegistryError(problems, _summary(label, problems))
     return Registry(namespace, formats, source=label, version=root.get("version"))
+
+
+def _xsd_element(message: str) -> str | None:
+    match = re.match(r"Element '([^']+)'", message)
+    return match.group(1) if match else None
 
 
 def _summary(label: str, problems: list[Problem]) -> str:

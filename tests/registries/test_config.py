@@ -254,3 +254,17 @@ def test_configured_keys_must_exist_in_the_registries(dspace_dir: Path) -> None:
     (problem,) = info.value.problems
     assert problem.line == line_of(path, "formatIdentifier.TextSubtypeHelper.subtypes")
     assert "DSpace:RealAudio5" in problem.message
+
+
+def test_tar_format_and_validate_flag(dspace_dir: Path) -> None:
+    path = example(dspace_dir, "dspace", edit={
+        "#formatIdentifier.TextHeuristicIdentifier.formats.tar = PRONOM:x-fmt/265":
+        "formatIdentifier.TextHeuristicIdentifier.formats.tar = Provisional:TAR",
+        "formatRegistry.DSpace.validate = true": "formatRegistry.DSpace.validate = false",
+        "defaultSupportLevel = known": "defaultSupportLevel = supported"})
+    config = load_format_config(load_settings(path))
+    assert config.tar_format == FormatKey("Provisional", "TAR")
+    assert not config.registries["DSpace"].validate
+    assert config.registries["DSpace"].default_support_level == SupportLevel.SUPPORTED
+    with pytest.raises(ConfigError, match="no configured registry has Provisional:TAR"):
+        load_registry_set(config)

@@ -235,3 +235,24 @@ def test_write_refuses_formats_without_own_key(tmp_path: Path) -> None:
     with pytest.raises(BsfError, match="exactly one Provisional"):
         write_registry_document([fmt], tmp_path / "x.xml", namespace="Provisional")
     assert not (tmp_path / "x.xml").exists()
+
+
+def test_problems_on_one_line_are_all_kept(tmp_path: Path) -> None:
+    entry = ("<dsr:entry><dsr:name>X</dsr:name><dsr:mime-type>text plain</dsr:mime-type>"
+             "<dsr:external-identifiers><dsr:identifier>Provisional:X</dsr:identifier>"
+             "</dsr:external-identifiers><dsr:external-signatures><dsr:extension>.x"
+             "</dsr:extension></dsr:external-signatures></dsr:entry>")
+    with pytest.raises(RegistryError) as info:
+        load_registry_document(write(tmp_path, document(entry)), "Provisional")
+    messages = [p.message for p in info.value.problems]
+    assert len(messages) == 2, messages
+    assert any("dsr:mime-type" in m for m in messages)
+    assert any("malformed extension '.x'" in m for m in messages)
+
+
+def test_unexpected_elements_are_reported(tmp_path: Path) -> None:
+    entries = HTM_ENTRY.replace("<dsr:name>HTM</dsr:name>",
+                                "<dsr:name>HTM</dsr:name><dsr:colour>red</dsr:colour>")
+    with pytest.raises(RegistryError, match="unexpected element dsr:colour"):
+        load_registry_document(write(tmp_path, document(entries + "<dsr:extra/>")),
+                               "Provisional", validate=False)
