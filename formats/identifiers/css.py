@@ -1,0 +1,137 @@
+"""CSSIdentifier: a text sample that parses as a real stylesheet is CSS.
+
+Neither PRONOM (x-fmt/224 has no byte signature) nor libmagic (says ``text/plain``) recognise
+CSS, which is why the renovation had a SAC-parser identifier. We parse with tinycss2 and demand
+*real* rules: qualified rules with a selector and well-formed declarations (``name: value``),
+or at-rules that CSS defines. Markup (HTML/XML start with ``<``), JSON (starts with ``{``/``[``),
+CSV and prose fail: tinycss2 sees them as one parse error or as rules without declarations.
+
+The answer is the first configured key of ``formatIdentifier.CSSIdentifier.identifiers`` that a
+registry knows (the list's first entry is canonical); basis ``css parse: N rules``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import tinycss2
+
+from bsfcore.errors import ConfigError
+from formats.identifiers.common import GENERIC_TEXT_KEYS, expand_keys, first_known, may_refine
+from formats.identifiers.textclass import sample_text_class
+from formats.model import Confidence, Match, Sample
+from registries.model import FormatKey, RegistrySet
+
+#: How much of a stylesheet is parsed; a cut-off last rule is forgiven.
+CSS_WINDOW = 256 * 1024
+#: Share of rules that must be well formed.
+MIN_GOOD_SHARE = 0.8
+
+_DECL_NAME = re.compile(r"^(--[\w-]+|-?[a-z_][a-z0-9_-]*)$")
+_AT_RULES = frozenset({
+    "charset", "import", "namespace", "media", "supports", "font-face", "page", "keyframes",
+    "-webkit-keyframes", "-moz-keyframes", "-o-keyframes", "-ms-keyframes", "layer",
+    "container", "counter-style", "property", "font-feature-values", "viewport",
+    "-ms-viewport", "document", "-moz-document", "scope", "starting-style", "font-palette-values",
+})
+#: at-rules whose block holds rules (counted recursively)
+_GROUP_AT_RULES = frozenset({"media", "supports", "layer", "container", "document",
+                             "-moz-document", "scope", "starting-style"})
+
+
+class _Tally:
+    __slots__ = ("bad", "errors", "good", "rules")
+
+    def __init__(self) -> None:
+        self.good = self.bad = self.errors = self.rules = 0
+
+
+def _declarations_ok(content: list[tinycss2.ast.Node] | None) -> bool | None:
+    """True: at least one good declaration and no error; False: junk; None: empty block."""
+    if not content:
+        return None
+    items = tinycss2.parse_blocks_contents(content, skip_comments=True, skip_whitespace=True)
+    if not items:
+        return None
+    good = 0
+    for item in items:
+        if item.type == "declaration":
+            value = [t for t in item.value if t.type not in ("whitespace", "comment")]
+            if not value or not _DECL_NAME.match(item.lower_name):
+                return False
+            good += 1
+        elif item.type == "error":
+            return False
+    return good > 0 or None
+
+
+def _tally(nodes: list[tinycss2.ast.Node], tally: _Tally, depth: int = 0) -> None:
+    for node in nodes:
+        if node.type == "error":
+            tally.errors += 1
+        elif node.type == "qualified-rule":
+            tally.rules += 1
+            prelude = [t for t in node.prelude if t.type not in ("whitespace", "comment")]
+            ok = _declarations_ok(node.content) if prelude else False
+            if ok is True:
+                tally.good += 1
+            elif ok is False:
+                tally.bad += 1
+        elif node.type == "at-rule":
+            tally.rules += 1
+            if node.lower_at_keyword not in _AT_RULES:
+                tally.bad += 1
+            elif node.lower_at_keyword in _GROUP_AT_RULES and node.content and depth < 8:
+                inner = tinycss2.parse_rule_list(node.content, skip_comments=True,
+                                                 skip_whitespace=True)
+                _tally(inner, tally, depth + 1)
+            else:
+                tally.good += 1
+
+
+def css_rule_count(data: bytes, truncated: bool = False) -> int | None:
+    """Number of rules when ``data`` is a real stylesheet, else None."""
+    start = data.lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n\x00")
+    if not start or start[:1] in (b"<", b"{", b"[", b"\""):
+        return None
+    nodes, _encoding = tinycss2.parse_stylesheet_bytes(data, skip_comments=True,
+                                                       skip_whitespace=True)
+    if not nodes:
+        return None
+    tally = _Tally()
+    _tally(nodes, tally)
+    if truncated and nodes[-1].type == "error":
+        tally.errors -= 1
+    judged = tally.good + tally.bad + tally.errors
+    if tally.good == 0 or tally.good < MIN_GOOD_SHARE * judged:
+        return None
+    return tally.rules
+
+
+class CSSIdentifier:
+    """Answers the canonical CSS key when a text sample is a real stylesheet (a refiner)."""
+
+    refines = True
+
+    def __init__(self, name: str, keys: Sequence[FormatKey], registries: RegistrySet, *,
+                 generic: frozenset[FormatKey] = GENERIC_TEXT_KEYS) -> None:
+        self.name = name
+        if not keys:
+            raise ConfigError.at(None, None, "CSSIdentifier is configured but "
+                                 "formatIdentifier.CSSIdentifier.identifiers is empty")
+        key = first_known(keys, registries)
+        if key is None:
+            raise ConfigError.at(None, None, "formatIdentifier.CSSIdentifier.identifiers: none of "
+                                 f"{', '.join(map(str, keys))} is in a configured registry")
+        self.key = key
+        self.generic = expand_keys(generic, registries)
+
+    def identify(self, sample: Sample, previous: Match | None) -> Match | None:
+        if not may_refine(previous, self.generic) or sample_text_class(sample) is None:
+            return None
+        data = sample.bof(CSS_WINDOW)
+        rules = css_rule_count(data, truncated=sample.size > len(data))
+        if rules is None:
+            return None
+        return Match(self.key, Confidence.HEURISTIC, self.name, f"css parse: {rules} rules")

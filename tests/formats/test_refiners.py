@@ -1,0 +1,191 @@
+"""CSS, JSON, CSV and Markdown refiners: what passes, what must not, and their gating."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from bsfcore.errors import ConfigError
+from formats.identifiers.css import CSSIdentifier, css_rule_count
+from formats.identifiers.csvfmt import CSVIdentifier, csv_shape
+from formats.identifiers.jsonfmt import JSON_MAX_BYTES, JSONIdentifier
+from formats.identifiers.markdown import MarkdownIdentifier, is_markdown
+from formats.model import Confidence, Match, Sample
+from tests.formats.helpers import dspace_set, key, pronom_set
+
+CSS = b"""/* site styles */
+@charset "utf-8";
+@import url("print.css") print;
+body { margin: 0; font-family: "Helvetica Neue", sans-serif; }
+.nav > li:hover, a[href^="http"] { color: #c00 !important; --accent: rgb(1 2 3); }
+@media (max-width: 600px) { .nav { display: none } #main { padding: 1em } }
+@font-face { font-family: X; src: url(x.woff2) format("woff2"); }
+"""
+HTML = b"<!DOCTYPE html>\n<html><head><style>a { color: red }</style></head><body>x</body></html>"
+XML = b'<?xml version="1.0"?>\n<root><a b="c">d</a></root>\n'
+JSON_DOC = json.dumps({"rules": [{"a": 1}], "color": "red", "n": None}, indent=2).encode()
+CSV_DOC = b'id,name,comment\n1,"Smith, J.","said ""hi""\nthen left"\n2,Doe,\n3,Roe,ok\n'
+PROSE = (b"It was a dark and stormy night; the rain fell in torrents, except at\n"
+         b"occasional intervals, when it was checked by a violent gust of wind.\n"
+         b"Meanwhile, somewhere else: nothing {at all} happened.\n")
+MARKDOWN = b"""# Project title
+
+Some *intro* text with a [link](https://example.org) and `code`.
+
+## Install
+
+1. download
+2. run
+
+```sh
+make install
+```
+
+| a | b |
+|---|---|
+| 1 | 2 |
+"""
+PYTHON = (b"#!/usr/bin/env python3\n# A heading-looking comment\nimport os\n\n\n"
+          b"def main():\n    print(os.getcwd())\n")
+TEXT_PREV = Match(key("PRONOM:x-fmt/111"), Confidence.HEURISTIC, "text", "text match ASCII")
+
+
+def s(data: bytes, name: str = "file") -> Sample:
+    return Sample.from_bytes(data, name)
+
+
+# --- CSS ---------------------------------------------------------------------------------------
+
+def test_css_counts_real_rules() -> None:
+    assert css_rule_count(CSS) == 8
+
+
+@pytest.mark.parametrize("data", [HTML, XML, JSON_DOC, CSV_DOC, PROSE, MARKDOWN, PYTHON,
+                                  b"int main(void) { return 0; }\n", b"[section]\nkey=value\n",
+                                  b"a: 1\nb:\n  c: 2\n", b"x { }\n"])
+def test_css_rejects_non_stylesheets(data: bytes) -> None:
+    assert css_rule_count(data) is None
+
+
+def test_css_identifier_answers_first_known_configured_key() -> None:
+    ident = CSSIdentifier("org.dspace.content.format.CSSIdentifier",
+                          [key("PRONOM:x-fmt/999"), key("PRONOM:x-fmt/224")], pronom_set())
+    m = ident.identify(s(CSS, "site.css"), TEXT_PREV)
+    assert m is not None
+    assert (m.key, m.confidence, m.basis) == (key("PRONOM:x-fmt/224"), Confidence.HEURISTIC,
+                                              "css parse: 8 rules")
+    assert ident.identify(s(HTML, "x.css"), TEXT_PREV) is None
+
+
+def test_css_dspace_key_and_config_errors() -> None:
+    ident = CSSIdentifier("css", [key("DSpace:CSS")], dspace_set())
+    m = ident.identify(s(CSS), None)
+    assert m is not None and m.key == key("DSpace:CSS")
+    with pytest.raises(ConfigError):
+        CSSIdentifier("css", [], dspace_set())
+    with pytest.raises(ConfigError, match="none of"):
+        CSSIdentifier("css", [key("PRONOM:x-fmt/224")], dspace_set())
+
+
+def test_refiners_never_override_a_signature_match() -> None:
+    signature = Match(key("PRONOM:fmt/96"), Confidence.POSITIVE_GENERIC, "droid", "byte match")
+    css = CSSIdentifier("css", [key("PRONOM:x-fmt/224")], pronom_set())
+    assert css.identify(s(CSS), signature) is None
+    assert JSONIdentifier("json", pronom_set()).identify(s(JSON_DOC), signature) is None
+    assert CSVIdentifier("csv", pronom_set()).identify(s(CSV_DOC), signature) is None
+    assert MarkdownIdentifier("md", pronom_set()).identify(s(MARKDOWN), signature) is None
+
+
+def test_css_truncated_last_rule_is_forgiven() -> None:
+    data = CSS * 2000   # > 256 KiB window, so the parse sees a cut-off rule
+    m = CSSIdentifier("css", [key("PRONOM:x-fmt/224")], pronom_set()).identify(s(data), None)
+    assert m is not None and m.key == key("PRONOM:x-fmt/224")
+
+
+# --- JSON --------------------------------------------------------------------------------------
+
+def test_json_object_and_array() -> None:
+    ident = JSONIdentifier("json", pronom_set())
+    m = ident.identify(s(JSON_DOC, "data.dat"), TEXT_PREV)
+    assert m is not None and m.key == key("PRONOM:fmt/817")
+    assert m.confidence == Confidence.HEURISTIC and m.basis == "json parse: object with 3 members"
+    arr = ident.identify(s("\ufeff[1, 2, \"ü\"]".encode("utf-16-le")), None)
+    assert arr is not None and arr.basis == "json parse: array of 3 values"
+
+
+@pytest.mark.parametrize("data", [b"42\n", b'"just a string"', b"true", b"{'a': 1}", b"{\"a\": }",
+                                  b'{"a": 1}\n{"b": 2}\n', CSS, CSV_DOC, PROSE,
+                                  "{\"a\": \"é\"}".encode("latin-1")])
+def test_json_rejects(data: bytes) -> None:
+    assert JSONIdentifier("json", pronom_set()).identify(s(data), None) is None
+
+
+def test_json_large_file_checks_brackets_only_with_a_json_name() -> None:
+    body = b"[" + b'{"k": 1},\n' * (JSON_MAX_BYTES // 10 + 10) + b'{"k": 2}]\n'
+    ident = JSONIdentifier("json", pronom_set())
+    m = ident.identify(s(body, "big.json"), None)
+    assert m is not None and "not fully parsed" in m.warning
+    assert ident.identify(s(body, "big.txt"), None) is None
+
+
+def test_json_without_a_json_format_is_unavailable() -> None:
+    assert not JSONIdentifier.available(dspace_set())
+    assert JSONIdentifier.available(pronom_set())
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+def test_csv_with_quotes_and_embedded_newlines() -> None:
+    m = CSVIdentifier("csv", pronom_set()).identify(s(CSV_DOC, "export"), TEXT_PREV)
+    assert m is not None and m.key == key("PRONOM:x-fmt/18")
+    assert m.basis == "consistent columns: 3 fields in 4 records (',')"
+
+
+def test_tsv_answers_tsv() -> None:
+    m = CSVIdentifier("csv", pronom_set()).identify(s(b"a\tb\tc\n1\t2\t3\n4\t5\t6\n"), None)
+    assert m is not None and m.key == key("PRONOM:x-fmt/13")
+
+
+@pytest.mark.parametrize("data", [
+    PROSE, JSON_DOC, HTML, MARKDOWN, PYTHON,
+    b"Dear John, thanks for the letter.\nBest wishes, Mary and Bob.\nPS, see you soon.\n",
+    b"def f(a, b):\n    return g(a, b)\nx = f(1, 2)\n",
+    b"a,b,c\n1,2\n3,4,5\n",              # ragged
+    b"a,b\n1,2\n",                       # too little evidence without a .csv name
+])
+def test_csv_rejects(data: bytes) -> None:
+    assert csv_shape(data.decode()) is None
+
+
+def test_csv_small_file_passes_with_csv_name() -> None:
+    ident = CSVIdentifier("csv", pronom_set())
+    assert ident.identify(s(b"a,b\n1,2\n", "tiny.csv"), None) is not None
+    assert ident.identify(s(b"a,b\n1,2\n", "tiny.txt"), None) is None
+
+
+def test_csv_window_cut_is_tolerated() -> None:
+    rows = b"".join(b"%d,name %d,\"x, y\"\n" % (i, i) for i in range(20000))
+    m = CSVIdentifier("csv", pronom_set()).identify(s(rows, "big"), None)
+    assert m is not None and "+ records" in m.basis
+
+
+# --- Markdown ----------------------------------------------------------------------------------
+
+def test_markdown_structure() -> None:
+    m = MarkdownIdentifier("md", pronom_set()).identify(s(MARKDOWN, "README"), TEXT_PREV)
+    assert m is not None and m.key == key("PRONOM:fmt/1149")
+    assert m.basis.startswith("markdown structure: heading")
+
+
+@pytest.mark.parametrize("data", [PYTHON, PROSE, CSS, HTML, JSON_DOC, CSV_DOC,
+                                  b"#include <stdio.h>\n# define X\nint main() { return 0; }\n",
+                                  b"Notes\n- milk\n- eggs\n"])
+def test_markdown_rejects(data: bytes) -> None:
+    assert is_markdown(data.decode()) is None
+
+
+def test_markdown_needs_more_evidence_in_a_txt_file() -> None:
+    light = "Title\n=====\n\nSee [docs](https://x.org) and `x`.\n"
+    assert is_markdown(light) is not None
+    assert is_markdown(light, plain_text_name=True) is None
