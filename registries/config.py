@@ -49,6 +49,10 @@ IDENTIFIER_CLASSES: dict[str, str] = {
     "TextHeuristicIdentifier": "TextHeuristic",
     "CSSIdentifier": "CSS",
     "TextSubtypeHelper": "TextSubtypeHelper",
+    # bsf's content refiners (formats/identifiers/factory.py), placeable explicitly
+    "JSONIdentifier": "JSON",
+    "CSVIdentifier": "CSV",
+    "MarkdownIdentifier": "Markdown",
 }
 IDENTIFIER_KINDS = tuple(dict.fromkeys(IDENTIFIER_CLASSES.values()))
 #: identifier kind -> the registry it needs
@@ -235,7 +239,10 @@ class _Reader:
 
 
 def _short_class(name: str) -> str:
-    return name[len(JAVA_PACKAGE):] if name.startswith(JAVA_PACKAGE) else name
+    for package in (JAVA_PACKAGE, "bsf."):
+        if name.startswith(package):
+            return name[len(package):]
+    return name
 
 
 def _parse_registries(r: _Reader) -> dict[str, RegistrySpec] | None:

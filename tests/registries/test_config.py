@@ -20,6 +20,7 @@ from registries.model import FormatKey, SupportLevel
 
 FORMATS = packaged_formats_dir()
 JAVA = "org.dspace.content.format."
+SEQUENCE = "plugin.sequence.org.dspace.content.format.FormatIdentifier"
 
 
 @pytest.fixture
@@ -268,3 +269,12 @@ def test_tar_format_and_validate_flag(dspace_dir: Path) -> None:
     assert config.registries["DSpace"].default_support_level == SupportLevel.SUPPORTED
     with pytest.raises(ConfigError, match="no configured registry has Provisional:TAR"):
         load_registry_set(config)
+
+
+def test_bsf_refiner_identifiers_can_be_placed(tmp_path: Path) -> None:
+    config = config_from(tmp_path, f"""{SEQUENCE} = \\
+  DROID, org.dspace.content.format.JSONIdentifier, bsf.CSVIdentifier, Markdown, TextSubtypeHelper
+""")
+    assert [s.kind for s in config.identifiers] == ["DROID", "JSON", "CSV", "Markdown",
+                                                    "TextSubtypeHelper"]
+    assert config.identifiers[2].configured_name == "bsf.CSVIdentifier"
