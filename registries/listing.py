@@ -20,6 +20,7 @@ from registries.dsr import load_registry_document
 from registries.loader import check_configured_keys, load_registry
 from registries.model import Format, FormatKey, RegistrySet, SupportLevel
 
+DROID_ROOTS = ("FFSignatureFile", "ContainerSignatureMapping")
 COLUMNS = ("key", "name", "version", "mime_type", "extensions", "support_level", "internal",
            "synonyms", "registry")
 
@@ -111,18 +112,37 @@ def _problems_of(exc: BsfError, source: str) -> list[Problem]:
     return [Problem(source, None, str(exc))]
 
 
+def _root_of(path: Path) -> tuple[str | None, str | None]:
+    """Local name and ``namespace=`` of the root element, reading only up to the root tag."""
+    from lxml import etree
+
+    from registries.xmlsafe import MAX_PROLOG, check_prolog
+
+    try:
+        with path.open("rb") as handle:
+            check_prolog(handle.read(MAX_PROLOG), str(path))
+            handle.seek(0)
+            events = etree.iterparse(handle, events=("start",), resolve_entities=False,
+                                     no_network=True, load_dtd=False, huge_tree=False)
+            for _, element in events:
+                return etree.QName(element).localname, element.get("namespace")
+    except (OSError, etree.XMLSyntaxError, BsfError):
+        pass
+    return None, None
+
+
 def guess_namespace(path: Path, config: FormatConfig) -> str | None:
-    """Which registry a document belongs to: configured path, root attribute, then file name."""
+    """Which registry a file belongs to: configured path, DROID root, ``namespace=``, file name."""
     resolved = path.resolve()
     for spec in config.registries.values():
         if spec.document is not None and spec.document.resolve() == resolved:
             return spec.namespace
-    try:
-        from registries.xmlsafe import parse_xml
-
-        declared = parse_xml(path).getroot().get("namespace")
-    except BsfError:
-        declared = None
+    if config.droid_signature_file is not None and config.droid_signature_file.resolve() \
+            == resolved:
+        return "PRONOM"
+    root, declared = _root_of(path)
+    if root in DROID_ROOTS:
+        return "PRONOM"
     if declared:
         return declared
     lowered = path.name.lower()
@@ -132,16 +152,33 @@ def guess_namespace(path: Path, config: FormatConfig) -> str | None:
     return None
 
 
+def _validate_droid(path: Path, check: RegistryCheck) -> RegistryCheck:
+    from registries import pronom
+
+    root, _ = _root_of(path)
+    try:
+        if root == "ContainerSignatureMapping":
+            containers = pronom.load_container_file(path)
+            check.formats = len({p for puids in containers.mappings.values() for p in puids})
+        else:
+            check.formats = len(pronom.load_pronom_registry(signature_file=path))
+    except BsfError as exc:
+        check.problems = _problems_of(exc, str(path))
+    return check
+
+
 def validate_file(path: Path, config: FormatConfig, *, namespace: str | None = None,
                   schema: Path | None = None) -> RegistryCheck:
-    """Validate one dsr document (namespace and schema from the config unless given)."""
+    """Validate one registry file: a dsr document, or a DROID (container) signature file."""
     namespace = namespace or guess_namespace(path, config)
     if namespace is None:
         return RegistryCheck("?", str(path), problems=[Problem(
             str(path), None, "cannot tell which registry this document belongs to: pass "
             "--namespace (DSpace or Provisional) or set namespace= on its root element")])
-    spec = config.registries.get(namespace)
     check = RegistryCheck(namespace, str(path))
+    if namespace == "PRONOM":
+        return _validate_droid(path, check)
+    spec = config.registries.get(namespace)
     try:
         registry = load_registry_document(
             path, namespace, validate=True,

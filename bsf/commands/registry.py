@@ -157,6 +157,7 @@ def validate(
         detail = (f"{check.formats} formats" if check.ok
                   else f"{len(check.problems)} problem(s)")
         typer.echo(f"{status}\t{check.namespace}\t{check.source}\t{detail}")
+    sys.stdout.flush()
     problems = [p for check in checks for p in check.problems]
     if problems:
         raise RegistryError(problems)

@@ -154,3 +154,24 @@ def test_main_prints_one_line_error(config: Path, capsys: pytest.CaptureFixture[
         main(["--config", str(config), "registry", "show", "DSpace:Nope"])
     assert info.value.code == 2
     assert "DSpace:Nope" in capsys.readouterr().err
+
+
+def test_validate_droid_files(shared_dir: Path) -> None:
+    pytest.importorskip("registries.pronom")
+    pronom = shared_dir / "pronom"
+    code, out, exc = invoke(None, "validate", str(pronom / "DROID_SignatureFile_V118.xml"),
+                            str(pronom / "container-signature-20240501.xml"))
+    assert code == 0, exc
+    first, second = out.strip().splitlines()
+    assert first.startswith("ok\tPRONOM\t") and int(first.split("\t")[3].split()[0]) > 2000
+    assert second.startswith("ok\tPRONOM\t")
+
+
+def test_validate_hostile_file(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("CLI-SECRET-99")
+    doc = tmp_path / "provisional-formats.xml"
+    doc.write_text(f'<!DOCTYPE x [<!ENTITY s SYSTEM "file://{secret}">]>\n<x>&s;</x>')
+    _, out, exc = invoke(None, "validate", str(doc))
+    assert isinstance(exc, RegistryError) and "DOCTYPE" in str(exc)
+    assert "CLI-SECRET-99" not in out + str(exc)

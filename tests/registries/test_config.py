@@ -278,3 +278,22 @@ def test_bsf_refiner_identifiers_can_be_placed(tmp_path: Path) -> None:
     assert [s.kind for s in config.identifiers] == ["DROID", "JSON", "CSV", "Markdown",
                                                     "TextSubtypeHelper"]
     assert config.identifiers[2].configured_name == "bsf.CSVIdentifier"
+
+
+def test_pronom_instruction_signature_line_without_the_file(dspace_dir: Path) -> None:
+    path = example(dspace_dir, "pronom", edit={
+        "#formatIdentifier.DROID.signatureFile": "formatIdentifier.DROID.signatureFile"})
+    with pytest.raises(ConfigError) as info:
+        load_format_config(load_settings(path))
+    (problem,) = info.value.problems
+    assert problem.line == line_of(path, "formatIdentifier.DROID.signatureFile")
+    assert "DROID_SignatureFile_V13.xml does not exist" in problem.message
+
+
+def test_pronom_dir_without_signature_files_keeps_default_data(dspace_dir: Path) -> None:
+    (dspace_dir / "config/formats/PRONOM").mkdir()
+    path = example(dspace_dir, "pronom", edit={
+        "#formatRegistry.PRONOM.dir": "formatRegistry.PRONOM.dir"})
+    config = load_format_config(load_settings(path))
+    assert config.pronom_dir == dspace_dir / "config/formats/PRONOM"
+    assert config.droid_signature_file is None and config.droid_container_file is None
