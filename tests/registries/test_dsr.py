@@ -256,3 +256,13 @@ def test_unexpected_elements_are_reported(tmp_path: Path) -> None:
     with pytest.raises(RegistryError, match="unexpected element dsr:colour"):
         load_registry_document(write(tmp_path, document(entries + "<dsr:extra/>")),
                                "Provisional", validate=False)
+
+
+def test_entry_taken_verbatim_from_the_instructions_validates(shared_dir: Path,
+                                                              tmp_path: Path) -> None:
+    seed = (shared_dir / "seeds" / "003_b7931ae9450d23a9.txt").read_text()
+    start, end = seed.index("<dsr:entry>"), seed.index("</dsr:entry>") + len("</dsr:entry>")
+    registry = load_registry_document(write(tmp_path, document(seed[start:end])), "Provisional")
+    (fmt,) = registry
+    assert str(fmt.key) == "Provisional:HTM" and [str(k) for k in fmt.synonyms] == [
+        "PRONOM:fmt/96"]
