@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Connection,
+    CursorResult,
     Engine,
     MetaData,
     Sequence,
@@ -85,8 +88,16 @@ def _sequenced_tables(metadata: MetaData) -> list[tuple[str, str, str]]:
     for table in metadata.sorted_tables:
         for column in table.primary_key.columns:
             if isinstance(column.default, Sequence):
-                found.append((table.name, column.name, column.default.name))
+                found.append((str(table.name), str(column.name), str(column.default.name)))
     return found
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row a single-row ``insert`` just wrote."""
+    key = result.inserted_primary_key
+    if key is None or key[0] is None:
+        raise DatabaseError("the database did not return the id of the inserted row")
+    return int(key[0])
 
 
 def sync_sequences(conn: Connection, metadata: MetaData) -> None:

@@ -16,7 +16,7 @@ from importlib import resources
 from lxml import etree
 from sqlalchemy import Connection, Engine, func, insert, select
 
-from archive.db import sync_sequences
+from archive.db import inserted_id, sync_sequences
 from archive.schema import META15, META16, SITE, T15, T16, Tables
 from bsfcore.errors import DatabaseError, Problem, RegistryError
 
@@ -131,10 +131,10 @@ def load_default_formats(conn: Connection, tables: Tables = T15) -> int:
     """Insert the 73 default formats and their 89 extensions; returns the number of formats."""
     formats = default_formats_15()
     for fmt in formats:
-        format_id = conn.execute(insert(tables.bitstreamformatregistry).values(
+        format_id = inserted_id(conn.execute(insert(tables.bitstreamformatregistry).values(
             mimetype=fmt.mimetype, short_description=fmt.short_description,
             description=fmt.description, support_level=fmt.support_level,
-            internal=fmt.internal)).inserted_primary_key[0]
+            internal=fmt.internal)))
         for ext in fmt.extensions:
             conn.execute(insert(tables.fileextension).values(
                 bitstream_format_id=format_id, extension=ext))
@@ -168,9 +168,9 @@ def _load_groups(conn: Connection, tables: Tables, admin_email: str | None) -> N
         {"eperson_group_id": ADMIN_GROUP_ID, "name": "Administrator"},
     ])
     if admin_email:
-        eperson_id = conn.execute(insert(tables.eperson).values(
+        eperson_id = inserted_id(conn.execute(insert(tables.eperson).values(
             email=admin_email, firstname="DSpace", lastname="Administrator",
             can_log_in=True, require_certificate=False, self_registered=False,
-            language="en")).inserted_primary_key[0]
+            language="en")))
         conn.execute(insert(tables.epersongroup2eperson).values(
             eperson_group_id=ADMIN_GROUP_ID, eperson_id=eperson_id))

@@ -17,6 +17,7 @@ allocation.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -91,7 +92,7 @@ def _define(metadata: MetaData, renovated: bool) -> Tables:
         Column("extension", String(16)),
         Index("fe_bitstream_fk_idx", "bitstream_format_id"),
     )
-    bitstream_columns: list[Column[object]] = [
+    bitstream_columns: list[Column[Any]] = [
         _id("bitstream", "bitstream_id"),
         Column("bitstream_format_id", Integer,
                ForeignKey("bitstreamformatregistry.bitstream_format_id")),

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import Connection, Engine, func, select
 
 from archive.assetstore import AssetStore
-from archive.db import has_table, is_renovated, sync_sequences
+from archive.db import has_table, inserted_id, is_renovated, sync_sequences
 from archive.demo.tree import (
     WITHDRAWN,
     WORKSPACE,
@@ -279,10 +279,10 @@ def _submitters(conn: Connection) -> list[int]:
         return list(existing)
     ids = []
     for n in range(_SUBMITTERS):
-        ids.append(conn.execute(insert(ep).values(
+        ids.append(inserted_id(conn.execute(insert(ep).values(
             email=f"depositor{n + 1}@demo.example.org", firstname="Depositor",
             lastname=str(n + 1), can_log_in=True, require_certificate=False,
-            self_registered=True, language="en")).inserted_primary_key[0])
+            self_registered=True, language="en"))))
     return ids
 
 
