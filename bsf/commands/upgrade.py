@@ -1,7 +1,137 @@
-"""`bsf upgrade ...` commands (thin layer over the library)."""
+"""`bsf upgrade <step>`: the Upgrade15To16 conversion, one subcommand per step.
+
+Thin layer over :func:`upgrade.runner.run_step`. Summaries and report lines go to stdout,
+progress and per-bitstream logs to stderr. The steps, in order: cleanup, phase0, provisional,
+phase1, phase2, report, phase3 (and undo, status).
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
 
-app = typer.Typer(help="upgrade commands.", no_args_is_help=True)
+from bsf.context import err_console, state
+
+app = typer.Typer(
+    help="Upgrade15To16: convert a DSpace 1.5 archive to the renovated format model, step by "
+    "step (cleanup, phase0, provisional, phase1, phase2, report, phase3; undo, status).",
+    no_args_is_help=True)
+
+DryRun = Annotated[bool, typer.Option("--dry-run", "-n", help="Only count and show what "
+                                      "would be written; change nothing.")]
+Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="One line per bitstream.")]
+
+
+def _log(message: str) -> None:
+    err_console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def make_context(ctx: typer.Context, **options: Any) -> Any:
+    """A StepContext from the global options (settings, engine, progress bar)."""
+    from upgrade.step import StepContext
+
+    st = state(ctx)
+    args = {"config": st.config, "db": st.db, "assetstore": st.assetstore}
+    return StepContext(st.engine, settings=st.settings, out=sys.stdout, log=_log,
+                       progress=st.progress(), cli_args=args, **options)
+
+
+def execute(step: Any, step_ctx: Any) -> Any:
+    from upgrade.runner import run_step
+
+    return run_step(step, step_ctx)
+
+
+@app.command("cleanup")
+def cleanup_cmd(ctx: typer.Context, dry_run: DryRun = False) -> None:
+    """cleanup -c: find bitstreams whose asset file is missing or unreadable and mark them
+    deleted (with -n only report them). Cost: one stat + open per bitstream."""
+    execute("cleanup", make_context(ctx, dry_run=dry_run))
+
+
+@app.command("phase0")
+def phase0_cmd(ctx: typer.Context, dry_run: DryRun = False) -> None:
+    """-0: convert the database schema to the renovated model. One transaction; once done
+    there is NO UNDO except your backup. Refuses to run twice."""
+    execute("phase0", make_context(ctx, dry_run=dry_run))
+
+
+@app.command("provisional")
+def provisional_cmd(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="Where to write the Provisional registry "
+                                         "document (then edit it and configure it).")],
+    keep_known: Annotated[bool, typer.Option(
+        "--keep-known", help="Keep formats PRONOM already knows (marked) instead of leaving "
+        "them out.")] = False,
+    dry_run: DryRun = False,
+) -> None:
+    """-p FILE: write a Provisional registry guess from the old local formats in use."""
+    from upgrade.provisional import Provisional
+
+    execute(Provisional(file, keep_known), make_context(ctx, dry_run=dry_run))
+
+
+@app.command("phase1")
+def phase1_cmd(ctx: typer.Context, dry_run: DryRun = False) -> None:
+    """-1: convert bitstreams whose old format has a DSpace/Provisional analogue. Rerunnable
+    (after editing the Provisional registry); refused after phase 2."""
+    execute("phase1", make_context(ctx, dry_run=dry_run))
+
+
+@app.command("phase2")
+def phase2_cmd(
+    ctx: typer.Context,
+    dry_run: DryRun = False,
+    verbose: Verbose = False,
+    workers: Annotated[int, typer.Option(
+        "--workers", "-w", min=1, help="Processes: on PostgreSQL each claims and writes "
+        "batches; on SQLite they identify and this process writes.")] = 1,
+    worker: Annotated[bool, typer.Option(
+        "--worker", help="Join a running phase 2 (PostgreSQL; any machine sharing the "
+        "database and asset store): claim batches until none is left.")] = False,
+    batch_size: Annotated[int, typer.Option(
+        "--batch-size", min=1, help="Bitstreams per batch (one transaction each).")] = 500,
+) -> None:
+    """-2: identify every bitstream not yet converted. Resumable: after a crash or kill, run
+    it again and it continues. A missing asset stops it with the bitstream id."""
+    execute("phase2", make_context(ctx, dry_run=dry_run, verbose=verbose, workers=workers,
+                                   worker_only=worker, batch_size=batch_size))
+
+
+@app.command("report")
+def report_cmd(ctx: typer.Context, verbose: Verbose = False) -> None:
+    """-r [-v]: SUMMARY lines; with -v one BITSTREAM line per bitstream (fields with commas,
+    quotes, % or newlines are percent-encoded so `awk -F,` columns hold)."""
+    execute("report", make_context(ctx, verbose=verbose))
+
+
+@app.command("phase3")
+def phase3_cmd(ctx: typer.Context, dry_run: DryRun = False) -> None:
+    """-3: finish: only when every bitstream is converted; drops the 1.5 format data."""
+    execute("phase3", make_context(ctx, dry_run=dry_run))
+
+
+@app.command("undo")
+def undo_cmd(ctx: typer.Context, dry_run: DryRun = False) -> None:
+    """Back to just before phase 1 (what `UPDATE Bitstream SET bitstream_format_id = NULL`
+    does, plus clearing confidence/source and phase 2's plan). Not after phase 3."""
+    execute("undo", make_context(ctx, dry_run=dry_run))
+
+
+@app.command("status")
+def status_cmd(ctx: typer.Context) -> None:
+    """Where the conversion stands: each step's state (derived from the data) and last run."""
+    from upgrade.runner import status
+
+    with state(ctx).engine.connect() as conn:
+        steps, facts = status(conn)
+    for key, value in facts.items():
+        typer.echo(f"{key}: {value}")
+    for s in steps:
+        last = f"last run {s.last_outcome} {s.last_finished or ''}".strip() if s.last_outcome \
+            else "never run"
+        typer.echo(f"{s.key:12} {'done' if s.done else '-':5} {last:36} {s.title}")
