@@ -70,7 +70,7 @@ def state(ctx: typer.Context) -> CliState:
 
 #: stdout carries data; stderr carries progress, logs and summaries meant for people.
 out_console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 class RateColumn(ProgressColumn):
