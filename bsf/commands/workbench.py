@@ -160,7 +160,7 @@ def _present(changes: Iterator, *, dry_run: bool, csv_target: str | None,  # typ
         table_console.print(_change_table(shown, title))
         if hidden:
             table_console.print(f"… and {hidden} more (use --csv FILE for all of them)")
-    err_console.print(tally.sentence(dry_run))
+    err_console.print(tally.sentence(dry_run), soft_wrap=True)
     if tally.counts["error"]:
         raise typer.Exit(1)
 
