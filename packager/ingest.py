@@ -1,0 +1,414 @@
+"""Ingest AIPs in every mode the seeds describe: submit, restore, keep-existing, force replace.
+
+All packages of one run (``-a`` follows child packages beside the parent file) are ingested
+in ONE database transaction. If anything fails — a hostile or inconsistent package, an object
+that already exists in restore mode, a missing parent, an unknown metadata schema — the
+transaction is rolled back and every asset file the run wrote is deleted again, so database
+and asset store are exactly as before (DSpace leaves orphan files, DS-2227). Files of objects
+overwritten in replace mode are deleted only after the commit. Database sequences are moved
+past the restored ids before the commit (no separate update-sequences step needed).
+
+Mode rules (seeds): restore (``-r``) keeps the AIP's handles and parents and fails if an
+object exists; keep-existing (``-r -k``) skips an existing object *and its children*;
+replace (``-r -f``) overwrites an existing object in place (it keeps its handle and parent);
+submit (``-s``) creates new objects with new handles under ``-p`` and puts items into their
+collection's workflow unless ``-w`` (see :mod:`packager.workflow`). An item mapped into a
+collection that is not restored yet fails with "Could not find a parent DSpaceObject
+referenced as '...'" unless ``skipIfParentMissing=true``; the mapping is then made as soon as
+that collection arrives (in this run or a later one).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, select, update
+
+from archive.schema import COLLECTION, COMMUNITY, ITEM, SITE, T16
+from bsfcore.errors import PackageError, UnsafeInputError
+from bsfcore.progress import NO_PROGRESS, Progress
+from bsfcore.settings import Settings
+from packager.mets_read import read_manifest
+from packager.model import ArchiveObject, MetadataValue, iso
+from packager.naming import is_plain_name
+from packager.options import Mode, PackagerOptions, coerce_options
+from packager.reading import ObjRef, resolve, site_handle, tables_for
+from packager.safezip import Package, ZipLimits
+from packager.sequences import update_sequences
+from packager.validate import SchemaCatalog, check_entries, schema_catalog, validate_mets
+from packager.workflow import first_step, start_workflow
+from packager.writing import ArchiveWriter, now
+
+T = T16
+TYPE_IDS = {"SITE": SITE, "COMMUNITY": COMMUNITY, "COLLECTION": COLLECTION, "ITEM": ITEM}
+PARENT_TYPES = {"ITEM": {COLLECTION}, "COLLECTION": {COMMUNITY},
+                "COMMUNITY": {COMMUNITY, SITE}}
+DEFAULT_LICENSE = ("By submitting this item you grant the repository the non-exclusive right to "
+                   "reproduce, translate and distribute it.")
+
+
+@dataclass
+class IngestResult:
+    created: list[tuple[str, str]] = field(default_factory=list)
+    replaced: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    workflow: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    sequences: dict[str, int] = field(default_factory=dict)
+
+
+class _Run:
+    def __init__(self, conn: Connection, writer: ArchiveWriter, opts: PackagerOptions,
+                 catalog: SchemaCatalog, *, recursive: bool, eperson_id: int,
+                 eperson: str, skip_workflow: bool, limits: ZipLimits | None,
+                 progress: Progress) -> None:
+        self.conn = conn
+        self.w = writer
+        self.opts = opts
+        self.mode = opts.mode
+        self.catalog = catalog
+        self.recursive = recursive
+        self.eperson_id = eperson_id
+        self.eperson = eperson
+        self.skip_workflow = skip_workflow
+        self.limits = limits
+        self.progress = progress
+        self.result = IngestResult()
+        self.done: set[str] = set()
+        #: original collection handle -> item ids waiting to be mapped into it
+        self.pending: dict[str, list[int]] = {}
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _local(self, handle: str | None) -> str | None:
+        if handle is None:
+            return None
+        return self.w.handle_map.get(handle, handle)
+
+    def _resolve(self, handle: str | None) -> ObjRef | None:
+        local = self._local(handle)
+        return resolve(self.conn, T, local) if local else None
+
+    def _missing_parent(self, handle: str, what: str) -> None:
+        message = f"Could not find a parent DSpaceObject referenced as '{handle}'"
+        if not self.opts.skip_if_parent_missing:
+            raise PackageError(f"{message} ({what})")
+        self.result.warnings.append(f"{message} ({what}); skipped (skipIfParentMissing)")
+
+    # -- one package -------------------------------------------------------------------------
+
+    def ingest(self, path: Path, *, parent: str | None, replace_target: str | None,
+               top: bool) -> None:
+        with Package(path, self.limits) as pkg:
+            name = path.name
+            if self.opts.validate:
+                self.result.warnings += validate_mets(
+                    pkg.root, self.catalog, name=name,
+                    require_schemas=self.opts.validate_explicit)
+            if not pkg.manifest_only:
+                check_entries(pkg.root, pkg.sizes, name)
+            obj = read_manifest(pkg.root, name)
+            if obj.handle and obj.handle in self.done:
+                self._link_again(obj, parent)
+                return
+            target = self._place(obj, pkg, parent=parent, replace_target=replace_target, top=top)
+        self.progress.advance()
+        if target is None or not self.recursive or obj.type_name == "ITEM":
+            return
+        for child in obj.children:
+            if not is_plain_name(child.package_name):
+                raise UnsafeInputError(f"{name}: child package {child.package_name!r} points "
+                                       "outside the package folder")
+            child_path = path.parent / child.package_name
+            if not child_path.is_file():
+                raise PackageError(f"{name}: child package {child.package_name} not found "
+                                   f"beside it in {path.parent}")
+            self.ingest(child_path, parent=target, replace_target=None, top=False)
+
+    def _link_again(self, obj: ArchiveObject, parent: str | None) -> None:
+        """An item met again under another collection (a mapping): just map it."""
+        if obj.type_name != "ITEM" or parent is None:
+            return
+        item = self._resolve(obj.handle)
+        col = resolve(self.conn, T, parent)
+        if item is not None and col is not None and col.type_id == COLLECTION:
+            self.w.map_item(item.id, col.id)
+
+    def _place(self, obj: ArchiveObject, pkg: Package, *, parent: str | None,
+               replace_target: str | None, top: bool) -> str | None:
+        """Create, replace or skip the object; returns its local handle (for children)."""
+        label = f"{obj.type_name} {obj.handle or obj.id}"
+        if obj.type_name == "SITE":
+            if self.mode is Mode.SUBMIT:
+                raise PackageError("a SITE AIP can only be restored (-r), not submitted (-s)")
+            self.w.apply_roles(obj.roles, mode={Mode.RESTORE: "restore",
+                                                Mode.KEEP_EXISTING: "keep",
+                                                Mode.REPLACE: "replace"}[self.mode])
+            if obj.handle:
+                self.w.handle_map[obj.handle] = self.w.site_handle
+                self.done.add(obj.handle)
+            return self.w.site_handle
+        existing: ObjRef | None = None
+        if replace_target is not None:
+            existing = resolve(self.conn, T, replace_target)
+            if existing is None or existing.type_name != obj.type_name:
+                raise PackageError(f"-i {replace_target}: no {obj.type_name} with that handle "
+                                   "to replace")
+        elif obj.handle and not self.opts.ignore_handle:
+            existing = self._resolve(obj.handle)
+        if existing is not None:
+            if self.mode is Mode.RESTORE:
+                raise PackageError(f"{label} already exists ({existing.handle}); nothing was "
+                                   "restored. Use -r -k to keep existing objects or -r -f to "
+                                   "replace them")
+            if self.mode is Mode.KEEP_EXISTING:
+                self.result.skipped.append((obj.type_name, existing.handle or ""))
+                self.result.warnings.append(f"{label} exists; kept, with its children")
+                if obj.handle:
+                    self.done.add(obj.handle)
+                return None
+            if self.mode is Mode.SUBMIT:
+                raise PackageError(f"{label}: handle {obj.handle} is already in use "
+                                   "(submit with -o ignoreHandle=false)")
+            self._replace(existing, obj, pkg)
+            if obj.handle:
+                self.w.handle_map[obj.handle] = existing.handle
+                self.done.add(obj.handle)
+            self.result.replaced.append((obj.type_name, existing.handle or ""))
+            return existing.handle
+        # a new object: find its parent
+        if self.opts.ignore_parent or (top and parent is not None):
+            parent_handle = parent
+            if parent_handle is None:
+                raise PackageError(f"{label}: a parent is needed: -p HANDLE (or -o "
+                                   "ignoreParent=false to use the AIP's own parent)")
+            parent_ref = resolve(self.conn, T, parent_handle)
+        else:
+            parent_handle = obj.parent_handle
+            if parent_handle is None:
+                raise PackageError(f"{label}: the AIP names no parent; give one with -p")
+            parent_ref = self._resolve(parent_handle)
+        if parent_ref is None:
+            self._missing_parent(parent_handle, label)
+            return None
+        if parent_ref.type_id not in PARENT_TYPES[obj.type_name]:
+            raise PackageError(f"{label} cannot go under {parent_ref.type_name} "
+                               f"{parent_ref.handle}")
+        handle = self._create(obj, pkg, parent_ref)
+        if obj.handle:
+            self.w.handle_map[obj.handle] = handle
+            self.done.add(obj.handle)
+        return handle
+
+    # -- create / replace --------------------------------------------------------------------
+
+    def _new_handle(self, obj: ArchiveObject) -> str:
+        if obj.handle and not self.opts.ignore_handle:
+            return obj.handle
+        return self.w.new_handle()
+
+    def _create(self, obj: ArchiveObject, pkg: Package, parent: ObjRef) -> str | None:
+        if obj.type_name == "ITEM":
+            return self._create_item(obj, pkg, parent)
+        self.w.apply_roles(obj.roles, mode="refs")
+        values = self.w.container_values(obj)
+        preferred = obj.id or None
+        handle = self._new_handle(obj)
+        if obj.type_name == "COMMUNITY":
+            cid = self.w.insert_row(T.community, values, preferred)
+            if parent.type_id == COMMUNITY:
+                self.w.link(T.community2community, parent_comm_id=parent.id, child_comm_id=cid)
+            type_id, table, key = COMMUNITY, T.community, T.community.c.community_id
+        else:
+            cid = self.w.insert_row(T.collection, values, preferred)
+            self.w.link(T.community2collection, community_id=parent.id, collection_id=cid)
+            type_id, table, key = COLLECTION, T.collection, T.collection.c.collection_id
+        self.w.bind_handle(handle, type_id, cid)
+        self.w.rename_deferred_groups(obj.type_name, obj.handle, cid)
+        self._container_content(obj, pkg, cid, type_id, table, key)
+        self.result.created.append((obj.type_name, handle))
+        return handle
+
+    def _container_content(self, obj: ArchiveObject, pkg: Package, cid: int, type_id: int,
+                           table: object, key: object) -> None:
+        self.w.set_logo(table, key, cid, obj, pkg)  # type: ignore[arg-type]
+        if type_id == COLLECTION:
+            self.w.set_collection_roles(cid, obj.roles)
+        self.w.set_policies(type_id, cid, obj.policies)
+        for other in obj.other_parents:
+            ref = self._resolve(other)
+            if ref is None:
+                self._missing_parent(other, f"{obj.type_name} {obj.handle} link")
+            elif type_id == COLLECTION and ref.type_id == COMMUNITY:
+                self.w.link(T.community2collection, community_id=ref.id, collection_id=cid)
+            elif type_id == COMMUNITY and ref.type_id == COMMUNITY:
+                self.w.link(T.community2community, parent_comm_id=ref.id, child_comm_id=cid)
+        if type_id == COLLECTION:
+            self._resolve_mappings(obj, cid)
+
+    def _resolve_mappings(self, obj: ArchiveObject, collection_id: int) -> None:
+        """Items waiting for this collection (skipIfParentMissing), in this run or earlier."""
+        waiting = self.pending.pop(obj.handle, []) if obj.handle else []
+        for child in obj.children:
+            if child.type_name == "ITEM" and child.handle:
+                ref = self._resolve(child.handle)
+                if ref is not None and ref.type_id == ITEM:
+                    waiting.append(ref.id)
+        for item_id in waiting:
+            self.w.map_item(item_id, collection_id)
+
+    def _create_item(self, obj: ArchiveObject, pkg: Package, collection: ObjRef) -> str | None:
+        col = self.conn.execute(select(T.collection).where(
+            T.collection.c.collection_id == collection.id)).one()
+        submit = self.mode is Mode.SUBMIT
+        step = first_step(col) if submit and not self.skip_workflow else None
+        submitter = self.eperson_id if submit else self.w.eperson_id(obj.submitter)
+        if obj.submitter and submitter is None and not submit:
+            self.result.warnings.append(f"ITEM {obj.handle}: submitter {obj.submitter} is not "
+                                        "in the archive; restored without submitter")
+        installed = step is None
+        item_id = self.w.insert_row(T.item, {
+            "submitter_id": submitter, "in_archive": installed and not obj.withdrawn,
+            "withdrawn": obj.withdrawn and installed,
+            "last_modified": now() if submit else obj.last_modified,
+            "owning_collection": collection.id if installed else None,
+        }, None if submit else (obj.id or None))
+        values = list(obj.metadata)
+        if submit:
+            values, obj.bundles = self._submission_extras(obj, col, values, installed)
+        self.w.write_item_content(item_id, obj, pkg, values)
+        if not installed:
+            wf = start_workflow(self.conn, item_id, collection.id, step)  # type: ignore[arg-type]
+            self.result.workflow.append(("ITEM", f"workflowitem {wf}"))
+            return None
+        handle = self._new_handle(obj)
+        self.w.bind_handle(handle, ITEM, item_id)
+        self.w.map_item(item_id, collection.id)
+        self._item_mappings(obj, item_id)
+        self.result.created.append(("ITEM", handle))
+        return handle
+
+    def _item_mappings(self, obj: ArchiveObject, item_id: int) -> None:
+        for other in obj.other_parents:
+            ref = self._resolve(other)
+            if ref is None or ref.type_id != COLLECTION:
+                self._missing_parent(other, f"mapping of ITEM {obj.handle}")
+                self.pending.setdefault(other, []).append(item_id)
+                continue
+            self.w.map_item(item_id, ref.id)
+
+    def _submission_extras(self, obj: ArchiveObject, col: object, values: list[MetadataValue],
+                           installed: bool) -> tuple[list[MetadataValue], list]:
+        """Submit mode adds system metadata and a new deposit license, as DSpace does."""
+        stamp = iso(now())
+        values = [v for v in values if not (v.schema == "dc" and v.element == "date"
+                                            and v.qualifier in ("accessioned", "available"))]
+        if installed:
+            values += [MetadataValue("dc", "date", "accessioned", stamp),
+                       MetadataValue("dc", "date", "available", stamp)]
+        values.append(MetadataValue(
+            "dc", "description", "provenance",
+            f"Submitted by {self.eperson} using bsf packager (AIP of "
+            f"{obj.handle or 'no handle'}) on {stamp}", "en"))
+        bundles = [b for b in obj.bundles if b.name != "LICENSE"]
+        return values, [*bundles, self._license_bundle(col)]
+
+    def _license_bundle(self, col: object) -> object:
+        from packager.model import BitstreamRec, BundleRec, FormatInfo
+
+        text = (getattr(col, "license", None) or DEFAULT_LICENSE).encode("utf-8")
+        asset = self.w.store.write_bytes(text)  # type: ignore[attr-defined]
+        self.w.written.append((asset.internal_id, 0))
+        bit = BitstreamRec(id=0, name="license.txt", size=asset.size, checksum=asset.md5,
+                           sequence_id=None, source="Written by bsf packager",
+                           format=FormatInfo(short_description="License", mimetype="text/plain",
+                                             description="Item-specific license agreed upon "
+                                             "to submission", support_level=1, internal=True))
+        bit.internal_id = asset.internal_id
+        return BundleRec(name="LICENSE", bitstreams=[bit])
+
+    def _replace(self, existing: ObjRef, obj: ArchiveObject, pkg: Package) -> None:
+        if existing.type_id == ITEM:
+            owner = self.conn.execute(select(T.item.c.owning_collection).where(
+                T.item.c.item_id == existing.id)).scalar()
+            self.w.clear_item(existing.id)
+            self.conn.execute(update(T.item).where(T.item.c.item_id == existing.id).values(
+                submitter_id=self.w.eperson_id(obj.submitter), in_archive=not obj.withdrawn,
+                withdrawn=obj.withdrawn, last_modified=obj.last_modified))
+            self.w.write_item_content(existing.id, obj, pkg, list(obj.metadata))
+            if owner is not None:
+                self.w.map_item(existing.id, int(owner))
+            self._item_mappings(obj, existing.id)
+            return
+        self.w.apply_roles(obj.roles, mode="refs")
+        if existing.type_id == COMMUNITY:
+            table, key = T.community, T.community.c.community_id
+        else:
+            table, key = T.collection, T.collection.c.collection_id
+        self.conn.execute(update(table).where(key == existing.id)
+                          .values(**self.w.container_values(obj)))
+        self.w.rename_deferred_groups(obj.type_name, obj.handle, existing.id)
+        self._container_content(obj, pkg, existing.id, existing.type_id, table, key)
+
+    def finish(self) -> None:
+        for handle in self.pending:
+            self.result.warnings.append(f"item mappings into {handle} not made: that collection "
+                                        "was not restored (they are made when it is)")
+        self.result.warnings += self.w.warnings
+        self.result.sequences = update_sequences(self.conn)
+
+
+def ingest_aip(engine: Engine, store: object, package: Path, *, mode: Mode,
+               recursive: bool = False, parent: str | None = None,
+               identifier: str | None = None, eperson: str,
+               skip_workflow: bool = False,
+               options: PackagerOptions | Mapping[str, str] | None = None,
+               settings: Settings | None = None, progress: Progress = NO_PROGRESS,
+               limits: ZipLimits | None = None) -> IngestResult:
+    """Ingest ``package`` (and with ``recursive`` its child packages) in one transaction."""
+    if mode is Mode.EXPORT:
+        raise PackageError("ingest_aip needs an ingest mode")
+    opts = coerce_options(options, mode)
+    if identifier is not None and mode is not Mode.REPLACE:
+        raise PackageError("-i with an ingest is only valid in force replace mode (-r -f)")
+    catalog = schema_catalog(settings) if opts.validate else SchemaCatalog()
+    package = Path(package)
+    writer: ArchiveWriter | None = None
+    try:
+        with engine.begin() as conn:
+            if tables_for(conn) is not T:
+                raise PackageError("the archive is not in the renovated model; run the upgrade "
+                                   "(or bsf archive init --renovated) before ingesting AIPs")
+            row = conn.execute(select(T.eperson.c.eperson_id)
+                               .where(T.eperson.c.email == eperson)).first()
+            if row is None:
+                raise PackageError(f"EPerson {eperson} not found in the archive (-e)")
+            writer = ArchiveWriter(conn, store, preserve_ids=mode.is_restore,
+                                   create_metadata_fields=opts.create_metadata_fields,
+                                   site_handle=site_handle(conn, T))
+            run = _Run(conn, writer, opts, catalog, recursive=recursive,
+                       eperson_id=int(row[0]), eperson=eperson, skip_workflow=skip_workflow,
+                       limits=limits, progress=progress)
+            progress.start("ingesting AIPs")
+            run.ingest(package, parent=parent, replace_target=identifier, top=True)
+            run.finish()
+            progress.finish()
+    except BaseException:
+        if writer is not None:
+            for internal_id, store_number in writer.written:
+                with contextlib.suppress(Exception):
+                    store.delete(internal_id, store_number)  # type: ignore[attr-defined]
+        raise
+    result = run.result
+    for internal_id, store_number in writer.obsolete:
+        try:
+            store.delete(internal_id, store_number)  # type: ignore[attr-defined]
+        except Exception as exc:  # the commit stands; report the leftover file
+            result.warnings.append(f"replaced asset {internal_id} not deleted: {exc}")
+    return result
+
+
+__all__ = ["IngestResult", "Mode", "ingest_aip"]

@@ -1,0 +1,442 @@
+"""Write :class:`packager.model` records into the archive (the ingest side).
+
+One :class:`ArchiveWriter` serves one ingest run inside one transaction. It never commits:
+the caller commits or rolls back everything. Asset files it writes are listed in ``written``
+(the caller deletes them again if the run fails); asset files of rows it removes (force
+replace) are listed in ``obsolete`` and deleted by the caller only after the commit — so a
+failed run leaves both database and asset store exactly as they were.
+
+Restore modes reuse the AIP's ids when they are free in the target (a restore into an empty
+archive gets the original ids back, so re-exports are byte-identical) and keep the database
+sequences ahead of them; submit mode always takes fresh ids.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
+
+from archive.assetstore import StoredAsset
+from archive.formatcache import ensure_format, find_format_id, unknown_format_id
+from archive.schema import BITSTREAM, BUNDLE, COLLECTION, COMMUNITY, ITEM, T16
+from bsfcore.errors import PackageError
+from packager.model import (
+    ACTIONS,
+    ArchiveObject,
+    BitstreamRec,
+    FormatInfo,
+    GroupRec,
+    MetadataValue,
+    PersonRec,
+    Policy,
+    Roles,
+)
+from packager.reading import COLLECTION_COLUMNS, COMMUNITY_COLUMNS
+from packager.safezip import Package
+from packager.sequences import bump_sequence, max_handle_suffix
+from registries.model import Format, SupportLevel
+
+T = T16
+_HDL_GROUP = re.compile(r"^(COMMUNITY|COLLECTION)_hdl:([^_]+)_(.+)$")
+_LIVE_TYPES = {ITEM: (T.item, T.item.c.item_id), COLLECTION: (T.collection,
+               T.collection.c.collection_id), COMMUNITY: (T.community, T.community.c.community_id)}
+
+
+class ArchiveWriter:
+    def __init__(self, conn: Connection, store: object, *, preserve_ids: bool,
+                 create_metadata_fields: bool, site_handle: str) -> None:
+        self.conn = conn
+        self.store = store
+        self.preserve_ids = preserve_ids
+        self.create_fields = create_metadata_fields
+        self.site_handle = site_handle
+        self.prefix = site_handle.rsplit("/", 1)[0]
+        self.written: list[tuple[str, int]] = []
+        self.obsolete: list[tuple[str, int]] = []
+        self.warnings: list[str] = []
+        self._fields: dict[tuple[str, str, str | None], int] = {}
+        self._formats: dict[tuple[object, ...], int] = {}
+        self._groups: dict[str, int | None] = {}
+        self._people: dict[str, int | None] = {}
+        self._next_handle: int | None = None
+        #: original handle (from the AIP) -> handle in this archive (None: not installed yet)
+        self.handle_map: dict[str, str | None] = {}
+
+    # -- ids and handles ---------------------------------------------------------------------
+
+    def insert_row(self, table: Table, values: dict[str, object],
+                   preferred: int | None = None) -> int:
+        pk = next(iter(table.primary_key.columns))
+        if preferred is not None and self.preserve_ids and preferred >= 0 and \
+                self.conn.execute(select(pk).where(pk == preferred)).first() is None:
+            self.conn.execute(insert(table).values(**values, **{pk.name: preferred}))
+            bump_sequence(self.conn, f"{table.name}_seq", preferred)
+            return preferred
+        return int(self.conn.execute(insert(table).values(**values)).inserted_primary_key[0])
+
+    def new_handle(self) -> str:
+        if self._next_handle is None:
+            top = self.conn.execute(select(func.max(T.handle.c.handle_id))).scalar() or 0
+            self._next_handle = max(int(top), max_handle_suffix(self.conn)) + 1
+        handle = f"{self.prefix}/{self._next_handle}"
+        self._next_handle += 1
+        return handle
+
+    def bind_handle(self, handle: str, type_id: int, object_id: int) -> None:
+        """Bind ``handle`` to the object; an unbound (deleted object's) handle row is reused."""
+        row = self.conn.execute(select(T.handle.c.handle_id, T.handle.c.resource_id)
+                                .where(T.handle.c.handle == handle)).first()
+        if row is None:
+            self.conn.execute(insert(T.handle).values(handle=handle, resource_type_id=type_id,
+                                                      resource_id=object_id))
+        elif row.resource_id is None:
+            self.conn.execute(update(T.handle).where(T.handle.c.handle_id == row.handle_id)
+                              .values(resource_type_id=type_id, resource_id=object_id))
+        else:
+            raise PackageError(f"handle {handle} is already in use")
+
+    # -- people and groups -------------------------------------------------------------------
+
+    def eperson_id(self, email: str | None) -> int | None:
+        if not email:
+            return None
+        if email not in self._people:
+            self._people[email] = self.conn.execute(
+                select(T.eperson.c.eperson_id).where(T.eperson.c.email == email)).scalar()
+        return self._people[email]
+
+    def group_id(self, name: str | None) -> int | None:
+        if not name:
+            return None
+        local = self.local_group_name(name)
+        if local not in self._groups:
+            self._groups[local] = self.conn.execute(
+                select(T.epersongroup.c.eperson_group_id)
+                .where(T.epersongroup.c.name == local)).scalar()
+        return self._groups[local]
+
+    def local_group_name(self, name: str, handle_map: dict[str, str | None] | None = None) -> str:
+        """``COLLECTION_hdl:123/5_SUBMIT`` -> ``COLLECTION_<id>_SUBMIT`` once the object exists."""
+        match = _HDL_GROUP.match(name)
+        if match is None:
+            return name
+        handle = (handle_map or self.handle_map).get(match.group(2), match.group(2))
+        if handle is None:
+            return name
+        row = self.conn.execute(select(T.handle.c.resource_id).where(
+            T.handle.c.handle == handle,
+            T.handle.c.resource_type_id == (COMMUNITY if match.group(1) == "COMMUNITY"
+                                            else COLLECTION))).scalar()
+        return name if row is None else f"{match.group(1)}_{row}_{match.group(3)}"
+
+    def rename_deferred_groups(self, type_name: str, original_handle: str | None,
+                               object_id: int) -> None:
+        """Groups restored before their community/collection get its new id in their name."""
+        if not original_handle:
+            return
+        prefix = f"{type_name}_hdl:{original_handle}_"
+        rows = self.conn.execute(select(T.epersongroup.c.eperson_group_id, T.epersongroup.c.name)
+                                 .where(T.epersongroup.c.name.startswith(prefix))).all()
+        for gid, name in rows:
+            new = f"{type_name}_{object_id}_{name[len(prefix):]}"
+            self.conn.execute(update(T.epersongroup).where(
+                T.epersongroup.c.eperson_group_id == gid).values(name=new))
+            self._groups.pop(name, None)
+            self._groups[new] = gid
+
+    def apply_roles(self, roles: Roles, *, mode: str) -> None:
+        """Create groups and people. ``mode``: ``restore`` (existing = error), ``keep``
+        (existing left alone), ``replace`` (existing overwritten), ``refs`` (a container's
+        references: create what is missing, leave what exists)."""
+        replaced_groups: set[int] = set()
+        for g in roles.groups:
+            gid = self.group_id(g.name)
+            if gid is not None:
+                if mode == "restore":
+                    raise PackageError(f"Group {g.name} already exists")
+                if mode == "replace":
+                    replaced_groups.add(gid)
+                continue
+            local = self.local_group_name(g.name)
+            gid = self.insert_row(T.epersongroup, {"name": local})
+            self._groups[local] = gid
+            replaced_groups.add(gid)
+        for p in roles.people:
+            self._person(p, mode)
+        for g in roles.groups:
+            gid = self.group_id(g.name)
+            if gid is None or gid not in replaced_groups:
+                continue
+            gm = T.epersongroup2eperson
+            self.conn.execute(delete(gm).where(gm.c.eperson_group_id == gid))
+            for email in g.members:
+                pid = self.eperson_id(email)
+                if pid is None:
+                    self.warnings.append(f"group {g.name}: member {email} is not in the archive")
+                    continue
+                self.conn.execute(insert(gm).values(eperson_group_id=gid, eperson_id=pid))
+
+    def _person(self, p: PersonRec, mode: str) -> None:
+        values = {"email": p.email, "firstname": p.firstname, "lastname": p.lastname,
+                  "netid": p.netid, "phone": p.phone, "language": p.language,
+                  "can_log_in": p.can_log_in, "require_certificate": p.require_certificate,
+                  "self_registered": p.self_registered}
+        if p.password:
+            values["password"] = p.password
+        pid = self.eperson_id(p.email)
+        if pid is None:
+            self._people[p.email] = self.insert_row(T.eperson, values)
+        elif mode == "restore":
+            raise PackageError(f"EPerson {p.email} already exists")
+        elif mode == "replace":
+            self.conn.execute(update(T.eperson).where(T.eperson.c.eperson_id == pid)
+                              .values(**values))
+
+    def set_policies(self, type_id: int, object_id: int, policies: list[Policy]) -> None:
+        rp = T.resourcepolicy
+        self.conn.execute(delete(rp).where(rp.c.resource_type_id == type_id,
+                                           rp.c.resource_id == object_id))
+        for p in policies:
+            gid = self.group_id(p.group) if p.group else None
+            pid = self.eperson_id(p.eperson) if p.eperson else None
+            if (p.group and gid is None) or (p.eperson and pid is None):
+                self.warnings.append(f"policy {p.action} for {p.group or p.eperson} skipped: "
+                                     "no such group or person in the archive")
+                continue
+            action = ACTIONS.index(p.action) if p.action in ACTIONS else None
+            if action is None:
+                self.warnings.append(f"policy action {p.action} unknown; skipped")
+                continue
+            self.conn.execute(insert(rp).values(
+                resource_type_id=type_id, resource_id=object_id, action_id=action,
+                epersongroup_id=gid, eperson_id=pid, start_date=p.start, end_date=p.end))
+
+    # -- metadata ----------------------------------------------------------------------------
+
+    def field_id(self, v: MetadataValue, obj: ArchiveObject) -> int:
+        key = (v.schema, v.element, v.qualifier)
+        if key in self._fields:
+            return self._fields[key]
+        ms, mf = T.metadataschemaregistry, T.metadatafieldregistry
+        sid = self.conn.execute(select(ms.c.metadata_schema_id)
+                                .where(ms.c.short_id == v.schema)).scalar()
+        if sid is None:
+            schema = next((s for s in obj.schemas if s.prefix == v.schema), None)
+            if not self.create_fields or schema is None or not schema.namespace:
+                raise PackageError(f"Unknown Metadata Schema encountered ({v.schema})")
+            if self.conn.execute(select(ms.c.metadata_schema_id)
+                                 .where(ms.c.namespace == schema.namespace)).first():
+                raise PackageError(f"Unknown Metadata Schema encountered ({v.schema}): its "
+                                   f"namespace {schema.namespace} is registered under another "
+                                   "prefix")
+            sid = self.insert_row(ms, {"namespace": schema.namespace, "short_id": v.schema})
+        qual = mf.c.qualifier.is_(None) if v.qualifier is None else mf.c.qualifier == v.qualifier
+        fid = self.conn.execute(select(mf.c.metadata_field_id).where(
+            mf.c.metadata_schema_id == sid, mf.c.element == v.element, qual)).scalar()
+        if fid is None:
+            if not self.create_fields:
+                raise PackageError(f"Unknown Metadata Field encountered ({v.field_name}); "
+                                   "-o createMetadataFields=true would create it")
+            note = next((f.scope_note for f in obj.fields if (f.schema, f.element, f.qualifier)
+                         == key), None)
+            fid = self.insert_row(mf, {"metadata_schema_id": sid, "element": v.element,
+                                       "qualifier": v.qualifier, "scope_note": note})
+        self._fields[key] = int(fid)
+        return int(fid)
+
+    def set_metadata(self, item_id: int, obj: ArchiveObject,
+                     values: list[MetadataValue]) -> None:
+        mv = T.metadatavalue
+        self.conn.execute(delete(mv).where(mv.c.item_id == item_id))
+        places: dict[int, int] = {}
+        rows = []
+        for v in values:
+            fid = self.field_id(v, obj)
+            places[fid] = places.get(fid, 0) + 1
+            rows.append({"item_id": item_id, "metadata_field_id": fid, "text_value": v.value,
+                         "text_lang": v.lang, "place": places[fid]})
+        if rows:
+            self.conn.execute(insert(mv), rows)
+
+    # -- formats and bitstreams -------------------------------------------------------------
+
+    def format_id(self, info: FormatInfo | None) -> int:
+        if info is None:
+            return unknown_format_id(self.conn)
+        cache_key = (info.short_description, info.keys)
+        if cache_key in self._formats:
+            return self._formats[cache_key]
+        fid = None
+        for key in info.keys:
+            fid = find_format_id(self.conn, key)
+            if fid is not None:
+                break
+        reg = T.bitstreamformatregistry
+        if fid is None and not info.keys:
+            fid = self.conn.execute(select(reg.c.bitstream_format_id).where(
+                reg.c.short_description == info.short_description)
+                .order_by(reg.c.bitstream_format_id)).scalar()
+            if fid is None and info.short_description in ("Unknown", "unknown", ""):
+                fid = unknown_format_id(self.conn)
+        if fid is None:  # create it from the package, as DSpace's findOrCreateBitstreamFormat
+            if info.keys:
+                fid = ensure_format(self.conn, Format(
+                    keys=info.keys, name=info.short_description, version=None,
+                    mime_type=info.mimetype, description=info.description,
+                    extensions=info.extensions,
+                    support_level=SupportLevel(min(max(info.support_level, 0), 2)),
+                    internal=info.internal))
+            else:
+                fid = self.insert_row(reg, {
+                    "mimetype": info.mimetype, "short_description": info.short_description,
+                    "description": info.description, "support_level": info.support_level,
+                    "internal": info.internal})
+            for ext in info.extensions:
+                self.conn.execute(insert(T.fileextension).values(bitstream_format_id=fid,
+                                                                 extension=ext))
+        self._formats[cache_key] = int(fid)
+        return int(fid)
+
+    def write_bitstream(self, bit: BitstreamRec, package: Package, where: str) -> int | None:
+        """Stream the entry into the asset store, verify it, and insert the bitstream row."""
+        if bit.internal_id and not bit.entry_name:  # written by this run already
+            asset = StoredAsset(bit.internal_id, bit.size, bit.checksum or "")
+        elif package.manifest_only or not bit.entry_name:
+            self.warnings.append(f"{where}: bitstream {bit.file_id} has no content in the "
+                                 "package (manifestOnly); not restored")
+            return None
+        else:
+            with package.open_entry(bit.entry_name) as fh:
+                asset = self.store.write_stream(fh)  # type: ignore[attr-defined]
+            self.written.append((asset.internal_id, 0))
+        if asset.size != bit.size:
+            raise PackageError(f"{where}: {bit.entry_name} has {asset.size} bytes, the manifest "
+                               f"says {bit.size}")
+        algorithm = (bit.checksum_algorithm or "MD5").upper()
+        if bit.checksum and algorithm == "MD5" and asset.md5.lower() != bit.checksum.lower():
+            raise PackageError(f"{where}: checksum mismatch for {bit.entry_name}: the manifest "
+                               f"says {bit.checksum}, the content has {asset.md5}")
+        values = {
+            "bitstream_format_id": self.format_id(bit.format), "name": bit.name,
+            "size_bytes": asset.size, "checksum": asset.md5, "checksum_algorithm": "MD5",
+            "description": bit.description,
+            "user_format_description": bit.user_format_description, "source": bit.source,
+            "internal_id": asset.internal_id, "deleted": False, "store_number": 0,
+            "sequence_id": bit.sequence_id,
+            "format_confidence": bit.ident.confidence, "format_source": bit.ident.source,
+            "format_basis": bit.ident.basis, "format_warning": bit.ident.warning,
+        }
+        bid = self.insert_row(T.bitstream, values, bit.id or None)
+        self.set_policies(BITSTREAM, bid, bit.policies)
+        return bid
+
+    def remove_bitstream(self, bitstream_id: int) -> None:
+        row = self.conn.execute(select(T.bitstream.c.internal_id, T.bitstream.c.store_number)
+                                .where(T.bitstream.c.bitstream_id == bitstream_id)).first()
+        rp = T.resourcepolicy
+        self.conn.execute(delete(rp).where(rp.c.resource_type_id == BITSTREAM,
+                                           rp.c.resource_id == bitstream_id))
+        self.conn.execute(delete(T.bitstream).where(T.bitstream.c.bitstream_id == bitstream_id))
+        if row is not None and row.internal_id:
+            self.obsolete.append((row.internal_id, row.store_number or 0))
+
+    # -- items ---------------------------------------------------------------------------------
+
+    def write_item_content(self, item_id: int, obj: ArchiveObject, package: Package,
+                           values: list[MetadataValue]) -> None:
+        self.set_metadata(item_id, obj, values)
+        where = f"{package.path.name}"
+        for bundle in obj.bundles:
+            bundle_id = self.insert_row(T.bundle, {"name": bundle.name}, None)
+            self.conn.execute(insert(T.item2bundle).values(item_id=item_id, bundle_id=bundle_id))
+            new_ids: dict[int, int] = {}
+            for bit in bundle.bitstreams:
+                bid = self.write_bitstream(bit, package, where)
+                if bid is None:
+                    continue
+                new_ids[bit.id] = bid
+                self.conn.execute(insert(T.bundle2bitstream).values(bundle_id=bundle_id,
+                                                                    bitstream_id=bid))
+            if bundle.primary_bitstream_id in new_ids:
+                self.conn.execute(update(T.bundle).where(T.bundle.c.bundle_id == bundle_id)
+                                  .values(primary_bitstream_id=new_ids[
+                                      bundle.primary_bitstream_id]))
+            self.set_policies(BUNDLE, bundle_id, bundle.policies)
+        self.set_policies(ITEM, item_id, obj.policies)
+
+    def clear_item(self, item_id: int) -> None:
+        """Remove an item's metadata, bundles, bitstreams, policies and mappings (replace)."""
+        ib, bb = T.item2bundle, T.bundle2bitstream
+        bundle_ids = list(self.conn.execute(select(ib.c.bundle_id)
+                                            .where(ib.c.item_id == item_id)).scalars())
+        if bundle_ids:
+            self.conn.execute(update(T.bundle).where(T.bundle.c.bundle_id.in_(bundle_ids))
+                              .values(primary_bitstream_id=None))
+            bit_ids = list(self.conn.execute(select(bb.c.bitstream_id)
+                                             .where(bb.c.bundle_id.in_(bundle_ids))).scalars())
+            self.conn.execute(delete(bb).where(bb.c.bundle_id.in_(bundle_ids)))
+            for bid in bit_ids:
+                self.remove_bitstream(bid)
+            self.conn.execute(delete(ib).where(ib.c.item_id == item_id))
+            rp = T.resourcepolicy
+            self.conn.execute(delete(rp).where(rp.c.resource_type_id == BUNDLE,
+                                               rp.c.resource_id.in_(bundle_ids)))
+            self.conn.execute(delete(T.bundle).where(T.bundle.c.bundle_id.in_(bundle_ids)))
+        self.conn.execute(delete(T.metadatavalue).where(T.metadatavalue.c.item_id == item_id))
+        self.conn.execute(delete(T.collection2item).where(T.collection2item.c.item_id == item_id))
+
+    def map_item(self, item_id: int, collection_id: int) -> None:
+        ci = T.collection2item
+        if self.conn.execute(select(ci.c.id).where(ci.c.item_id == item_id,
+                                                   ci.c.collection_id == collection_id)).first():
+            return
+        self.conn.execute(insert(ci).values(collection_id=collection_id, item_id=item_id))
+
+    # -- containers --------------------------------------------------------------------------
+
+    def container_values(self, obj: ArchiveObject) -> dict[str, object]:
+        columns = COLLECTION_COLUMNS if obj.type_name == "COLLECTION" else COMMUNITY_COLUMNS
+        values: dict[str, object] = {c: None for c, _, _ in columns}
+        for column, element, qualifier in columns:
+            found = [v.value for v in obj.metadata if v.schema == "dc" and v.element == element
+                     and v.qualifier == qualifier]
+            if found:
+                values[column] = found[0]
+        return values
+
+    def set_logo(self, table: Table, key: object, object_id: int, obj: ArchiveObject,
+                 package: Package) -> None:
+        column = table.c.logo_bitstream_id
+        old = self.conn.execute(select(column).where(key == object_id)).scalar()  # type: ignore[arg-type]
+        new = self.write_bitstream(obj.logo, package, package.path.name) if obj.logo else None
+        self.conn.execute(update(table).where(key == object_id).values(logo_bitstream_id=new))  # type: ignore[arg-type]
+        if old is not None:
+            self.remove_bitstream(int(old))
+
+    def set_collection_roles(self, collection_id: int, roles: Roles) -> None:
+        columns = {"ADMIN": "admin", "SUBMIT": "submitter", "WORKFLOW_STEP_1": "workflow_step_1",
+                   "WORKFLOW_STEP_2": "workflow_step_2", "WORKFLOW_STEP_3": "workflow_step_3"}
+        values: dict[str, object] = {c: None for c in columns.values()}
+        for g in roles.groups:
+            if g.role in columns:
+                values[columns[g.role]] = self.group_id(g.name)
+        self.conn.execute(update(T.collection).where(T.collection.c.collection_id ==
+                                                     collection_id).values(**values))
+
+    def exists(self, type_id: int, object_id: int) -> bool:
+        key = _LIVE_TYPES[type_id][1]
+        return self.conn.execute(select(key).where(key == object_id)).first() is not None
+
+    def link(self, table: Table, **values: int) -> None:
+        cond = and_(*[table.c[k] == v for k, v in values.items()])
+        if not self.conn.execute(select(table.c.id).where(cond)).first():
+            self.conn.execute(insert(table).values(**values))
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+__all__ = ["ArchiveWriter", "GroupRec", "now"]
