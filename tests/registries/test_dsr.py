@@ -266,3 +266,11 @@ def test_entry_taken_verbatim_from_the_instructions_validates(shared_dir: Path,
     (fmt,) = registry
     assert str(fmt.key) == "Provisional:HTM" and [str(k) for k in fmt.synonyms] == [
         "PRONOM:fmt/96"]
+
+
+def test_pronom_style_mime_lists_round_trip(tmp_path: Path) -> None:
+    fmt = Format(keys=(FormatKey("Provisional", "XMLish"), FormatKey("PRONOM", "fmt/101")),
+                 name="XMLish", mime_type="application/xml, text/xml; charset=utf-8")
+    write_registry_document([fmt], tmp_path / "p.xml", namespace="Provisional")
+    registry = load_registry_document(tmp_path / "p.xml", "Provisional")
+    assert [f.name for f in registry.by_mime("text/xml")] == ["XMLish"]
