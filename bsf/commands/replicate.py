@@ -1,7 +1,178 @@
-"""`bsf replicate ...` commands (thin layer over the library)."""
+"""`bsf replicate ...`: replicate AIPs to an object store, deletion records, restored bags.
+
+A thin layer over :mod:`packager.replication` and :mod:`packager.bags`; see docs/replication.md.
+stdout carries one tab-separated line per object acted on (or JSON for ``status --json``);
+stderr carries the summary and warnings.
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(help="replicate commands.", no_args_is_help=True)
+from bsf.context import err_console, state
+
+app = typer.Typer(
+    help="Replicate AIPs to an object store (replicate.store.dir), write deletion records, "
+    "restore deleted objects, remove replicas, rebuild BagIt bags.",
+    no_args_is_help=True)
+
+HandleArg = Annotated[str, typer.Argument(help="Handle of the object, e.g. 123456789/2.")]
+EpersonOpt = Annotated[str | None, typer.Option(
+    "--eperson", "-e", help="E-person (email) the restore runs as (default: replicate.eperson).",
+    show_default=False)]
+
+
+def _store(ctx: typer.Context):  # type: ignore[no-untyped-def]
+    from packager.replication.store import open_store
+
+    return open_store(state(ctx).settings)
+
+
+def _packager(ctx: typer.Context, eperson: str | None = None):  # type: ignore[no-untyped-def]
+    from archive.assetstore import AssetStore
+    from packager.replication.aip import DSpaceAipPackager
+
+    settings = state(ctx).settings
+    return DSpaceAipPackager(AssetStore.from_settings(settings), settings=settings,
+                             eperson=eperson or settings.get("replicate.eperson"))
+
+
+def _staging(ctx: typer.Context) -> Path | None:
+    value = state(ctx).settings.get("replicate.base.dir")
+    if value:
+        Path(value).mkdir(parents=True, exist_ok=True)
+        return Path(value)
+    return None
+
+
+@app.command()
+def sync(ctx: typer.Context,
+         handle: Annotated[str | None, typer.Option(
+             "--handle", help="Only this object and what lies below it.")] = None) -> None:
+    """Compare the archive with the store: send new and changed AIPs, write deletion records.
+
+    AIPs are never deleted by sync. The work queue lives in the database: a crashed sync is
+    resumed by running sync again, and several syncs may run at once.
+    """
+    from packager.replication.sync import sync as run_sync
+
+    cli = state(ctx)
+    store, config = _store(ctx)
+    summary = run_sync(cli.engine, store, config, _packager(ctx), handle=handle,
+                       staging=_staging(ctx), progress=cli.progress())
+    for name in summary.transmitted:
+        typer.echo(f"transmitted\t{name}")
+    for name in summary.deletion_records:
+        typer.echo(f"deletion-record\t{name}")
+    for failed, error in summary.failed:
+        typer.echo(f"failed\t{failed}\t{error}")
+    err_console.print(f"{len(summary.transmitted)} transmitted, {summary.unchanged} unchanged, "
+                      f"{len(summary.deletion_records)} deletion record(s), "
+                      f"{len(summary.failed)} failed"
+                      + (f", {summary.reclaimed} resumed after a crash"
+                         if summary.reclaimed else ""))
+    if summary.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def status(ctx: typer.Context,
+           verify: Annotated[bool, typer.Option(
+               "--verify", help="Re-read every stored object and compare its MD5 with the one "
+               "recorded at transmission.")] = False,
+           as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
+           ) -> None:
+    """What is in the store, what is pending, what differs."""
+    from packager.replication.status import store_status
+
+    store, config = _store(ctx)
+    report = store_status(state(ctx).engine, store, config, verify=verify)
+    if as_json:
+        typer.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        for group, counts in report.groups.items():
+            typer.echo(f"group\t{group}\t{counts['objects']} objects\t"
+                              f"{counts['bytes']} bytes")
+        for st, actions in sorted(report.queue.items()):
+            for action, count in sorted(actions.items()):
+                typer.echo(f"queue\t{st}\t{action}\t{count}")
+        for name in report.deletion_records:
+            typer.echo(f"deletion-record\t{name}")
+        for label, names in (("missing-in-store", report.missing_in_store),
+                             ("not-in-registry", report.unknown_in_store),
+                             ("checksum-mismatch", report.checksum_mismatch)):
+            for name in names:
+                typer.echo(f"{label}\t{name}")
+        for failed in report.failed:
+            typer.echo(f"failed\t{failed['action']}\t{failed['handle']}\t"
+                              f"{failed['error']}")
+    if not report.clean:
+        err_console.print("the store differs from the registry (see above)")
+        raise typer.Exit(1)
+
+
+@app.command()
+def restore(ctx: typer.Context, handle: HandleArg, eperson: EpersonOpt = None) -> None:
+    """Restore a deleted object (and every object its deletion record lists) from its AIPs;
+    the deletion record is removed only when all of them are back."""
+    from packager.replication.restore import restore_object
+
+    store, config = _store(ctx)
+    result = restore_object(state(ctx).engine, store, config, _packager(ctx, eperson), handle,
+                            staging=_staging(ctx))
+    for created in result.restored:
+        typer.echo(f"restored\t{created}")
+    if result.record_removed:
+        err_console.print(f"removed {result.record} from {config.delete_group}")
+
+
+@app.command()
+def remove(ctx: typer.Context, handle: HandleArg,
+           unattended: Annotated[bool, typer.Option(
+               "-u", "--unattended", help="Do not ask for confirmation.")] = False) -> None:
+    """Permanently delete an object's AIP(s), its members' AIPs and its deletion record from
+    the store. This cannot be undone."""
+    from packager.replication.restore import removal_plan, remove_object
+
+    store, config = _store(ctx)
+    engine = state(ctx).engine
+    plan = removal_plan(engine, store, config, handle)
+    err_console.print("[bold red]WARNING:[/] this permanently deletes from the object store:")
+    for group, name in plan:
+        err_console.print(f"  {group}/{name}")
+    err_console.print("Once an AIP is deleted the object can never be restored from it. "
+                      "This cannot be undone.")
+    if not unattended and not typer.confirm("Delete them?", default=False, err=True):
+        raise typer.Abort()
+    result = remove_object(engine, store, config, handle)
+    for name in result.removed:
+        typer.echo(f"removed\t{name}")
+    err_console.print(f"{len(result.removed)} object(s) removed, {result.bytes_freed} bytes "
+                      "freed")
+
+
+@app.command("restore-bag")
+def restore_bag(ctx: typer.Context, handle: HandleArg,
+                dest: Annotated[Path, typer.Option(
+                    "--dest", help="Folder the bag is written into.")],
+                profile: Annotated[str | None, typer.Option(
+                    "--profile", help="aptrust (md5+sha256) or btr (sha1+sha256+sha512); "
+                    "default: btr if the original bag used it, else aptrust.")] = None,
+                tar: Annotated[bool, typer.Option(
+                    "--tar", help="Write <TYPE>@<handle>.tar instead of a folder.")] = False,
+                ) -> None:
+    """Rebuild a BagIt bag for one object from the store (verified payload, original tag
+    files kept, bag-info rewritten with Original-* values, premis-events.json)."""
+    from packager.bags.restored import restore_bag as build
+
+    store, config = _store(ctx)
+    org = state(ctx).settings.get("replicate.bag.source-organization") or "org.dspace"
+    result = build(state(ctx).engine, store, config, handle, dest, profile=profile, tar=tar,
+                   source_organization=org)
+    typer.echo(str(result.path))
+    err_console.print(f"{result.profile} bag from a {result.source_kind} package: "
+                      f"{result.payload_files} payload files, {result.payload_bytes} bytes")

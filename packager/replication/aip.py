@@ -114,10 +114,12 @@ class DSpaceAipPackager:
         return BuiltAip(Path(top.path), top.type_name, handle, parent, top.md5, top.size)
 
     def children(self, package: Path) -> list[ChildPackage]:
-        from packager.reader import read_manifest  # type: ignore[import-not-found]
+        from packager.mets_read import read_manifest
+        from packager.safezip import open_package
 
-        manifest = read_manifest(package)
-        return [ChildPackage(c.type_name, c.handle) for c in manifest.children if c.handle]
+        with open_package(package) as opened:
+            obj = read_manifest(opened.root, f"{package.name}: mets.xml")
+        return [ChildPackage(c.type_name, c.handle) for c in obj.children if c.handle]
 
     def restore(self, engine: Engine, top: Path) -> list[str]:
         from packager.ingest import ingest_aip  # type: ignore[import-not-found]
