@@ -20,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from formats.model import Confidence, Match, Sample, unknown
-from formats.signatures import DEFAULT_MAX_BYTES, Hit, load_engine
+from formats.signatures import DEFAULT_MAX_BYTES, Hit, code_version, load_engine
 from formats.signatures.container import ContainerHit, ContainerMatcher
 from registries.model import FormatKey, Registry
 from registries.pronom import (
@@ -36,7 +36,7 @@ _CONTAINER_MAGIC = {"ZIP": (b"PK",), "OLE2": (b"\xd0\xcf\x11\xe0",)}
 
 def load_container_matcher(path: Path | None) -> ContainerMatcher:
     data = load_container_file(path)
-    return cached("containers", data.sha256, lambda: ContainerMatcher(data))
+    return cached(f"containers-{code_version()}", data.sha256, lambda: ContainerMatcher(data))
 
 
 class DroidIdentifier:
@@ -89,9 +89,19 @@ class DroidIdentifier:
         if sample.size == 0:
             return [unknown(self.name, "empty file")]
         win = self.engine.window(sample)
-        hits = self.engine.match(win)
-        container_hits = self._containers(sample, hits, win.head(8))
         ext = sample.extension
+        # containers first (as siegfried orders its matchers): a recognised ZIP/OLE2 document
+        # makes the byte scan moot, since DROID replaces the trigger hit with it anyway
+        head = win.head(8)
+        tried = {k for k, magics in _CONTAINER_MAGIC.items() if head.startswith(magics)}
+        container_hits = self._containers(sample, tried)
+        hits = [] if container_hits else self.engine.match(win)
+        if not container_hits and hits and self.containers is not None:
+            # a trigger format found by its byte signature whose magic is not at offset 0
+            # (self-extracting or prefixed archives)
+            triggers = self.containers.triggers
+            kinds = {triggers[h.puid] for h in hits if h.puid in triggers} - tried
+            container_hits = self._containers(sample, kinds)
         if container_hits:
             ranked = self._rank([(h.puid, False, h.basis) for h in container_hits], ext)
         elif hits:
@@ -143,14 +153,9 @@ class DroidIdentifier:
 
         return [seen[p] for p in sorted(keep, key=order)]
 
-    def _containers(self, sample: Sample, hits: list[Hit], head: bytes) -> list[ContainerHit]:
-        if self.containers is None:
+    def _containers(self, sample: Sample, kinds: set[str]) -> list[ContainerHit]:
+        if self.containers is None or not kinds:
             return []
-        kinds = {self.containers.triggers[h.puid] for h in hits
-                 if h.puid in self.containers.triggers}
-        if not kinds:
-            # a container whose own signature is outside the byte file still gets a chance
-            kinds = {k for k, magics in _CONTAINER_MAGIC.items() if head.startswith(magics)}
         found: list[ContainerHit] = []
         for kind in sorted(kinds):
             try:

@@ -6,6 +6,7 @@ process; ``SignatureEngine.match(window)`` returns the formats a file matches af
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from registries.pronom.cache import cached
 from registries.pronom.model import SignatureFile
 
 __all__ = ["DEFAULT_MAX_BYTES", "Hit", "SignatureEngine", "Window", "build_engine",
-           "load_engine"]
+           "code_version", "load_engine"]
 
 
 def build_engine(sigfile: SignatureFile, max_bytes: int = DEFAULT_MAX_BYTES) -> SignatureEngine:
@@ -29,10 +30,20 @@ def build_engine(sigfile: SignatureFile, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     return SignatureEngine(compiled, formats_of, sigfile.priorities(), max_bytes)
 
 
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A digest of the modules that shape the compiled form: editing them invalidates the
+    cache without anyone remembering to bump a number."""
+    digest = hashlib.sha256()
+    for name in ("pattern.py", "compile.py", "engine.py", "container.py"):
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 @lru_cache(maxsize=8)
 def _engine(path: Path | None, max_bytes: int) -> SignatureEngine:
     sigfile = load_signature_file(path)
-    return cached(f"engine-{max_bytes}", sigfile.sha256,
+    return cached(f"engine-{max_bytes}-{code_version()}", sigfile.sha256,
                   lambda: build_engine(sigfile, max_bytes))
 
 

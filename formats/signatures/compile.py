@@ -31,6 +31,12 @@ class Segment:
     max_len: int | None
     prefixes: tuple[bytes, ...]  # fixed strings the segment must start with ((): unknown)
     literal: bytes  # longest literal inside the segment
+    #: literals at fixed distances from the segment start, from its leading fixed-length run
+    checks: tuple[tuple[int, bytes], ...] = ()
+    #: True when ``checks`` say everything (the segment is one fixed-length run of literals)
+    exact: bool = False
+    #: the segment is exactly this literal (b"" otherwise): matched with bytes.find
+    pure: bytes = b""
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,11 @@ class CompiledSignature:
     id: int
     sequences: tuple[CompiledSequence, ...]
     generic: bool = False
+
+
+#: bounded gaps wider than this also cut a segment: a chained ``search`` finds the next
+#: literal at C speed where a ``.{0,999999}`` inside one regex would backtrack byte by byte
+SPLIT_GAP = 256
 
 
 def _max(lo: int, hi: int | None) -> int | None:
@@ -89,15 +100,16 @@ def subsequence_tokens(sub: SubSequence) -> list[P.Token]:
 
 
 def _split(tokens: list[P.Token], trailing: bool) -> list[tuple[P.Gap, list[P.Token]]]:
-    """Cut at unbounded gaps. Returns (gap, body) pairs; the gap precedes the body, or follows
-    it when ``trailing`` (EOF sequences)."""
+    """Cut at unbounded and wide gaps. Returns (gap, body) pairs; the gap precedes the body,
+    or follows it when ``trailing`` (EOF sequences)."""
     pieces: list[tuple[P.Gap, list[P.Token]]] = []
     body: list[P.Token] = []
     gap = P.Gap(0, 0)
     seq = tokens if not trailing else list(reversed(tokens))
     # for EOF we walk right to left so that each body's gap is the one to its right
     for tok in seq:
-        if isinstance(tok, P.Gap) and (tok.max is None or not body):
+        if isinstance(tok, P.Gap) and (tok.max is None or not body
+                                       or tok.max - tok.min > SPLIT_GAP):
             if body:
                 pieces.append((gap, body))
                 body = []
@@ -118,9 +130,25 @@ def _segment(gap: P.Gap, body: list[P.Token]) -> Segment:
     body = P.merge(body)
     # trailing gaps inside a BOF body (or leading for EOF) stay in the regex: harmless
     lo, hi = P.length_bounds(body)
+    checks, exact = _fixed_checks(body)
+    pure = body[0].data if len(body) == 1 and isinstance(body[0], P.Lit) else b""
     return Segment(src=P.to_regex(body), gap_min=gap.min, gap_max=gap.max, min_len=lo,
                    max_len=hi, prefixes=tuple(P.literal_prefix(body)),
-                   literal=P.longest_literal(body))
+                   literal=P.longest_literal(body), checks=checks, exact=exact, pure=pure)
+
+
+def _fixed_checks(body: list[P.Token]) -> tuple[tuple[tuple[int, bytes], ...], bool]:
+    checks: list[tuple[int, bytes]] = []
+    pos = 0
+    for tok in body:
+        if isinstance(tok, P.Lit):
+            checks.append((pos, tok.data))
+            pos += len(tok.data)
+        elif isinstance(tok, P.Gap) and tok.max == tok.min:
+            pos += tok.min
+        else:
+            return tuple(checks), False
+    return tuple(checks), True
 
 
 def compile_sequence(seq: ByteSequence) -> CompiledSequence:

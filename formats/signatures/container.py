@@ -71,6 +71,23 @@ class ContainerMatcher:
                 files.append(_File(f.path, sigs, _need(sigs)))
             containers.append(_Container(cs.id, cs.container_type, tuple(files), puids))
         self.containers = containers
+        # index each container under its rarest exact path: a file's directory entries then
+        # name the few containers worth testing
+        freq: dict[str, int] = {}
+        for cont in containers:
+            for f in cont.files:
+                freq[f.path] = freq.get(f.path, 0) + 1
+        index: dict[tuple[str, str], list[int]] = {}
+        always: dict[str, list[int]] = {}
+        for i, cont in enumerate(containers):
+            exact = [f.path for f in cont.files if not f.path.endswith("/")]
+            if not exact:
+                always.setdefault(cont.kind, []).append(i)
+                continue
+            key = min(exact, key=lambda p: (freq[p], p))
+            index.setdefault((cont.kind, key), []).append(i)
+        self._index = index
+        self._always = always
 
     def kinds(self) -> set[str]:
         return {c.kind for c in self.containers}
@@ -82,10 +99,15 @@ class ContainerMatcher:
         if not directory.entries:
             return []
         cache: dict[str, tuple[int, Window]] = {}
+        chosen = set(self._always.get(kind, ()))
+        index = self._index
+        for name in directory.entries:
+            got = index.get((kind, name))
+            if got:
+                chosen.update(got)
         hits: list[ContainerHit] = []
-        for cont in self.containers:
-            if cont.kind != kind:
-                continue
+        for i in sorted(chosen):
+            cont = self.containers[i]
             basis = self._satisfied(cont, directory, cache)
             if basis is not None:
                 hits.extend(ContainerHit(p, cont.id, basis) for p in cont.puids)

@@ -18,13 +18,15 @@ How a file is matched (see docs/identification-engine.md):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import ahocorasick
 
-from formats.signatures.compile import CompiledSignature
-from formats.signatures.match import match_signature
+from formats.signatures.compile import CompiledSignature, Segment
+from formats.signatures.match import match_signature, rx
 from formats.signatures.window import Window
 from registries.pronom.model import EOF
 
@@ -32,10 +34,65 @@ from registries.pronom.model import EOF
 DEFAULT_MAX_BYTES = 65536
 #: literals in windows up to this size are searched with bytes.find, not the automaton
 SMALL_WINDOW = 4096
+#: the needle pre-check runs only on files no larger than this (it scans the whole head)
+NEEDLE_WINDOW = 16384
 
 
 @dataclass(frozen=True)
-class Hit:
+class _Entry:
+    """A dispatch-table entry: a signature and the fixed bytes still to check."""
+
+    sid: int
+    checks: tuple[tuple[int, bytes], ...]
+    trivial: bool  # the checks are the whole signature
+    end: int  # for trivial entries: the end offset of the match
+    length: int
+    #: a literal found elsewhere in the signature: when the whole file is in the head and
+    #: the needle is not, the signature cannot match
+    needle: bytes = b""
+
+
+def _needle(sig: CompiledSignature, anchor: Segment) -> bytes:
+    best = b""
+    for seq in sig.sequences:
+        for seg in seq.segments:
+            if seg is not anchor and len(seg.literal) > len(best):
+                best = seg.literal
+    return best if len(best) >= 2 else b""
+
+
+_Group = tuple[list[_Entry], tuple[int, int, dict[bytes, list[_Entry]]] | None]
+
+
+def _split_group(entries: list[_Entry]) -> _Group:
+    """Sub-dispatch a big group on the fixed check most of its members share."""
+    if len(entries) <= 6:
+        return entries, None
+    shapes: dict[tuple[int, int], int] = {}
+    for e in entries:
+        for o, lit in e.checks:
+            shape = (o, min(len(lit), 4))
+            shapes[shape] = shapes.get(shape, 0) + 1
+    if not shapes:
+        return entries, None
+    (off, n), count = max(shapes.items(), key=lambda kv: (kv[1], kv[0][1], -kv[0][0]))
+    if count < 3:
+        return entries, None
+    rest: list[_Entry] = []
+    sub: dict[bytes, list[_Entry]] = {}
+    for e in entries:
+        for o, lit in e.checks:
+            if o == off and len(lit) >= n:
+                sub.setdefault(lit[:n], []).append(e)
+                break
+        else:
+            rest.append(e)
+    return rest, (off, n, sub)
+
+
+class Hit(NamedTuple):
+    """One format a file matched: which signature, where (offset, length per sequence)."""
+
     puid: str
     signature: int
     positions: tuple[tuple[int, int], ...]
@@ -63,11 +120,16 @@ class SignatureEngine:
                 sigs_of.setdefault(puid, []).append(sid)
         self.sigs_of = sigs_of
         self._build_tables()
+        self.want_of = {
+            puid: tuple(sorted({s for w in winners for s in sigs_of.get(w, ())
+                                if s in self.searched}))
+            for puid, winners in self.beaten_by.items()}
+        self._plans: dict[int, tuple[re.Pattern[bytes] | None, int, int, bool]] = {}
 
     # -- building -------------------------------------------------------------------------
 
     def _build_tables(self) -> None:
-        table: dict[tuple[int, int], dict[bytes, list[int]]] = {}
+        table: dict[tuple[int, int], dict[bytes, list[_Entry]]] = {}
         searched: list[int] = []
         head_need = 0
         for sid in sorted(self.formats_of):
@@ -76,51 +138,75 @@ class SignatureEngine:
             for seq in sig.sequences:
                 off = seq.fixed_offset
                 if off is not None and seq.segments[0].prefixes:
-                    anchor = (off, seq.segments[0].prefixes)
+                    anchor = (off, seq)
                     break
             if anchor is None:
                 searched.append(sid)
                 continue
-            off, prefixes = anchor
-            for prefix in prefixes:
+            off, seq = anchor
+            first = seq.segments[0]
+            trivial = (len(sig.sequences) == 1 and len(seq.segments) == 1 and first.exact
+                       and first.max_len is not None)
+            for prefix in first.prefixes:
                 key = prefix[:4]
-                table.setdefault((off, len(key)), {}).setdefault(key, []).append(sid)
-                head_need = max(head_need, off + len(key))
-        self.dispatch = sorted((off, n, d) for (off, n), d in table.items())
+                checks = tuple((off + o, lit) for o, lit in first.checks
+                               if not (o == 0 and lit == key))
+                if first.checks and first.checks[0][0] == 0 and len(first.checks[0][1]) > 4 \
+                        and first.checks[0][1][:4] == key:
+                    checks = ((off + 4, first.checks[0][1][4:]), *checks)
+                end = off + (first.max_len or 0) if trivial else 0
+                entry = _Entry(sid, checks, trivial and len(first.prefixes) == 1, end,
+                               first.max_len or 0, _needle(sig, first))
+                table.setdefault((off, len(key)), {}).setdefault(key, []).append(entry)
+                head_need = max(head_need, off + len(key), end,
+                                *(o + len(lit) for o, lit in checks))
+        self.dispatch = sorted((off, n, {k: _split_group(v) for k, v in d.items()})
+                               for (off, n), d in table.items())
         self.head_need = max(head_need, 1)
         self.searched = frozenset(searched)
         self._build_search(searched)
 
     def _build_search(self, searched: list[int]) -> None:
-        """File each unanchored signature under a literal and the window it must lie in."""
-        small: list[tuple[int, int, bytes, int]] = []  # (sid, side, literal, window)
+        """File each unanchored signature under needles (one of which must occur) and the
+        window they must lie in."""
+        small: list[tuple[int, int, tuple[bytes, ...], int]] = []  # (sid, side, needles, win)
         head_words: dict[str, list[int]] = {}
         tail_words: dict[str, list[int]] = {}
         always: list[int] = []
         for sid in searched:
-            best: tuple[int, bytes, int, bool] | None = None  # (score, literal, window, eof)
+            best: tuple[int, tuple[bytes, ...], int, bool] | None = None
             for seq in self.signatures[sid].sequences:
                 is_eof = seq.reference == EOF
-                window = seq.extent if seq.extent is not None else self.max_bytes
+                window = min(seq.extent if seq.extent is not None else self.max_bytes,
+                             self.max_bytes)
                 for seg in seq.segments:
-                    lit = seg.literal
-                    if len(lit) < 2:
-                        continue
-                    score = len(lit) * 4 - (1 if window > SMALL_WINDOW else 0)
-                    if best is None or score > best[0]:
-                        best = (score, lit, min(window, self.max_bytes), is_eof)
+                    for needles in ((seg.literal,), seg.prefixes):
+                        shortest = min((len(n) for n in needles), default=0)
+                        if shortest < 2:
+                            continue
+                        score = min(shortest, 8) * 4 - (2 if window > SMALL_WINDOW else 0) \
+                            - (1 if len(needles) > 1 else 0)
+                        if best is None or score > best[0]:
+                            best = (score, tuple(needles), window, is_eof)
             if best is None:
                 always.append(sid)
                 continue
-            _, lit, window, is_eof = best
+            _, needles, window, is_eof = best
             if window <= SMALL_WINDOW:
-                small.append((sid, 1 if is_eof else 0, lit, window))
+                small.append((sid, 1 if is_eof else 0, needles, window))
             else:
                 words = tail_words if is_eof else head_words
-                words.setdefault(lit.decode("latin-1"), []).append(sid)
-        self.small = small
+                for needle in needles:
+                    words.setdefault(needle.decode("latin-1"), []).append(sid)
+        # BOF needles in small windows share one automaton run over the first 4 KiB
+        small_words: dict[str, list[tuple[int, int]]] = {}
+        for sid, side, needles, window in small:
+            if side == 0:
+                for needle in needles:
+                    small_words.setdefault(needle.decode("latin-1"), []).append((sid, window))
+        self.small = [entry for entry in small if entry[1] == 1]
         self.always = always
-        self._words = (head_words, tail_words)
+        self._words = (head_words, tail_words, small_words)
         self._make_automata()
 
     def _make_automata(self) -> None:
@@ -130,15 +216,16 @@ class SignatureEngine:
                 made.append(None)
                 continue
             ac = ahocorasick.Automaton()
-            for word, sids in words.items():
-                ac.add_word(word, tuple(sids))
+            for word, values in words.items():
+                ac.add_word(word, tuple(values))
             ac.make_automaton()
             made.append(ac)
-        self.head_ac, self.tail_ac = made
+        self.head_ac, self.tail_ac, self.small_ac = made
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
-        state["head_ac"] = state["tail_ac"] = None
+        state["head_ac"] = state["tail_ac"] = state["small_ac"] = None
+        state["_plans"] = {}
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -152,26 +239,51 @@ class SignatureEngine:
 
     def _verify(self, sids: Iterable[int], win: Window, found: dict[int, Hit | None]) -> None:
         cap = self.max_bytes
+        plans = self._plans
         for sid in sids:
             if sid in found:
+                continue
+            plan = plans.get(sid)
+            if plan is None:
+                plan = plans[sid] = self._plan(sid)
+            if plan[0] is not None:
+                # one BOF sequence, one segment at a fixed offset: a single re.match
+                pattern, off, end, generic = plan
+                m = pattern.match(win.head(end), off, end)
+                found[sid] = None if m is None else Hit("", sid, ((off, m.end() - off),),
+                                                        generic)
                 continue
             sig = self.signatures[sid]
             pos = match_signature(sig, win, cap)
             found[sid] = None if pos is None else Hit("", sid, tuple(pos), sig.generic)
 
+    def _plan(self, sid: int) -> tuple[re.Pattern[bytes] | None, int, int, bool]:
+        sig = self.signatures[sid]
+        if len(sig.sequences) == 1:
+            seq = sig.sequences[0]
+            off = seq.fixed_offset
+            seg = seq.segments[0]
+            if off is not None and len(seq.segments) == 1 and seg.max_len is not None:
+                return rx(seg.src), off, off + seg.max_len, sig.generic
+        return None, 0, 0, sig.generic
+
     def _search_candidates(self, win: Window) -> set[int]:
         cands: set[int] = set(self.always)
         head = win.head(self.max_bytes) if self.head_ac is not None else win.head(SMALL_WINDOW)
         tail: bytes | None = None
-        for sid, side, lit, window in self.small:
-            if side == 0:
-                if head.find(lit, 0, window) >= 0:
+        if self.small_ac is not None and head:
+            for end, found in self.small_ac.iter(head[:SMALL_WINDOW].decode("latin-1")):
+                for sid, window in found:
+                    if end < window:
+                        cands.add(sid)
+        for sid, _, needles, window in self.small:  # EOF ones
+            if tail is None:
+                tail = win.tail(SMALL_WINDOW)
+            lo = max(0, len(tail) - window)
+            for needle in needles:
+                if tail.find(needle, lo) >= 0:
                     cands.add(sid)
-            else:
-                if tail is None:
-                    tail = win.tail(SMALL_WINDOW)
-                if tail.find(lit, max(0, len(tail) - window)) >= 0:
-                    cands.add(sid)
+                    break
         if self.head_ac is not None and head:
             for _, sids in self.head_ac.iter(head.decode("latin-1")):
                 cands.update(sids)
@@ -186,13 +298,37 @@ class SignatureEngine:
         if not win.size:
             return []
         head = win.head(self.head_need)
-        cands: set[int] = set()
+        hlen = len(head)
+        cands: list[_Entry] = []
         for off, n, table in self.dispatch:
+            if off >= hlen:
+                break
             got = table.get(head[off:off + n])
-            if got:
-                cands.update(got)
+            if got is not None:
+                entries, sub = got
+                cands.extend(entries)
+                if sub is not None:
+                    soff, sn, sdict = sub
+                    more = sdict.get(head[soff:soff + sn])
+                    if more:
+                        cands.extend(more)
         found: dict[int, Hit | None] = {}
-        self._verify(cands, win, found)
+        verify = []
+        whole = hlen >= win.size and hlen <= NEEDLE_WINDOW
+        for entry in cands:
+            for o, lit in entry.checks:
+                if head[o:o + len(lit)] != lit:
+                    break
+            else:
+                if whole and entry.needle and entry.needle not in head:
+                    continue
+                if entry.trivial and entry.end <= hlen:
+                    sig = self.signatures[entry.sid]
+                    found[entry.sid] = Hit("", entry.sid, ((entry.end - entry.length,
+                                                            entry.length),), sig.generic)
+                else:
+                    verify.append(entry.sid)
+        self._verify(verify, win, found)
         matched = {p for s, h in found.items() if h for p in self.formats_of[s]}
         if exhaustive or not matched:
             self._verify(self._search_candidates(win), win, found)
@@ -200,8 +336,7 @@ class SignatureEngine:
             # only formats that could beat what we have are worth looking for
             todo = set(matched)
             while todo:
-                want = {s for p in todo for w in self.beaten_by.get(p, ())
-                        for s in self.sigs_of.get(w, ()) if s in self.searched}
+                want = [s for p in todo for s in self.want_of.get(p, ())]
                 before = {p for s, h in found.items() if h for p in self.formats_of[s]}
                 self._verify(want, win, found)
                 after = {p for s, h in found.items() if h for p in self.formats_of[s]}
@@ -209,6 +344,12 @@ class SignatureEngine:
         return self._resolve(found)
 
     def _resolve(self, found: dict[int, Hit | None]) -> list[Hit]:
+        hits = [h for h in found.values() if h is not None]
+        if not hits:
+            return []
+        if len(hits) == 1 and len(self.formats_of[hits[0].signature]) == 1:
+            hit = hits[0]
+            return [hit._replace(puid=self.formats_of[hit.signature][0])]
         best: dict[str, Hit] = {}
         for sid in sorted(found):
             hit = found[sid]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from formats.signatures.compile import CompiledSequence, CompiledSignature
+from formats.signatures.compile import CompiledSequence, CompiledSignature, Segment
 from formats.signatures.window import Window
 from registries.pronom.model import EOF
 
@@ -59,24 +59,40 @@ def match_sequence(seq: CompiledSequence, win: Window, cap: int) -> tuple[int, i
             return None
         if lo == hi:
             m = rx(seg.src).match(buf, lo, end)
-        else:
-            m = rx(seg.src).search(buf, lo, end)
-            if m is not None and m.start() > hi:
+            if m is None:
                 return None
-        if m is None:
-            return None
+            mstart, mend = m.start(), m.end()
+        else:
+            found = _search(seg, buf, lo, end)
+            if found is None or found[0] > hi:
+                return None
+            mstart, mend = found
         if start < 0:
-            start = m.start()
-        pos = m.end()
+            start = mstart
+        pos = mend
     return start, pos - start
+
+
+def _search(seg: Segment, buf: bytes, lo: int, end: int) -> tuple[int, int] | None:
+    """Leftmost match of ``seg`` starting at or after ``lo`` and ending by ``end``.
+
+    A pure literal is a ``bytes.find`` (tens of times faster than the regex engine's own
+    prefix scan); a segment with one fixed prefix jumps to its first occurrence first.
+    """
+    if seg.pure:
+        at = buf.find(seg.pure, lo, end)
+        return None if at < 0 else (at, at + len(seg.pure))
+    if len(seg.prefixes) == 1 and len(seg.prefixes[0]) >= 3:
+        lo = buf.find(seg.prefixes[0], lo, end)
+        if lo < 0:
+            return None
+    m = rx(seg.src).search(buf, lo, end)
+    return None if m is None else (m.start(), m.end())
 
 
 def _match_eof(seq: CompiledSequence, win: Window, cap: int) -> tuple[int, int] | None:
     segs = seq.segments
-    last = segs[-1]
-    need = cap if (last.gap_max is None or last.max_len is None) else last.gap_max + last.max_len
-    if len(segs) > 1:
-        need = cap
+    need = seq.extent if seq.extent is not None else cap
     buf = win.tail(need)
     n = len(buf)
     base = win.size - n  # file offset of buf[0]
@@ -84,19 +100,28 @@ def _match_eof(seq: CompiledSequence, win: Window, cap: int) -> tuple[int, int] 
     first_end = -1
     start = 0
     for i, seg in enumerate(reversed(segs)):
-        if i == 0:
-            lo = 0 if seg.gap_max is None or seg.max_len is None else \
-                max(0, n - seg.gap_max - seg.max_len)
-            m = rx_eof(seg.src, seg.gap_min, seg.gap_max).search(buf, lo, n)
-            if m is not None and seg.gap_max is not None and n - m.end() < seg.gap_min:
+        if i == 0 and (seg.gap_max is None or seg.max_len is None):
+            found = _search(seg, buf, 0, max(0, n - seg.gap_min))
+            if found is None:
                 return None
+            mstart, mend = found
+        elif i == 0:
+            lo = max(0, n - seg.gap_max - seg.max_len)
+            m = rx_eof(seg.src, seg.gap_min, seg.gap_max).search(buf, lo, n)
+            if m is None:
+                return None
+            mstart, mend = m.start(), m.end()
         else:
-            m = rx(seg.src).search(buf, 0, max(0, end - seg.gap_min))
-        if m is None:
-            return None
+            lo = 0
+            if seg.gap_max is not None and seg.max_len is not None:
+                lo = max(0, end - seg.gap_max - seg.max_len)
+            found = _search(seg, buf, lo, max(0, end - seg.gap_min))
+            if found is None or (seg.gap_max is not None and end - found[1] > seg.gap_max):
+                return None
+            mstart, mend = found
         if first_end < 0:
-            first_end = m.end()
-        start = m.start()
+            first_end = mend
+        start = mstart
         end = start
     return base + start, first_end - start
 

@@ -281,24 +281,48 @@ def to_regex(tokens: tuple[Token, ...] | list[Token]) -> bytes:
     return b"".join(parts)
 
 
-def literal_prefix(tokens: tuple[Token, ...] | list[Token]) -> list[bytes]:
-    """The fixed byte strings one of which the tokens must start with ([] if none)."""
-    if not tokens:
-        return []
-    first = tokens[0]
-    if isinstance(first, Lit):
-        return [first.data]
-    if isinstance(first, Alt):
-        out: list[bytes] = []
-        for opt in first.options:
-            sub = literal_prefix(opt)
-            if not sub:
-                return []
-            out.extend(sub)
-        return out
-    if isinstance(first, ByteSet) and len(first.members) <= 4:
-        return [bytes([b]) for b in sorted(first.members)]
-    return []
+def literal_prefix(tokens: tuple[Token, ...] | list[Token], want: int = 4,
+                   limit: int = 16) -> list[bytes]:
+    """Fixed byte strings (up to ``want`` long) one of which the tokens must start with.
+
+    Literals extend every prefix; small sets and alternatives multiply them (at most
+    ``limit``). ``[]`` when the tokens start with something unpredictable.
+    """
+    prefixes, _ = _prefixes(tokens, want, limit)
+    return prefixes if all(prefixes) else []
+
+
+def _prefixes(tokens: tuple[Token, ...] | list[Token], want: int,
+              limit: int) -> tuple[list[bytes], bool]:
+    """(prefixes, complete): complete means the prefixes spell out all of ``tokens``."""
+    results = [b""]
+    for tok in tokens:
+        if all(len(r) >= want for r in results):
+            return results, False
+        if isinstance(tok, Lit):
+            grown = [r + tok.data for r in results]
+        elif isinstance(tok, ByteSet) and len(tok.members) <= 4:
+            grown = [r + bytes([b]) for r in results for b in sorted(tok.members)]
+        elif isinstance(tok, Alt):
+            options: list[bytes] = []
+            complete = True
+            for opt in tok.options:
+                sub, whole = _prefixes(opt, want, limit)
+                if not all(sub):
+                    return results, False
+                options.extend(sub)
+                complete = complete and whole
+            grown = [r + o for r in results for o in options]
+            if len(grown) > limit:
+                return results, False
+            if not complete:
+                return grown, False
+        else:
+            return results, False
+        if len(grown) > limit:
+            return results, False
+        results = grown
+    return results, True
 
 
 def longest_literal(tokens: tuple[Token, ...] | list[Token]) -> bytes:

@@ -18,7 +18,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 #: bump when any pickled class changes shape
-CACHE_FORMAT = 4
+CACHE_FORMAT = 7
 
 
 def cache_dir() -> Path:
