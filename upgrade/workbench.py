@@ -13,6 +13,9 @@ history never disagrees with the bitstream table and an interrupted run keeps ev
 batch. With ``dry_run`` the same work happens inside a transaction that is rolled back, so the
 preview is exactly what a real run would write (formats a real run would add to the local cache
 appear in the preview, then vanish). Nothing automatic overwrites MANUAL unless ``force``.
+A writing run holds the archive lock (:mod:`upgrade.lock`), so it never interleaves with an
+upgrade step or another workbench run; on PostgreSQL each batch's rows are also locked
+(``FOR UPDATE``) while they are decided and written.
 
 Both are generators of :class:`Change`: the caller prints, counts or writes CSV as they come.
 """
@@ -20,6 +23,7 @@ Both are generators of :class:`Change`: the caller prints, counts or writes CSV 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
@@ -34,6 +38,7 @@ from bsfcore.progress import NO_PROGRESS, Progress
 from formats.model import Confidence, Match, Sample
 from registries.model import FormatKey, RegistrySet
 from upgrade.history import HistoryEntry, ensure_history_table, record
+from upgrade.lock import archive_lock
 from upgrade.workbench_select import Plan, Selection, count, fetch_batch, plan
 
 _BS = T16.bitstream
@@ -203,6 +208,17 @@ def _run(engine: Engine, selection: Selection, decide: object, *, user: str, act
         with engine.begin() as conn:
             ensure_history_table(conn)
     names = FormatNames()
+    with ExitStack() as held:
+        if not dry_run:  # never while an upgrade step (or another workbench run) writes
+            held.enter_context(archive_lock(engine, f"workbench {action}"))
+        yield from _batches(engine, the_plan, decide, names, user=user, action=action,
+                            dry_run=dry_run, batch_size=batch_size, total=total,
+                            progress=progress)
+
+
+def _batches(engine: Engine, the_plan: Plan, decide: object, names: FormatNames, *, user: str,
+             action: str, dry_run: bool, batch_size: int, total: int,
+             progress: Progress) -> Iterator[Change]:
     progress.start(f"{action} ({'dry run' if dry_run else 'writing'})", total)
     after = 0
     try:

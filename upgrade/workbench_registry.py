@@ -34,6 +34,7 @@ from registries.dsr import (
 )
 from registries.model import Format, FormatKey, RegistrySet, SupportLevel
 from registries.xmlsafe import parse_xml
+from upgrade.lock import archive_lock
 from upgrade.workbench import require_renovated
 
 _Q = "{" + DSR_NAMESPACE + "}"
@@ -62,7 +63,7 @@ def add_synonym(engine: Engine, format_key: FormatKey, synonym: FormatKey, *,
     reg = T16.bitstreamformatregistry
     assert ext is not None
     notes: list[str] = []
-    with engine.begin() as conn:
+    with archive_lock(engine, "registry add-synonym"), engine.begin() as conn:
         fid = find_format_id(conn, format_key)
         if fid is None:
             fmt = registries.get(format_key) if registries is not None else None

@@ -201,3 +201,16 @@ def test_works_after_phase_3(archive: Archive):
     assert [c.status for c in changes] == [CHANGED, CHANGED]
     with pytest.raises(SelectionError, match="phase 3"), archive.engine.connect() as conn:
         plan(conn, Selection(old_format="HTML"))
+
+
+def test_writes_are_refused_while_an_upgrade_step_holds_the_archive(archive: Archive):
+    from bsfcore.errors import StepError
+    from upgrade.lock import archive_lock
+
+    with archive_lock(archive.engine, "phase2"):
+        with pytest.raises(StepError, match="lock"):
+            _run_reidentify(archive, Selection(ext="htm"))
+        # a preview reads only, so it may run
+        assert len(_run_reidentify(archive, Selection(ext="htm"), dry_run=True)) == 2
+    assert [c.status for c in _run_reidentify(archive, Selection(ext="htm"))] == [CHANGED,
+                                                                                  CHANGED]
