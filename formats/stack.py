@@ -35,7 +35,7 @@ from bsfcore.errors import ConfigError
 from bsfcore.settings import Settings
 from formats.identifiers.common import extensions_of, join
 from formats.model import Confidence, Identifier, Match, Sample
-from registries.model import RegistrySet
+from registries.model import FormatKey, RegistrySet
 
 STACK_SOURCE = "IdentifierStack"
 EMPTY_WARNING = "empty file (0 bytes)"
@@ -70,6 +70,7 @@ class IdentifierStack:
                  registries: RegistrySet | None = None) -> None:
         self.identifiers: tuple[Identifier, ...] = tuple(identifiers)
         self.registries = registries
+        self._extensions: dict[FormatKey, frozenset[str]] = {}   # per-key cache for rule 7
         for position, identifier in enumerate(self.identifiers):
             if getattr(identifier, "must_be_last", False) and position != len(self.identifiers) - 1:
                 raise ConfigError.at(None, None, f"{identifier.name} must be the last identifier "
@@ -124,7 +125,10 @@ class IdentifierStack:
         if (match.key is None or match.warning or match.confidence < Confidence.HEURISTIC
                 or self.registries is None or not sample.extension):
             return match
-        known = extensions_of(match.key, self.registries)
+        known = self._extensions.get(match.key)
+        if known is None:
+            known = self._extensions[match.key] = frozenset(
+                extensions_of(match.key, self.registries))
         if known and sample.extension not in known:
             return match.with_(warning="extension mismatch")
         return match

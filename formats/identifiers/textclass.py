@@ -103,6 +103,8 @@ def classify_text(data: bytes, truncated: bool = False) -> str | None:
         if _utf16_text(data, encoding):
             return UTF16_LE if encoding.endswith("le") else UTF16_BE
         return None
+    if b"\x00" in data:     # fast exit for most binary files: NUL is text in no 8-bit family
+        return None
     if _only(data, _TEXT_ASCII):
         return ASCII
     if _utf8_text(data, truncated):

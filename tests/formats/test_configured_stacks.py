@@ -24,7 +24,7 @@ def test_instructions_dspace_case(tmp_path: Path) -> None:
     example = (packaged_formats_dir() / "bsf-dspace.cfg.example").read_text()
     cfg = tmp_path / "bsf.cfg"
     cfg.write_text(example.replace("dspace.dir = /dspace", f"dspace.dir = {_dspace_dir()}"))
-    stack, registries = stack_from_settings(load_settings(cfg, environ={}))
+    stack, _ = stack_from_settings(load_settings(cfg, environ={}))
     assert stack.describe() == [J + "DSpaceFormatRegistry", J + "TextHeuristicIdentifier",
                                 J + "CSSIdentifier", J + "ProvisionalFormatRegistry",
                                 J + "TextSubtypeHelper"]
