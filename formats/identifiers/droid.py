@@ -32,6 +32,16 @@ from registries.pronom import (
 from registries.pronom.cache import cached
 
 _CONTAINER_MAGIC = {"ZIP": (b"PK",), "OLE2": (b"\xd0\xcf\x11\xe0",)}
+_OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
+
+
+def _magic_kinds(head: bytes) -> set[str]:
+    """Container kinds whose magic opens the file."""
+    if head[:2] == b"PK":
+        return {"ZIP"}
+    if head[:4] == _OLE2_MAGIC:
+        return {"OLE2"}
+    return set()
 
 
 def load_container_matcher(path: Path | None) -> ContainerMatcher:
@@ -81,48 +91,57 @@ class DroidIdentifier:
     # -- identification -------------------------------------------------------------------
 
     def identify(self, sample: Sample, previous: Match | None = None) -> Match | None:
-        results = self.identify_all(sample)
-        return results[0]
+        ranked, ext = self._decide(sample)
+        if isinstance(ranked, Match):
+            return ranked
+        return self._match(ranked[0], ext, [p for p, _, _ in ranked[1:]])
 
     def identify_all(self, sample: Sample) -> list[Match]:
         """DROID's view: every result after priorities, the chosen one first."""
-        if sample.size == 0:
-            return [unknown(self.name, "empty file")]
-        win = self.engine.window(sample)
+        ranked, ext = self._decide(sample)
+        if isinstance(ranked, Match):
+            return [ranked]
+        others = [p for p, _, _ in ranked[1:]]
+        return [self._match(item, ext, others if i == 0 else [])
+                for i, item in enumerate(ranked)]
+
+    def _match(self, item: tuple[str, bool, str], ext: str, others: list[str]) -> Match:
+        puid, generic, basis = item
+        warnings = []
+        fmt = self._formats.get(puid)
+        if fmt is not None and fmt.extensions and ext not in fmt.extensions:
+            warnings.append("extension mismatch")
+        if others:
+            warnings.append("multiple matches " + ", ".join([puid, *others]))
+        conf = Confidence.POSITIVE_GENERIC if generic else Confidence.POSITIVE_SPECIFIC
+        return Match(FormatKey(NAMESPACE, puid), conf, self.name, basis, "; ".join(warnings))
+
+    def _decide(self, sample: Sample) -> tuple[list[tuple[str, bool, str]] | Match, str]:
+        """The ranked (puid, generic, basis) results, or the Match when there are none."""
         ext = sample.extension
+        if sample.size == 0:
+            return unknown(self.name, "empty file"), ext
+        win = self.engine.window(sample)
         # containers first (as siegfried orders its matchers): a recognised ZIP/OLE2 document
         # makes the byte scan moot, since DROID replaces the trigger hit with it anyway
         head = win.head(8)
-        tried = {k for k, magics in _CONTAINER_MAGIC.items() if head.startswith(magics)}
-        container_hits = self._containers(sample, tried)
+        tried = _magic_kinds(head)
+        container_hits = self._containers(sample, tried) if tried else []
         hits = [] if container_hits else self.engine.match(win)
         if not container_hits and hits and self.containers is not None:
             # a trigger format found by its byte signature whose magic is not at offset 0
             # (self-extracting or prefixed archives)
             triggers = self.containers.triggers
             kinds = {triggers[h.puid] for h in hits if h.puid in triggers} - tried
-            container_hits = self._containers(sample, kinds)
+            if kinds:
+                container_hits = self._containers(sample, kinds)
         if container_hits:
-            ranked = self._rank([(h.puid, False, h.basis) for h in container_hits], ext)
-        elif hits:
+            return self._rank([(h.puid, False, h.basis) for h in container_hits], ext), ext
+        if hits:
             triggers = self.containers.triggers if self.containers else {}
-            ranked = self._rank([(h.puid, h.generic or h.puid in triggers, self._basis(h))
-                                 for h in hits], ext)
-        else:
-            return [self._extension_only(ext)]
-        matches = []
-        others = [p for p, _, _ in ranked[1:]]
-        for i, (puid, generic, basis) in enumerate(ranked):
-            warnings = []
-            fmt = self._formats.get(puid)
-            if fmt is not None and fmt.extensions and ext not in fmt.extensions:
-                warnings.append("extension mismatch")
-            if i == 0 and others:
-                warnings.append("multiple matches " + ", ".join([puid, *others]))
-            conf = Confidence.POSITIVE_GENERIC if generic else Confidence.POSITIVE_SPECIFIC
-            matches.append(Match(FormatKey(NAMESPACE, puid), conf, self.name, basis,
-                                 "; ".join(warnings)))
-        return matches
+            return self._rank([(h.puid, h.generic or h.puid in triggers, self._basis(h))
+                               for h in hits], ext), ext
+        return self._extension_only(ext), ext
 
     def _basis(self, hit: Hit) -> str:
         spans = " ".join(f"[{o} {n}]" for o, n in hit.positions)
@@ -135,6 +154,8 @@ class DroidIdentifier:
 
     def _rank(self, found: list[tuple[str, bool, str]],
               ext: str) -> list[tuple[str, bool, str]]:
+        if len(found) == 1:
+            return found
         seen: dict[str, tuple[str, bool, str]] = {}
         for item in found:
             prev = seen.get(item[0])

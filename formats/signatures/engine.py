@@ -50,6 +50,7 @@ class _Entry:
     #: a literal found elsewhere in the signature: when the whole file is in the head and
     #: the needle is not, the signature cannot match
     needle: bytes = b""
+    generic: bool = False
 
 
 def _needle(sig: CompiledSignature, anchor: Segment) -> bytes:
@@ -156,7 +157,7 @@ class SignatureEngine:
                     checks = ((off + 4, first.checks[0][1][4:]), *checks)
                 end = off + (first.max_len or 0) if trivial else 0
                 entry = _Entry(sid, checks, trivial and len(first.prefixes) == 1, end,
-                               first.max_len or 0, _needle(sig, first))
+                               first.max_len or 0, _needle(sig, first), sig.generic)
                 table.setdefault((off, len(key)), {}).setdefault(key, []).append(entry)
                 head_need = max(head_need, off + len(key), end,
                                 *(o + len(lit) for o, lit in checks))
@@ -323,24 +324,27 @@ class SignatureEngine:
                 if whole and entry.needle and entry.needle not in head:
                     continue
                 if entry.trivial and entry.end <= hlen:
-                    sig = self.signatures[entry.sid]
                     found[entry.sid] = Hit("", entry.sid, ((entry.end - entry.length,
-                                                            entry.length),), sig.generic)
+                                                            entry.length),), entry.generic)
                 else:
                     verify.append(entry.sid)
-        self._verify(verify, win, found)
-        matched = {p for s, h in found.items() if h for p in self.formats_of[s]}
+        if verify:
+            self._verify(verify, win, found)
+        formats_of = self.formats_of
+        matched = {p for s, h in found.items() if h is not None for p in formats_of[s]}
         if exhaustive or not matched:
             self._verify(self._search_candidates(win), win, found)
-        else:
-            # only formats that could beat what we have are worth looking for
-            todo = set(matched)
-            while todo:
-                want = [s for p in todo for s in self.want_of.get(p, ())]
-                before = {p for s, h in found.items() if h for p in self.formats_of[s]}
-                self._verify(want, win, found)
-                after = {p for s, h in found.items() if h for p in self.formats_of[s]}
-                todo = after - before
+            return self._resolve(found)
+        # only formats that could beat what we have are worth looking for
+        want_of = self.want_of
+        todo = matched
+        while todo:
+            want = [s for p in todo for s in want_of.get(p, ()) if s not in found]
+            if not want:
+                break
+            self._verify(want, win, found)
+            todo = {p for s in want if found[s] is not None for p in formats_of[s]} - matched
+            matched |= todo
         return self._resolve(found)
 
     def _resolve(self, found: dict[int, Hit | None]) -> list[Hit]:
