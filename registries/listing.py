@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,8 +45,6 @@ def select_formats(registries: RegistrySet, *, namespace: str | None = None,
 
 def _natural(text: str) -> tuple[Any, ...]:
     """``fmt/9`` before ``fmt/10``."""
-    import re
-
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))
 
 

@@ -165,3 +165,14 @@ def test_import_outside_the_schema_folder_is_refused(tmp_path: Path) -> None:
 def test_shared_mets_schema_loads_offline(shared_dir: Path) -> None:
     schemas = shared_dir / "schemas"
     load_schema(schemas / "mets.xsd", catalog=schemas / "catalog.xml")
+
+
+def test_broken_schema_is_a_located_error(tmp_path: Path) -> None:
+    xsd = tmp_path / "broken.xsd"
+    xsd.write_text('<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">\n'
+                   '<xs:element name="r" type="xs:nosuchtype"/>\n</xs:schema>')
+    with pytest.raises(InputError) as info:
+        load_schema(xsd)
+    assert info.value.problems[0].line == 2
+    with pytest.raises(InputError, match="does not exist"):
+        load_schema(tmp_path / "missing.xsd")
