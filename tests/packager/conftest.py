@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,3 +49,17 @@ def site(engine: Engine, tmp_path: Path) -> Site:
     new_archive(engine)
     store = store_at(tmp_path / "store")
     return Site(engine, store, build_site(engine, store), tmp_path)
+
+
+@pytest.fixture
+def lite_site(tmp_path: Path) -> Iterator[Site]:
+    """The same site on SQLite only: for option tests where the database adds nothing."""
+    from archive.db import open_engine
+
+    engine = open_engine(f"sqlite:///{tmp_path / 'lite.db'}")
+    new_archive(engine)
+    store = store_at(tmp_path / "store")
+    try:
+        yield Site(engine, store, build_site(engine, store), tmp_path)
+    finally:
+        engine.dispose()

@@ -99,7 +99,8 @@ def test_reexport_is_byte_identical(site) -> None:
     assert changed == {f"ITEM@{site.built.handles['item1'].replace('/', '-')}.zip"}
 
 
-def test_bundle_filters_and_manifest_only(site) -> None:
+def test_bundle_filters_and_manifest_only(lite_site) -> None:
+    site = lite_site
     handle = site.built.handles["item0"]
     r = export_aip(site.engine, site.store, handle, site.tmp / "f.zip",
                    options={"filterBundles": "LICENSE"})
@@ -117,7 +118,8 @@ def test_bundle_filters_and_manifest_only(site) -> None:
     assert etree.parse(str(r.packages[0].path)).getroot().tag == f"{{{METS}}}mets"
 
 
-def test_unauthorized_and_updated_after(site) -> None:
+def test_unauthorized_and_updated_after(lite_site) -> None:
+    site = lite_site
     handle = site.built.handles["item0"]
     with site.engine.begin() as conn:  # a reader with no rights but Anonymous
         conn.execute(T16.resourcepolicy.delete().where(T16.resourcepolicy.c.resource_type_id == 0))
@@ -136,7 +138,8 @@ def test_unauthorized_and_updated_after(site) -> None:
     assert len(r.skipped) == 4
 
 
-def test_unknown_handle_and_eperson(site) -> None:
+def test_unknown_handle_and_eperson(lite_site) -> None:
+    site = lite_site
     with pytest.raises(PackageError, match="no object with handle"):
         export_aip(site.engine, site.store, "123456789/999", site.tmp / "x.zip")
     with pytest.raises(PackageError, match="EPerson nobody@x not found"):
@@ -144,7 +147,8 @@ def test_unknown_handle_and_eperson(site) -> None:
                    eperson="nobody@x")
 
 
-def test_explicit_validate_needs_schemas(site) -> None:
+def test_explicit_validate_needs_schemas(lite_site) -> None:
+    site = lite_site
     with pytest.raises(ConfigError, match="no schema configured"):
         export_aip(site.engine, site.store, "123456789/0", site.tmp / "x.zip",
                    options=["validate=true"])
