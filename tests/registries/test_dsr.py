@@ -274,3 +274,18 @@ def test_pronom_style_mime_lists_round_trip(tmp_path: Path) -> None:
     write_registry_document([fmt], tmp_path / "p.xml", namespace="Provisional")
     registry = load_registry_document(tmp_path / "p.xml", "Provisional")
     assert [f.name for f in registry.by_mime("text/xml")] == ["XMLish"]
+
+
+def test_every_archive_default_format_maps_into_the_dspace_registry() -> None:
+    """Phase 1's mapping: each 1.5 format of a fresh archive has its DSpace-registry entry."""
+    init = pytest.importorskip("archive.init")
+    registry = load_registry_document(FORMATS / "dspace-formats.xml", "DSpace")
+    old = init.default_formats_15()
+    assert len(old) == len(registry) == 73
+    for fmt15 in old:
+        fmt = registry.get(FormatKey("DSpace", dspace_identifier(fmt15.short_description)))
+        assert fmt is not None, fmt15.short_description
+        assert (fmt.name, fmt.mime_type.split(";")[0], fmt.extensions, fmt.internal) == (
+            fmt15.short_description, fmt15.mimetype.split(";")[0], fmt15.extensions,
+            fmt15.internal)
+        assert fmt.support_level == SupportLevel(fmt15.support_level)
