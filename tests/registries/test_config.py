@@ -297,3 +297,12 @@ def test_pronom_dir_without_signature_files_keeps_default_data(dspace_dir: Path)
     config = load_format_config(load_settings(path))
     assert config.pronom_dir == dspace_dir / "config/formats/PRONOM"
     assert config.droid_signature_file is None and config.droid_container_file is None
+
+
+def test_relative_paths_are_relative_to_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "formats").mkdir()
+    shutil.copy(FORMATS / "provisional-formats.xml", tmp_path / "formats" / "mine.xml")
+    path = tmp_path / "bsf.cfg"  # the tests run from the project folder, not tmp_path
+    path.write_text("formatRegistry.Provisional.document = formats/mine.xml\n")
+    config = load_format_config(load_settings(path))
+    assert config.registries["Provisional"].document == tmp_path / "formats" / "mine.xml"
