@@ -102,6 +102,10 @@ class CSVIdentifier(ContentRefiner):
         self.tsv_key = resolve_format(registries, "PRONOM:x-fmt/13",
                                       ("text/tab-separated-values",))
 
+    @property
+    def answer_keys(self) -> tuple[FormatKey | None, ...]:
+        return (self.key, self.tsv_key)
+
     def detect(self, sample: Sample, cls: str) -> tuple[FormatKey | None, str, str] | None:
         data = sample.bof(CSV_WINDOW)
         truncated = sample.size > len(data)

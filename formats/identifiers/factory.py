@@ -106,12 +106,34 @@ def make_identifiers(config: Any, registries: RegistrySet) -> list[Identifier]:
     text_formats = text_class_formats(config)
     generic = set(GENERIC_TEXT_KEYS) | set(text_formats.values())
     built: list[Identifier] = []
+    refined: list[FormatKey] = []
     for kind, name in specs:
-        identifier = _make(kind, name, config, registries, text_formats, frozenset(generic))
+        if kind == "TextSubtypeHelper":
+            identifier: Identifier = _subtype_helper(name, config, registries, refined,
+                                                     frozenset(generic))
+        else:
+            identifier = _make(kind, name, config, registries, text_formats, frozenset(generic))
         if kind == "TextHeuristic":
             generic |= identifier.generic_keys  # type: ignore[attr-defined]
+        if isinstance(identifier, ContentRefiner):
+            refined.extend(k for k in identifier.answer_keys if k is not None)
         built.append(identifier)
     return built
+
+
+def _subtype_helper(name: str, config: Any, registries: RegistrySet, refined: list[FormatKey],
+                    generic: frozenset[FormatKey]) -> Identifier:
+    """The TextSubtypeHelper; the active refiners' formats follow the configured subtypes.
+
+    A ``.csv`` file that is text but too small or too odd for the structural check is still
+    CSV by its name, exactly the helper's logic -- so the formats bsf has refiners for count as
+    subtypes too (after the operator's list, which keeps priority).
+    """
+    from formats.identifiers.subtype import TextSubtypeHelper
+
+    configured = list(getattr(config, "subtypes", None) or [])
+    return TextSubtypeHelper(name, configured + [k for k in refined if k not in configured],
+                             registries, generic=generic)
 
 
 def _make(kind: str, name: str, config: Any, registries: RegistrySet,
@@ -151,9 +173,4 @@ def _make(kind: str, name: str, config: Any, registries: RegistrySet,
             raise ConfigError.at(None, None, f"{name}: no configured registry has a format for "
                                  f"the {kind} identifier")
         return cls(name, registries, generic=generic)
-    if kind == "TextSubtypeHelper":
-        from formats.identifiers.subtype import TextSubtypeHelper
-
-        return TextSubtypeHelper(name, list(getattr(config, "subtypes", None) or []),
-                                 registries, generic=generic)
     raise ConfigError.at(None, None, f"unknown identifier kind {kind!r} for {name}")

@@ -43,6 +43,12 @@ class JSONIdentifier(ContentRefiner):
     PUID = "PRONOM:fmt/817"
     MIMES = ("application/json",)
 
+    @property
+    def answer_keys(self) -> tuple[FormatKey | None, ...]:
+        """None: a failed JSON parse is definitive, so a ``.json`` name alone must not promote
+        text to JSON (unlike CSV/Markdown, whose checks are deliberately conservative)."""
+        return ()
+
     def detect(self, sample: Sample, cls: str) -> tuple[FormatKey | None, str, str] | None:
         if cls not in _JSON_CLASSES:
             return None

@@ -48,6 +48,11 @@ class ContentRefiner:
         self.generic = expand_keys(generic, registries)
         self.registries = registries
 
+    @property
+    def answer_keys(self) -> tuple[FormatKey | None, ...]:
+        """Every key this refiner may answer (the TextSubtypeHelper treats them as subtypes)."""
+        return (self.key,)
+
     @classmethod
     def available(cls, registries: RegistrySet) -> bool:
         """Whether some configured registry has a format this refiner can answer."""

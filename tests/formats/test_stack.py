@@ -230,3 +230,18 @@ def test_unknown_kind_is_a_config_error() -> None:
 def test_dspace_kind_needs_dspace_registry() -> None:
     with pytest.raises(ConfigError, match="no DSpace registry"):
         make_identifiers(FakeConfig([Spec("DSpace", "d")]), pronom_set())
+
+
+def test_refiner_formats_are_subtypes_after_the_configured_ones(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    stack = pronom_stack(monkeypatch)
+    helper = stack.identifiers[-1]
+    assert helper.subtypes[:3] == [key("PRONOM:x-fmt/224"), key("PRONOM:fmt/96"),
+                                   key("PRONOM:fmt/101")]
+    assert helper.subtypes[3:] == [key("PRONOM:x-fmt/18"), key("PRONOM:x-fmt/13"),
+                                   key("PRONOM:fmt/1149")]
+    one_column = stack.identify(s(b"names\nalice\nbob\n", "names.csv"))
+    assert (one_column.key, one_column.source) == (key("PRONOM:x-fmt/18"),
+                                                   J + "TextSubtypeHelper")
+    bad_json = stack.identify(s(b"this is not json\n", "broken.json"))
+    assert bad_json.key == key("PRONOM:x-fmt/111")      # a failed parse is definitive
