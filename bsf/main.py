@@ -60,31 +60,20 @@ for _register in TOP_LEVEL_COMMANDS:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point: run the app, turning BsfError into one line and an exit code."""
+    """Console-script entry point: run the app, turning BsfError into one line and an exit code.
+
+    typer's standalone mode handles usage errors, ``typer.Exit`` and Ctrl-C itself and exits
+    with their codes; our own errors pass through it and are printed here.
+    """
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="bsf", standalone_mode=False)
+        app(args=args, prog_name="bsf")
     except BsfError as exc:
         if debug:
             raise
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("Aborted.")
-        sys.exit(1)
-    except KeyboardInterrupt:
-        err_console.print("Interrupted.")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
 
 
 if __name__ == "__main__":

@@ -106,5 +106,6 @@ def load_settings(config: str | Path | None = None, *, db: str | None = None,
         properties = Properties([])
     store = Path(assetstore) if assetstore else None
     if store is not None and not store.is_dir():
-        raise ConfigError([Problem("--assetstore", None, f"asset store folder {store} does not exist")])
+        message = f"asset store folder {store} does not exist"
+        raise ConfigError([Problem("--assetstore", None, message)])
     return Settings(properties, db, store)
