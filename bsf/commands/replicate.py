@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bsf.context import err_console, state
+
+if TYPE_CHECKING:
+    from packager.replication.aip import DSpaceAipPackager
+    from packager.replication.store import LocalObjectStore, StoreConfig
 
 app = typer.Typer(
     help="Replicate AIPs to an object store (replicate.store.dir), write deletion records, "
@@ -26,13 +30,13 @@ EpersonOpt = Annotated[str | None, typer.Option(
     show_default=False)]
 
 
-def _store(ctx: typer.Context):  # type: ignore[no-untyped-def]
+def _store(ctx: typer.Context) -> tuple[LocalObjectStore, StoreConfig]:
     from packager.replication.store import open_store
 
     return open_store(state(ctx).settings)
 
 
-def _packager(ctx: typer.Context, eperson: str | None = None):  # type: ignore[no-untyped-def]
+def _packager(ctx: typer.Context, eperson: str | None = None) -> DSpaceAipPackager:
     from archive.assetstore import AssetStore
     from packager.replication.aip import DSpaceAipPackager
 

@@ -22,7 +22,7 @@ from pathlib import Path, PurePosixPath
 
 from lxml import etree
 
-from bsfcore.errors import PackageError
+from bsfcore.errors import InputError, PackageError
 from packager.replication.safezip import extract_all
 from registries.xmlsafe import parse_xml
 
@@ -76,7 +76,10 @@ def read_source(package: Path, unpack_to: Path, where: str) -> SourcePackage:
 
 def _mets_source(root: Path, entries: list[PurePosixPath], where: str) -> SourcePackage:
     mets_path = root / "mets.xml"
-    tree = parse_xml(mets_path, error_class=PackageError, name=f"{where}: mets.xml")
+    try:
+        tree = parse_xml(mets_path, name=f"{where}: mets.xml")
+    except InputError as exc:
+        raise PackageError(str(exc)) from None
     recorded: dict[str, dict[str, str]] = {}
     for file_el in tree.iter(f"{{{METS}}}file"):
         flocat = file_el.find(f"{{{METS}}}FLocat")
@@ -159,7 +162,7 @@ def premis_events(tree: etree._ElementTree) -> list[dict[str, str | None]]:
                           f"{{{PREMIS}}}objectIdentifierValue")
         target = obj.text.strip() if obj is not None and obj.text else None
         for event in premis.iter(f"{{{PREMIS}}}event"):
-            def text(path: str, el=event) -> str | None:  # type: ignore[no-untyped-def]
+            def text(path: str, el: etree._Element = event) -> str | None:
                 found = el.find(path)
                 return found.text.strip() if found is not None and found.text else None
 

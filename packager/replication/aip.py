@@ -122,7 +122,7 @@ class DSpaceAipPackager:
         return [ChildPackage(c.type_name, c.handle) for c in obj.children if c.handle]
 
     def restore(self, engine: Engine, top: Path) -> list[str]:
-        from packager.ingest import ingest_aip  # type: ignore[import-not-found]
+        from packager.ingest import ingest_aip
         from packager.options import Mode
 
         if not self.eperson:

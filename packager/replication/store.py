@@ -12,6 +12,7 @@ watcher or a crash never sees half an AIP, and every fetch verifies the MD5 it c
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import os
 import re
@@ -178,7 +179,7 @@ class LocalObjectStore:
                 yield StoredObject(group, path.name, size, md5,
                                    datetime.fromtimestamp(path.stat().st_mtime, UTC))
 
-    def names(self, group: str) -> list[str]:
+    def names(self, group: str) -> builtins.list[str]:
         """Object names in ``group`` without hashing them (cheap listing)."""
         folder = self.root / check_name(group)
         if not folder.is_dir():

@@ -106,8 +106,7 @@ def test_bag_from_a_mets_aip(engine: Engine, small: SmallArchive, synced: LocalO
     assert len(failure.value.details) == len(algorithms)
 
 
-def test_bag_from_a_deposited_bag_keeps_tag_files(engine: Engine, small: SmallArchive,
-                                                  store_config: StoreConfig,
+def test_bag_from_a_deposited_bag_keeps_tag_files(engine: Engine, store_config: StoreConfig,
                                                   tmp_path: Path) -> None:
     store = LocalObjectStore(store_config.store_dir)
     deposited = _deposited_bag(tmp_path, "deposit")
@@ -135,7 +134,7 @@ def test_bag_from_a_deposited_bag_keeps_tag_files(engine: Engine, small: SmallAr
 
 
 def test_btr_profile_is_chosen_from_the_original_and_tar_output(
-        engine: Engine, small: SmallArchive, store_config: StoreConfig, tmp_path: Path) -> None:
+        engine: Engine, store_config: StoreConfig, tmp_path: Path) -> None:
     store = LocalObjectStore(store_config.store_dir)
     store.transfer(store_config.aip_group, "ITEM@123456789-98.zip",
                    _deposited_bag(tmp_path, "btrbag", btr=True))
@@ -153,7 +152,7 @@ def test_btr_profile_is_chosen_from_the_original_and_tar_output(
 
 
 def test_checksum_mismatch_names_the_file_and_writes_nothing(
-        engine: Engine, small: SmallArchive, store_config: StoreConfig, tmp_path: Path) -> None:
+        engine: Engine, store_config: StoreConfig, tmp_path: Path) -> None:
     store = LocalObjectStore(store_config.store_dir)
     good = _deposited_bag(tmp_path, "deposit")
     bad = tmp_path / "bad.zip"

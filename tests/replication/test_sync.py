@@ -183,3 +183,20 @@ def test_two_workers_share_the_queue(engine: Engine, small: SmallArchive,
     built = packagers[0].builds + packagers[1].builds
     assert sorted(built) == sorted(set(built)) and len(built) == ALL
     assert sorted(store.sent) == sorted(set(store.sent)) and len(store.sent) == ALL
+
+
+def test_real_aips_only_changed_items_are_sent(engine: Engine, small: SmallArchive,
+                                               store_config: StoreConfig, tmp_path: Path) -> None:
+    """The same with the METS packager: its AIPs are deterministic, so an unchanged archive
+    sends nothing and a format change re-sends that item's AIP alone."""
+    from archive.assetstore import AssetStore
+    from packager.replication.aip import DSpaceAipPackager
+
+    packager = DSpaceAipPackager(AssetStore({0: tmp_path / "assetstore"}),
+                                 export_options={"validate": "false"})
+    store = CountingStore(store_config.store_dir)
+    assert len(sync(engine, store, store_config, packager).transmitted) == ALL
+    assert sync(engine, store, store_config, packager).transmitted == []
+    _set_manual(engine, small.bitstreams[small.items[2]][0])
+    changed = sync(engine, store, store_config, packager)
+    assert changed.transmitted == ["ITEM@123456789-6.zip"]
