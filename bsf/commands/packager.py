@@ -1,7 +1,142 @@
-"""`bsf packager ...` commands (thin layer over the library)."""
+"""``bsf packager`` — DSpace's ``packager`` command for AIPs, with the seeds' flags exactly.
+
+Export:   ``bsf packager -d [-a] -t AIP -e EPERSON -i HANDLE FILE``
+Submit:   ``bsf packager -s [-a] [-w] -t AIP -e EPERSON -p PARENT FILE``
+Restore:  ``bsf packager -r [-a] [-k | -f [-i HANDLE]] -t AIP -e EPERSON FILE``
+plus ``-u`` (never prompt) and ``-o key=value`` (repeatable). Like DSpace's, this is one
+command whose mode is chosen by flags; the work is done by :func:`packager.export.export_aip`
+and :func:`packager.ingest.ingest_aip`. stdout lists what was written/ingested; warnings go
+to stderr.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(help="packager commands.", no_args_is_help=True)
+from bsf.context import err_console, out_console, state
+from bsfcore.errors import ConfigError
+
+app = typer.Typer(help="Export and ingest DSpace AIPs (METS + PREMIS zips).",
+                  context_settings={"help_option_names": ["-h", "--help"]})
+
+
+def _fail(message: str) -> None:
+    raise ConfigError.at(None, None, message)
+
+
+@app.callback(invoke_without_command=True)
+def packager_command(
+    ctx: typer.Context,
+    file: Annotated[Path | None, typer.Argument(
+        metavar="FILE", help="AIP file to write (-d) or to ingest.")] = None,
+    disseminate: Annotated[bool, typer.Option("-d", "--disseminate",
+                                              help="Export AIPs.")] = False,
+    submit: Annotated[bool, typer.Option("-s", "--submit",
+                                         help="Submit: new objects, new handles (default).")]
+        = False,
+    restore: Annotated[bool, typer.Option("-r", "--restore",
+                                          help="Restore objects as they were.")] = False,
+    keep_existing: Annotated[bool, typer.Option(
+        "-k", "--keep-existing", help="With -r: skip objects (and children) that exist.")]
+        = False,
+    force_replace: Annotated[bool, typer.Option(
+        "-f", "--force-replace", help="With -r: overwrite objects that exist.")] = False,
+    all_: Annotated[bool, typer.Option("-a", "--all",
+                                       help="Also every child object / child AIP.")] = False,
+    install: Annotated[bool, typer.Option(
+        "-w", "--install", help="With -s: skip the collection's approval workflow.")] = False,
+    package_type: Annotated[str | None, typer.Option("-t", "--type", metavar="TYPE",
+                                                     help="Package type: AIP.")] = None,
+    eperson: Annotated[str | None, typer.Option("-e", "--eperson", metavar="EMAIL",
+                                                help="EPerson doing the work.")] = None,
+    identifier: Annotated[str | None, typer.Option(
+        "-i", "--identifier", metavar="HANDLE",
+        help="-d: object to export (<prefix>/0 = site); -r -f: object to replace.")] = None,
+    parent: Annotated[list[str] | None, typer.Option(
+        "-p", "--parent", metavar="HANDLE", help="Parent to ingest under.")] = None,
+    option: Annotated[list[str] | None, typer.Option(
+        "-o", "--option", metavar="KEY=VALUE", help="Packager option (repeatable).")] = None,
+    no_user_interaction: Annotated[bool, typer.Option(
+        "-u", "--no-user-interaction", help="Never prompt (for cron).")] = False,
+) -> None:
+    """Export (-d) or ingest (-s, -r, -r -k, -r -f) DSpace AIPs."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if file is None:
+        typer.echo(ctx.get_help(), err=True)
+        raise typer.Exit(2)
+    if package_type is None or package_type.upper() != "AIP":
+        _fail("-t AIP is required (bsf packages only DSpace AIPs)")
+    if not eperson:
+        _fail("-e EPERSON is required")
+    if sum([disseminate, submit, restore]) > 1:
+        _fail("choose one of -d, -s and -r")
+    if (keep_existing or force_replace) and not restore:
+        _fail("-k and -f need -r")
+    if keep_existing and force_replace:
+        _fail("-k and -f cannot be combined")
+    if install and (disseminate or restore):
+        _fail("-w is only for submit mode (-s)")
+    if parent and len(parent) > 1:
+        _fail("only one -p parent is supported for AIPs")
+    from archive.assetstore import AssetStore
+    from packager.options import Mode
+
+    st = state(ctx)
+    store = AssetStore.from_settings(st.settings)
+    if disseminate:
+        from packager.export import export_aip
+
+        if not identifier:
+            _fail("-i HANDLE is required with -d")
+        result = export_aip(st.engine, store, identifier, file, recursive=all_, eperson=eperson,
+                            options=option or [], settings=st.settings, progress=st.progress())
+        for pkg in result.packages:
+            out_console.print(f"{pkg.md5}  {pkg.path}", markup=False)
+        for handle in result.skipped:
+            err_console.print(f"not updated since updatedAfter: {handle}", markup=False)
+        for warning in result.warnings:
+            err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+        return
+    from packager.ingest import ingest_aip
+
+    mode = Mode.SUBMIT
+    if restore:
+        mode = Mode.REPLACE if force_replace else Mode.KEEP_EXISTING if keep_existing \
+            else Mode.RESTORE
+    if mode is Mode.REPLACE and not no_user_interaction and sys.stdin.isatty():
+        typer.confirm("Force replace overwrites existing objects with the AIPs' contents. "
+                      "Continue?", abort=True, err=True)
+    result = ingest_aip(st.engine, store, file, mode=mode, recursive=all_,
+                        parent=parent[0] if parent else None, identifier=identifier,
+                        eperson=eperson, skip_workflow=install, options=option or [],  # type: ignore[arg-type]
+                        settings=st.settings, progress=st.progress())
+    for verb, rows in (("created", result.created), ("replaced", result.replaced),
+                       ("kept", result.skipped), ("in workflow", result.workflow)):
+        for type_name, handle in rows:
+            out_console.print(f"{verb} {type_name} {handle}", markup=False)
+    for warning in result.warnings:
+        err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+
+
+def register_archive_commands(archive_app: typer.Typer) -> None:
+    """Add ``bsf archive update-sequences`` (library: :mod:`packager.sequences`)."""
+
+    @archive_app.command("update-sequences")
+    def update_sequences_command(ctx: typer.Context) -> None:
+        """Move every DSpace id sequence past the highest id in use (and handle_seq past the
+        highest handle suffix), as DSpace's update-sequences.sql. Ingests already do this;
+        run it after loading rows by other means. Nothing to do on SQLite."""
+        from packager.sequences import update_sequences_engine
+
+        st = state(ctx)
+        values = update_sequences_engine(st.engine)
+        if not values:
+            err_console.print("no sequences to update (SQLite keeps ids by row id)",
+                              markup=False)
+        for sequence, next_value in sorted(values.items()):
+            out_console.print(f"{sequence}\t{next_value}", markup=False)
