@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Connection, and_, func, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from archive.formatcache import ensure_format, unknown_format_id
 from archive.schema import T16
@@ -31,6 +31,7 @@ from formats.model import Confidence
 from registries.model import Format, Registry
 from upgrade.scope import (
     PHASE1_SOURCE,
+    count_unconverted,
     count_upgradable,
     has_preserved_data,
     is_renovated,
@@ -38,6 +39,7 @@ from upgrade.scope import (
     phase2_has_run,
     unconverted,
 )
+from upgrade.state import ensure_state_tables, phase1_map
 from upgrade.step import StepContext, Summary
 
 UNKNOWN_15 = "Unknown"
@@ -105,6 +107,7 @@ class Phase1:
         assert old_bs is not None and old_reg is not None
         counts = {"upgradable": 0, "touched": 0, "old_unknown": 0, "ufd": 0,
                   "DSpace": 0, "Provisional": 0}
+        ensure_state_tables(ctx.engine)
         with ctx.engine.begin() as conn:
             self.check(conn)
             counts["upgradable"] = count_upgradable(conn)
@@ -116,38 +119,25 @@ class Phase1:
                                    == old_bs.c.bitstream_format_id))
                 .where(unconverted(), is_upgradable())
                 .group_by(old_reg.c.bitstream_format_id, old_reg.c.short_description)).all()
-            no_old = conn.execute(select(func.count()).select_from(bs).where(
-                unconverted(), is_upgradable(),
-                ~bs.c.bitstream_id.in_(select(old_bs.c.bitstream_id).where(
-                    old_bs.c.bitstream_format_id.is_not(None))))).scalar_one()
-            counts["touched"] = sum(int(r.n) for r in usage) + int(no_old)
+            counts["touched"] = count_unconverted(conn)
+            mapping: list[dict[str, object]] = []
             for row in usage:
-                members = bs.c.bitstream_id.in_(select(old_bs.c.bitstream_id).where(
-                    old_bs.c.bitstream_format_id == row.bitstream_format_id))
-                where = and_(unconverted(), is_upgradable(), members)
                 if row.short_description == UNKNOWN_15:
                     counts["old_unknown"] += int(row.n)
-                    has_ufd = and_(bs.c.user_format_description.is_not(None),
-                                   bs.c.user_format_description != "")
-                    counts["ufd"] += self._apply(ctx, conn, and_(where, has_ufd), dict(
-                        bitstream_format_id=unknown_format_id(conn) if not ctx.dry_run else -1,
-                        format_confidence=int(Confidence.UNIDENTIFIED),
-                        format_source=UFD_SOURCE,
-                        format_basis='1.5 format "Unknown" with UserFormatDescription',
-                        format_warning="format described by a person, not identified"))
+                    counts["ufd"] += self._convert_ufd(ctx, conn, row.bitstream_format_id)
                     continue
                 for registry in targets:
                     fmt = find_analogue(registry, row.short_description)
                     if fmt is None:
                         continue
-                    format_id = ensure_format(conn, fmt) if not ctx.dry_run else -1
-                    counts[registry.namespace] += self._apply(ctx, conn, where, dict(
-                        bitstream_format_id=format_id,
-                        format_confidence=int(Confidence.EXTENSION),
-                        format_source=f"{PHASE1_SOURCE}{registry.namespace} registry",
-                        format_basis=f'1.5 format "{row.short_description}"',
-                        format_warning=None))
+                    counts[registry.namespace] += int(row.n)
+                    mapping.append({
+                        "old_format_id": row.bitstream_format_id,
+                        "new_format_id": ensure_format(conn, fmt) if not ctx.dry_run else -1,
+                        "source": f"{PHASE1_SOURCE}{registry.namespace} registry",
+                        "basis": f'1.5 format "{row.short_description}"'})
                     break
+            self._translate(ctx, conn, mapping)
         lines = [
             "Phase One Summary: Bitstream Formats Converted:",
             f"Out of {counts['upgradable']} upgradable bitstreams in archive,",
@@ -164,11 +154,39 @@ class Phase1:
         return Summary(self.key, lines, counts, ctx.dry_run)
 
     @staticmethod
-    def _apply(ctx: StepContext, conn: Connection, where: object, values: dict[str, object]) -> int:
-        bs = T16.bitstream
-        if ctx.dry_run:
-            n = int(conn.execute(select(func.count()).select_from(bs).where(where)).scalar_one())
-            ctx.would_write["convert bitstream"] += n
-            return n
-        return ctx.write(conn, update(bs).where(where).values(**values),
-                         label="convert bitstream")
+    def _translate(ctx: StepContext, conn: Connection, mapping: list[dict[str, object]]) -> None:
+        """One UPDATE ... FROM the mapping table: every translatable bitstream at once."""
+        bs, old_bs = T16.bitstream, T16.bsf15_bitstreamformat
+        assert old_bs is not None
+        ctx.write(conn, phase1_map.delete(), label="phase 1 mapping")
+        ctx.write(conn, insert(phase1_map), mapping, label="phase 1 mapping")
+        if not mapping:
+            return
+        ctx.write(conn, update(bs).where(
+            bs.c.bitstream_id == old_bs.c.bitstream_id,
+            old_bs.c.bitstream_format_id == phase1_map.c.old_format_id,
+            unconverted(), is_upgradable(),
+        ).values(bitstream_format_id=phase1_map.c.new_format_id,
+                 format_confidence=int(Confidence.EXTENSION),
+                 format_source=phase1_map.c.source, format_basis=phase1_map.c.basis,
+                 format_warning=None), label="convert bitstreams")
+
+    @staticmethod
+    def _convert_ufd(ctx: StepContext, conn: Connection, old_unknown_id: int) -> int:
+        """Old "Unknown" + UserFormatDescription -> new "Unknown", the words kept."""
+        bs, old_bs = T16.bitstream, T16.bsf15_bitstreamformat
+        assert old_bs is not None
+        where = and_(
+            unconverted(), is_upgradable(),
+            bs.c.user_format_description.is_not(None), bs.c.user_format_description != "",
+            bs.c.bitstream_id.in_(select(old_bs.c.bitstream_id).where(
+                old_bs.c.bitstream_format_id == old_unknown_id)))
+        n = int(conn.execute(select(func.count()).select_from(bs).where(where)).scalar_one())
+        if n:
+            ctx.write(conn, update(bs).where(where).values(
+                bitstream_format_id=unknown_format_id(conn) if not ctx.dry_run else -1,
+                format_confidence=int(Confidence.UNIDENTIFIED), format_source=UFD_SOURCE,
+                format_basis='1.5 format "Unknown" with UserFormatDescription',
+                format_warning="format described by a person, not identified"),
+                label="convert bitstreams")
+        return n

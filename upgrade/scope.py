@@ -1,10 +1,10 @@
 """Which bitstreams the upgrade is about, and the phase facts derived from the data.
 
-"Upgradable" bitstreams are ``archive.queries.upgradable_condition``: the non-deleted bitstreams
-of in-archive (or withdrawn, hence reinstatable) items, of submissions in progress, and the
-community/collection logos. Every phase fact here is read from
-the archive itself, never from bsf's run history, so hand-run SQL such as the documented undo
-cannot make a step believe something false.
+"Upgradable" bitstreams are those of ``archive.queries.upgradable_condition``: the non-deleted
+bitstreams of in-archive (or withdrawn, hence reinstatable) items, of submissions in progress,
+and the community/collection logos. Every phase fact here is read from the archive itself,
+never from bsf's run history, so hand-run SQL such as the documented undo cannot make a step
+believe something false.
 """
 
 from __future__ import annotations
@@ -17,13 +17,16 @@ from sqlalchemy import (
     Connection,
     Row,
     Select,
+    and_,
     exists,
+    false,
     func,
     inspect,
+    or_,
     select,
+    true,
 )
 
-from archive.queries import upgradable_condition
 from archive.schema import T15, T16, Tables
 
 PHASE1_SOURCE = "Upgrade15To16 Phase 1 from "
@@ -31,8 +34,29 @@ PHASE2_SOURCE = "Upgrade15To16 Phase 2 from "
 
 
 def is_upgradable(t: Tables = T16) -> ColumnElement[bool]:
-    """WHERE clause: the bitstream row of ``t.bitstream`` is upgradable."""
-    return upgradable_condition(t)
+    """WHERE clause: the row of ``t.bitstream`` is upgradable.
+
+    Same population as ``archive.queries.upgradable_condition`` (a test holds them equal), but
+    written as uncorrelated ``IN`` subqueries, which PostgreSQL runs as hashed sub-plans and
+    SQLite as one-off lookup tables: one pass instead of three correlated probes per bitstream.
+    That keeps cleanup -c, phase 1 and phase 2 linear on archives of 150,000+ bitstreams.
+    """
+    in_workspace = select(t.workspaceitem.c.item_id).where(t.workspaceitem.c.item_id.is_not(None))
+    in_items = (
+        select(t.bundle2bitstream.c.bitstream_id)
+        .join(t.item2bundle, t.item2bundle.c.bundle_id == t.bundle2bitstream.c.bundle_id)
+        .join(t.item, t.item.c.item_id == t.item2bundle.c.item_id)
+        .where(t.bundle2bitstream.c.bitstream_id.is_not(None),
+               or_(t.item.c.in_archive == true(), t.item.c.withdrawn == true(),
+                   t.item.c.item_id.in_(in_workspace))))
+    community_logos = select(t.community.c.logo_bitstream_id).where(
+        t.community.c.logo_bitstream_id.is_not(None))
+    collection_logos = select(t.collection.c.logo_bitstream_id).where(
+        t.collection.c.logo_bitstream_id.is_not(None))
+    bid = t.bitstream.c.bitstream_id
+    deleted = t.bitstream.c.deleted
+    return and_(or_(deleted.is_(None), deleted == false()),
+                or_(bid.in_(in_items), bid.in_(community_logos), bid.in_(collection_logos)))
 
 
 def unconverted() -> ColumnElement[bool]:

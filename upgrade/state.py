@@ -67,6 +67,17 @@ batches = Table(
 )
 
 
+#: phase 1's old format -> new format mapping, rebuilt by every phase 1 run inside its
+#: transaction, so the conversion is one set-based UPDATE ... FROM.
+phase1_map = Table(
+    "bsf_upgrade_phase1_map", STATE_META,
+    Column("old_format_id", Integer, primary_key=True, autoincrement=False),
+    Column("new_format_id", Integer, nullable=False),
+    Column("source", String(256), nullable=False),
+    Column("basis", Text, nullable=False),
+)
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -78,7 +89,7 @@ def worker_name() -> str:
 def ensure_state_tables(engine: Engine) -> None:
     """Create the bookkeeping tables if missing (idempotent; safe with concurrent callers)."""
     names = set(inspect(engine).get_table_names())
-    if {"bsf_upgrade_run", "bsf_upgrade_batch"} <= names:
+    if {t.name for t in STATE_META.sorted_tables} <= names:
         return
     with engine.begin() as conn:
         STATE_META.create_all(conn, checkfirst=True)

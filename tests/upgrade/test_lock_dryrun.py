@@ -69,3 +69,17 @@ def test_steps_out_of_order_are_refused(engine, tmp_path: Path) -> None:
     for key in ("phase1", "phase2", "report", "phase3", "undo"):
         with pytest.raises(StepError, match="needs phase0 first"):
             run_step(key, arch.context(out=io.StringIO()))
+
+
+def test_upgradable_scope_matches_the_archive_definition(engine, tmp_path: Path) -> None:
+    from archive.queries import upgradable_condition
+    from tests.upgrade.helpers import UPGRADABLE
+    from upgrade.scope import is_upgradable
+
+    arch = build_archive(engine, tmp_path / "assets", missing=True)
+    bs = T15.bitstream
+    with engine.connect() as conn:
+        ours = set(conn.execute(select(bs.c.bitstream_id).where(is_upgradable(T15))).scalars())
+        theirs = set(conn.execute(select(bs.c.bitstream_id)
+                                  .where(upgradable_condition(T15))).scalars())
+    assert ours == theirs == {arch.ids[k] for k in [*UPGRADABLE, "missing"]}
