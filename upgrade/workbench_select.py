@@ -15,11 +15,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Row,
     and_,
     false,
     func,
@@ -306,7 +306,7 @@ BATCH_COLUMNS = (
 
 
 def fetch_batch(conn: Connection, the_plan: Plan, after: int, size: int, *,
-                for_update: bool = False) -> tuple[list[Row[tuple]], int | None]:
+                for_update: bool = False) -> tuple[list[Any], int | None]:
     """The next batch after bitstream id ``after``: (rows passing every filter, last id seen).
 
     The last id seen is None when the selection is exhausted. With ``for_update`` the rows are

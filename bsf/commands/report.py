@@ -7,13 +7,17 @@ Thin layer: rows come from ``upgrade.report.iter_report_rows`` (plus handles), w
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 
 from bsf.context import err_console, out_console, state
+
+if TYPE_CHECKING:
+    from reports.rows import ReportRow
 
 app = typer.Typer(
     help="Conversion reports: the instructions' SUMMARY/BITSTREAM lines, CSV, JSON Lines, and "
@@ -21,7 +25,7 @@ app = typer.Typer(
     invoke_without_command=True)
 
 
-def _rows(ctx: typer.Context, all_bitstreams: bool, handles: bool):  # type: ignore[no-untyped-def]
+def _rows(ctx: typer.Context, all_bitstreams: bool, handles: bool) -> Iterator[ReportRow]:
     from archive.db import is_renovated
     from upgrade.report import iter_report_rows
     from upgrade.workbench_report import with_handles

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 from rich.table import Table
@@ -17,6 +17,11 @@ from rich.text import Text
 
 from bsf.context import err_console, out_console, state
 from bsfcore.errors import BsfError
+
+if TYPE_CHECKING:
+    from upgrade.workbench import Change
+    from upgrade.workbench_select import Selection
+    from upgrade.workbench_show import BitstreamView
 
 app = typer.Typer(
     help="BitstreamFormat Workbench: examine, re-identify or set bitstream formats, with a "
@@ -70,7 +75,8 @@ def _user(value: str | None) -> str:
 def _selection(ids: list[int] | None, ids_from: Path | None, all_: bool, old_format: str | None,
                format_: str | None, confidence: str | None, conf_max: str | None,
                conf_min: str | None, source: str | None, collection: str | None,
-               ext: str | None, name_glob: str | None, extra_ids: Iterable[int] = ()):
+               ext: str | None, name_glob: str | None,
+               extra_ids: Iterable[int] = ()) -> Selection:
     from upgrade.workbench_select import Selection, parse_confidence, read_ids_file
 
     id_list: list[int] | None = None
@@ -91,7 +97,7 @@ def _selection(ids: list[int] | None, ids_from: Path | None, all_: bool, old_for
                      name_glob=name_glob)
 
 
-def _stack(ctx: typer.Context):  # type: ignore[no-untyped-def]
+def _stack(ctx: typer.Context) -> tuple[Any, Any]:
     try:
         from formats.stack import stack_from_settings
     except ImportError:
@@ -100,7 +106,7 @@ def _stack(ctx: typer.Context):  # type: ignore[no-untyped-def]
     return stack_from_settings(state(ctx).settings)
 
 
-def _assets(ctx: typer.Context):  # type: ignore[no-untyped-def]
+def _assets(ctx: typer.Context) -> Any:
     from archive.assetstore import AssetStore
 
     return AssetStore.from_settings(state(ctx).settings)
@@ -114,7 +120,7 @@ def _conf_name(value: object) -> str:
     return Confidence(int(value)).name  # type: ignore[call-overload]
 
 
-def _change_table(rows: list, title: str) -> Table:  # type: ignore[type-arg]
+def _change_table(rows: list[Change], title: str) -> Table:
     table = Table(title=title)
     for column in ("id", "name", "status", "old format", "old confidence", "new format",
                    "new confidence", "note"):
@@ -128,7 +134,7 @@ def _change_table(rows: list, title: str) -> Table:  # type: ignore[type-arg]
     return table
 
 
-def _present(changes: Iterator, *, dry_run: bool, csv_target: str | None,  # type: ignore[type-arg]
+def _present(changes: Iterator[Change], *, dry_run: bool, csv_target: str | None,
              show: int, what: str) -> None:
     """Stream changes through the CSV (if asked), print the table and the tally."""
     from upgrade.workbench_output import ChangeTally, write_changes_csv
@@ -146,7 +152,7 @@ def _present(changes: Iterator, *, dry_run: bool, csv_target: str | None,  # typ
                 handle = stack.enter_context(open(csv_target, "w", encoding="utf-8",
                                                   newline=""))
             stream = write_changes_csv(handle, stream)
-        shown = []
+        shown: list[Change] = []
         hidden = 0
         for change in stream:
             if change.status == "unchanged":
@@ -275,7 +281,7 @@ def show(
         err_console.print(f"cannot identify now: {view.explain_error}")
 
 
-def _view_rows(view) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
+def _view_rows(view: BitstreamView) -> list[tuple[str, object]]:
     c = view.current
     return [
         ("name", view.name), ("size", view.size_bytes),
@@ -291,7 +297,7 @@ def _view_rows(view) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def
     ]
 
 
-def _view_dict(view) -> dict[str, object]:  # type: ignore[no-untyped-def]
+def _view_dict(view: BitstreamView) -> dict[str, object]:
     c = view.current
     data: dict[str, object] = {
         "bitstream_id": view.bitstream_id, "name": view.name, "size_bytes": view.size_bytes,
