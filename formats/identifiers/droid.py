@@ -165,12 +165,10 @@ class DroidIdentifier:
         keep = [p for p in puids
                 if not any(p in self._priorities.get(o, ()) for o in puids if o != p)]
 
-        def order(puid: str) -> tuple[int, int, tuple[str, int]]:
+        def order(puid: str) -> tuple[int, int, tuple[str, int, str]]:
             fmt = self._formats.get(puid)
             ext_ok = fmt is not None and ext in fmt.extensions
-            prefix, _, num = puid.rpartition("/")
-            return (0 if ext_ok else 1, 1 if seen[puid][1] else 0,
-                    (prefix, int(num) if num.isdigit() else 0))
+            return (0 if ext_ok else 1, 1 if seen[puid][1] else 0, _puid_key(puid))
 
         return [seen[p] for p in sorted(keep, key=order)]
 
@@ -197,6 +195,7 @@ class DroidIdentifier:
         return unknown(self.name, "no match")
 
 
-def _puid_key(puid: str) -> tuple[str, int]:
+def _puid_key(puid: str) -> tuple[str, int, str]:
+    """fmt/2 before fmt/10 (numeric), x-fmt after fmt; the PUID itself breaks ties."""
     prefix, _, num = puid.rpartition("/")
-    return prefix, int(num) if num.isdigit() else 0
+    return prefix, int(num) if num.isdigit() else 0, puid

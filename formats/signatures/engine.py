@@ -370,6 +370,6 @@ class SignatureEngine:
         return [best[p] for p in sorted(winners, key=_puid_order)]
 
 
-def _puid_order(puid: str) -> tuple[str, int]:
+def _puid_order(puid: str) -> tuple[str, int, str]:
     prefix, _, num = puid.rpartition("/")
-    return prefix, int(num) if num.isdigit() else 0
+    return prefix, int(num) if num.isdigit() else 0, puid

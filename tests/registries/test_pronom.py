@@ -1,0 +1,169 @@
+"""PRONOM registry: DROID signature files (V109 default, V118), container files, cache, safety."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from bsfcore.errors import RegistryError, UnsafeInputError
+from registries.model import FormatKey
+from registries.pronom import cache as cache_mod
+from registries.pronom import (
+    default_container_file,
+    default_signature_file,
+    load_container_file,
+    load_pronom_registry,
+    load_signature_file,
+)
+from registries.pronom.parse import parse_container_file, parse_signature_file
+
+NS = "{http://www.nationalarchives.gov.uk/pronom/SignatureFile}"
+
+
+def plain_counts(path: Path) -> tuple[int, int, int]:
+    """Formats, internal signatures and priority links, counted without our parser."""
+    root = ET.parse(path).getroot()
+    formats = {f.get("PUID") for f in root.iter(f"{NS}FileFormat")}
+    sigs = len(list(root.iter(f"{NS}InternalSignature")))
+    prios = len(list(root.iter(f"{NS}HasPriorityOverFileFormatID")))
+    return len(formats), sigs, prios
+
+
+def check_counts(path: Path, version: str) -> None:
+    n_formats, n_sigs, n_prios = plain_counts(path)
+    parsed = load_signature_file(path)
+    assert parsed.label == version
+    assert len(parsed.formats) == n_formats
+    assert len(parsed.signatures) == n_sigs
+    assert sum(len(v) for v in parsed.priorities().values()) == n_prios
+    registry = load_pronom_registry(path)
+    assert registry.namespace == "PRONOM" and registry.version == version
+    assert len(registry) >= n_formats
+
+
+def test_v109_default_from_opf_fido() -> None:
+    assert default_signature_file().name == "DROID_SignatureFile-v109.xml"
+    assert "fido" in default_signature_file().parts
+    check_counts(default_signature_file(), "V109")
+    registry = load_pronom_registry()
+    pdf = registry.get(FormatKey("PRONOM", "fmt/18"))
+    assert pdf is not None and pdf.name == "Acrobat PDF 1.4 - Portable Document Format"
+    assert pdf.version == "1.4" and "pdf" in pdf.extensions
+    assert pdf.mime_type == "application/pdf"
+    assert FormatKey("PRONOM", "fmt/96") in registry
+    assert {f.key.identifier for f in registry.by_extension("htm")} >= {"fmt/96", "fmt/100"}
+
+
+def test_v118(shared_dir: Path) -> None:
+    check_counts(shared_dir / "pronom" / "DROID_SignatureFile_V118.xml", "V118")
+
+
+def test_container_files(shared_dir: Path) -> None:
+    for path in (default_container_file(), shared_dir / "pronom" /
+                 "container-signature-20240501.xml"):
+        root = ET.parse(path).getroot()
+        parsed = load_container_file(path)
+        assert len(parsed.signatures) == len(list(root.iter("ContainerSignature")))
+        assert sum(len(p) for p in parsed.mappings.values()) == \
+            len(list(root.iter("FileFormatMapping")))
+        assert parsed.triggers["fmt/111"] == "OLE2" and parsed.triggers["x-fmt/263"] == "ZIP"
+    word = load_container_file(path).signatures[1020]
+    assert word.container_type == "OLE2"
+    assert [f.path for f in word.files] == ["WordDocument", "CompObj"]
+    assert "'Word.Document.8'" in word.files[1].signatures[0].sequences[0].subsequences[0].sequence
+
+
+def test_parsed_subsequence_details(shared_dir: Path) -> None:
+    sig = load_signature_file(shared_dir / "pronom" / "DROID_SignatureFile_V118.xml")
+    rtf = sig.signatures[26].sequences[0].subsequences[0]
+    assert rtf.sequence == "5C616E7369637067" and rtf.max_offset == 0
+    assert {f.pattern for f in rtf.left if f.position == 1} == {"616E7369", "6D6163", "7063",
+                                                                "706361"}
+    gif = sig.signatures[17].sequences
+    assert [s.reference for s in gif] == ["BOF", "EOF"] and gif[1].subsequences[0].max_offset == 4
+
+
+def test_cache_round_trip_and_corrupt_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            shared_dir: Path) -> None:
+    monkeypatch.setenv("BSF_CACHE_DIR", str(tmp_path / "c"))
+    calls: list[int] = []
+
+    def build() -> dict[str, int]:
+        calls.append(1)
+        return {"n": len(calls)}
+
+    assert cache_mod.cached("kind", "abc", build) == {"n": 1}
+    assert cache_mod.cached("kind", "abc", build) == {"n": 1}  # from disk
+    files = list((tmp_path / "c").glob("kind-*abc.pickle"))
+    assert len(files) == 1
+    files[0].write_bytes(b"\x80\x04garbage")
+    assert cache_mod.cached("kind", "abc", build) == {"n": 2}  # rebuilt, not an error
+    assert cache_mod.cached("kind", "abc", build) == {"n": 2}
+
+
+def test_cache_dir_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("BSF_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_mod.cache_dir() == tmp_path / "xdg" / "bsf"
+    monkeypatch.setenv("BSF_CACHE_DIR", str(tmp_path / "own"))
+    assert cache_mod.cache_dir() == tmp_path / "own"
+
+
+def test_unwritable_cache_still_loads(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("BSF_CACHE_DIR", str(blocker / "sub"))
+    assert cache_mod.cached("kind", "x", lambda: 42) == 42
+
+
+def test_hostile_signature_files_are_refused(tmp_path: Path) -> None:
+    xxe = tmp_path / "xxe.xml"
+    xxe.write_text('<?xml version="1.0"?>\n<!DOCTYPE FFSignatureFile [<!ENTITY x SYSTEM '
+                   '"file:///etc/passwd">]>\n<FFSignatureFile Version="1">&x;</FFSignatureFile>')
+    with pytest.raises(UnsafeInputError):
+        parse_signature_file(xxe)
+    lol = tmp_path / "lol.xml"
+    lol.write_text('<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+                   "<ContainerSignatureMapping>&b;</ContainerSignatureMapping>")
+    with pytest.raises(UnsafeInputError):
+        parse_container_file(lol)
+
+
+def test_malformed_files_report_file_and_line(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xml"
+    bad.write_text('<?xml version="1.0"?>\n<FFSignatureFile Version="1">\n<Oops>\n'
+                   "</FFSignatureFile>\n")
+    with pytest.raises(RegistryError) as err:
+        parse_signature_file(bad)
+    assert "bad.xml:4" in str(err.value)
+    wrong = tmp_path / "wrong.xml"
+    wrong.write_text("<Something/>")
+    with pytest.raises(RegistryError, match="not a DROID signature file"):
+        parse_signature_file(wrong)
+    missing = tmp_path / "dangling.xml"
+    missing.write_text('<FFSignatureFile Version="2"><FileFormatCollection><FileFormat ID="1" '
+                       'PUID="fmt/1" Name="x"><InternalSignatureID>99</InternalSignatureID>'
+                       "</FileFormat></FileFormatCollection></FFSignatureFile>")
+    with pytest.raises(RegistryError, match="missing InternalSignature 99"):
+        parse_signature_file(missing)
+    with pytest.raises(RegistryError, match="not found"):
+        load_signature_file(tmp_path / "nope.xml")
+
+
+def test_old_layout_without_namespace_or_specificity(tmp_path: Path) -> None:
+    old = tmp_path / "v13.xml"
+    old.write_text(
+        '<FFSignatureFile Version="13" DateCreated="2007-01-01">'
+        "<InternalSignatureCollection><InternalSignature ID=\"2\">"
+        '<ByteSequence Reference="IndirectBOFoffset"><SubSequence Position="1" '
+        'SubSeqMinOffset="0"><Sequence>474946</Sequence></SubSequence></ByteSequence>'
+        "</InternalSignature></InternalSignatureCollection><FileFormatCollection>"
+        '<FileFormat ID="3" PUID="fmt/3" Name="GIF" Version="87a">'
+        "<InternalSignatureID>2</InternalSignatureID><Extension>GIF</Extension></FileFormat>"
+        "</FileFormatCollection></FFSignatureFile>")
+    parsed = parse_signature_file(old)
+    assert parsed.label == "V13" and parsed.formats["fmt/3"].extensions == ("gif",)
+    assert parsed.signatures[2].sequences[0].reference == "VAR"
+    assert not parsed.signatures[2].generic
