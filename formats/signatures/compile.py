@@ -72,7 +72,7 @@ def _max(lo: int, hi: int | None) -> int | None:
     return lo if hi is not None and hi < lo else hi
 
 
-def _fragment_group(frags: tuple[Fragment, ...], left: bool) -> list[list[P.Token]]:
+def _fragment_group(frags: tuple[Fragment, ...], left: bool) -> list[list[list[P.Token]]]:
     """Fragments grouped by position (nearest first), each group a list of alternatives."""
     by_pos: dict[int, list[list[P.Token]]] = {}
     for frag in frags:

@@ -75,12 +75,12 @@ class ContainerMatcher:
         # name the few containers worth testing
         freq: dict[str, int] = {}
         for cont in containers:
-            for f in cont.files:
-                freq[f.path] = freq.get(f.path, 0) + 1
+            for entry in cont.files:
+                freq[entry.path] = freq.get(entry.path, 0) + 1
         index: dict[tuple[str, str], list[int]] = {}
         always: dict[str, list[int]] = {}
         for i, cont in enumerate(containers):
-            exact = [f.path for f in cont.files if not f.path.endswith("/")]
+            exact = [e.path for e in cont.files if not e.path.endswith("/")]
             if not exact:
                 always.setdefault(cont.kind, []).append(i)
                 continue

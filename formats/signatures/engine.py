@@ -247,9 +247,10 @@ class SignatureEngine:
             plan = plans.get(sid)
             if plan is None:
                 plan = plans[sid] = self._plan(sid)
-            if plan[0] is not None:
+            pattern = plan[0]
+            if pattern is not None:
                 # one BOF sequence, one segment at a fixed offset: a single re.match
-                pattern, off, end, generic = plan
+                _, off, end, generic = plan
                 m = pattern.match(win.head(end), off, end)
                 found[sid] = None if m is None else Hit("", sid, ((off, m.end() - off),),
                                                         generic)
@@ -356,13 +357,13 @@ class SignatureEngine:
             return [hit._replace(puid=self.formats_of[hit.signature][0])]
         best: dict[str, Hit] = {}
         for sid in sorted(found):
-            hit = found[sid]
-            if hit is None:
+            got = found[sid]
+            if got is None:
                 continue
             for puid in self.formats_of[sid]:
                 prev = best.get(puid)
-                if prev is None or (prev.generic and not hit.generic):
-                    best[puid] = Hit(puid, sid, hit.positions, hit.generic)
+                if prev is None or (prev.generic and not got.generic):
+                    best[puid] = Hit(puid, sid, got.positions, got.generic)
         winners = set(best)
         for puid in list(winners):
             if any(puid in self.priorities.get(other, ()) for other in winners if other != puid):

@@ -106,7 +106,7 @@ def _match_eof(seq: CompiledSequence, win: Window, cap: int) -> tuple[int, int] 
                 return None
             mstart, mend = found
         elif i == 0:
-            lo = max(0, n - seg.gap_max - seg.max_len)
+            lo = max(0, n - (seg.gap_max or 0) - (seg.max_len or 0))
             m = rx_eof(seg.src, seg.gap_min, seg.gap_max).search(buf, lo, n)
             if m is None:
                 return None

@@ -227,6 +227,8 @@ def length_bounds(tokens: tuple[Token, ...] | list[Token]) -> tuple[int, int | N
     lo = 0
     hi: int | None = 0
     for tok in tokens:
+        tlo: int
+        thi: int | None
         if isinstance(tok, Lit | NotSeq):
             tlo, thi = len(tok.data), len(tok.data)
         elif isinstance(tok, ByteSet):

@@ -48,7 +48,7 @@ def cached(kind: str, key: str, build: Callable[[], T]) -> T:
     path = cache_dir() / f"{kind}-v{CACHE_FORMAT}-{key}.pickle"
     try:
         with open(path, "rb") as fh:
-            return pickle.load(fh)  # type: ignore[no-any-return]
+            return pickle.load(fh)
     except FileNotFoundError:
         pass
     except Exception:  # corrupt, truncated, from another Python: rebuild
