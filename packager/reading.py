@@ -137,6 +137,7 @@ class ArchiveReader:
         self._group_names: dict[int, str] = {}
         self._emails: dict[int, str] = {}
         self._reader_groups: set[int] | None = None
+        self._history = self.renovated and _has_history(conn)
         self._is_admin = True
         if eperson_id is not None:
             gm = self.t.epersongroup2eperson
@@ -317,7 +318,8 @@ class ArchiveReader:
         if self.renovated:
             bit.ident = Identification(
                 confidence=r.format_confidence, source=r.format_source,  # type: ignore[attr-defined]
-                basis=r.format_basis, warning=r.format_warning)  # type: ignore[attr-defined]
+                basis=r.format_basis, warning=r.format_warning,  # type: ignore[attr-defined]
+                date=self._identified_at(bit.id))
         bit.policies = self.policies(BITSTREAM, bit.id)
         if not self._readable(bit):
             mode = self.options.unauthorized
@@ -329,6 +331,16 @@ class ArchiveReader:
             raise PackageError(f"not authorized to read bitstream {bit.id} ({bit.name}); "
                                "use -o unauthorized=skip or -o unauthorized=zero")
         return bit
+
+    def _identified_at(self, bitstream_id: int) -> object:
+        """When the format was last set (the format-change history), if recorded."""
+        if not self._history:
+            return None
+        from upgrade.history import FORMAT_HISTORY
+
+        return utc(self.conn.execute(select(FORMAT_HISTORY.c.changed_at).where(
+            FORMAT_HISTORY.c.bitstream_id == bitstream_id)
+            .order_by(FORMAT_HISTORY.c.history_id.desc()).limit(1)).scalar())
 
     def _readable(self, bit: BitstreamRec) -> bool:
         if self._is_admin or self._reader_groups is None:
@@ -476,6 +488,14 @@ class ArchiveReader:
                 require_certificate=r.require_certificate, self_registered=r.self_registered,
                 password=r.password if self.options.passwords else None))
         return sorted(people, key=lambda p: p.email)
+
+
+def _has_history(conn: Connection) -> bool:
+    try:
+        from upgrade.history import history_exists
+    except ImportError:  # pragma: no cover - upgrade package absent
+        return False
+    return history_exists(conn)
 
 
 def updated_since(conn: Connection, t: Tables, item_id: int, when: object) -> bool:

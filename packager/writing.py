@@ -24,6 +24,7 @@ from archive.schema import BITSTREAM, BUNDLE, COLLECTION, COMMUNITY, ITEM, T16
 from bsfcore.errors import PackageError
 from packager.model import (
     ACTIONS,
+    DEFAULT_DATE,
     ArchiveObject,
     BitstreamRec,
     FormatInfo,
@@ -330,7 +331,26 @@ class ArchiveWriter:
         }
         bid = self.insert_row(T.bitstream, values, bit.id or None)
         self.set_policies(BITSTREAM, bid, bit.policies)
+        if bit.ident.date is not None and bit.ident.date != DEFAULT_DATE:
+            self._record_identification(bid, bit, int(values["bitstream_format_id"]))  # type: ignore[call-overload]
         return bid
+
+    def _record_identification(self, bitstream_id: int, bit: BitstreamRec,
+                               format_id: int) -> None:
+        """Keep the identification date of the AIP in the format-change history."""
+        from upgrade.history import HistoryEntry, ensure_history_table, record
+
+        ensure_history_table(self.conn)
+        fmt = bit.format
+        record(self.conn, [HistoryEntry(
+            bitstream_id=bitstream_id, changed_by="bsf packager", action="restore",
+            old_format_id=None, old_format_key=None, old_format_name=None,
+            old_confidence=None, old_source=None, new_format_id=format_id,
+            new_format_key=str(fmt.keys[0]) if fmt and fmt.keys else None,
+            new_format_name=fmt.short_description if fmt else None,
+            new_confidence=bit.ident.confidence, new_source=bit.ident.source,
+            new_basis=bit.ident.basis, new_warning=bit.ident.warning,
+            note="identification restored from an AIP", changed_at=bit.ident.date)])
 
     def remove_bitstream(self, bitstream_id: int) -> None:
         row = self.conn.execute(select(T.bitstream.c.internal_id, T.bitstream.c.store_number)

@@ -194,6 +194,17 @@ def build_site(engine: Engine, store: AssetStore, *, items: int = 3) -> Built:
             b.item(f"item{n}", col_a if n % 2 == 0 else col_b, f"Item {n}", files=1 + n % 2,
                    submitter=alice,
                    extra=[("custom", "note", None, f"custom value {n}")] if n == 0 else [])
+        from upgrade.history import HistoryEntry, ensure_history_table, record
+
+        ensure_history_table(conn)
+        first_pdf = conn.execute(select(T.bitstream.c.bitstream_id).where(
+            T.bitstream.c.name == "file0.pdf").order_by(T.bitstream.c.bitstream_id)).scalar()
+        record(conn, [HistoryEntry(
+            bitstream_id=first_pdf, changed_by="tester", action="set", old_format_id=None,
+            old_format_key=None, old_format_name=None, old_confidence=None, old_source=None,
+            new_format_id=None, new_format_key="PRONOM:fmt/18", new_format_name=None,
+            new_confidence=4, new_source="org.dspace.content.format.DROIDIdentifier",
+            changed_at=datetime(2024, 3, 1, 12, 0, 0, 123456, tzinfo=UTC))])
         mapped = b.built.ids["item0"]
         conn.execute(insert(T.collection2item).values(collection_id=col_b, item_id=mapped))
         b.item("withdrawn", col_a, "Gone", withdrawn=True, submitter=bob)

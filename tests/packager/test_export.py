@@ -63,6 +63,11 @@ def test_site_hierarchy_layout_and_validation(site, settings) -> None:
     assert event.findtext("premis:eventType", namespaces=NS) == "format identification"
     notes = [n.text for n in event.iter(f"{{{PREMIS}}}eventOutcomeDetailNote")]
     assert "confidence=POSITIVE_SPECIFIC" in notes
+    # the identification date comes from the format-change history, else the fixed date
+    assert {e.text for e in root.iter(f"{{{PREMIS}}}eventDateTime")} == {"2002-11-04T00:00:00Z"}
+    item0 = _mets(out / f"ITEM@{site.built.handles['item0'].replace('/', '-')}.zip")
+    dates = {e.text for e in item0.iter(f"{{{PREMIS}}}eventDateTime")}
+    assert dates == {"2024-03-01T12:00:00.123456Z"}
     assert "source=org.dspace.content.format.DROIDIdentifier" in notes
     assert root.find(".//premis:agent/premis:agentName", NS).text.startswith("bsf ")
     site_root = _mets(out / "site.zip")
