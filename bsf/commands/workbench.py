@@ -188,8 +188,10 @@ def reidentify(
 ) -> None:
     """Re-run the identifier stack on bitstreams and record every change in the history."""
     from upgrade.workbench import reidentify as run
+    from upgrade.workbench import require_renovated
 
     st = state(ctx)
+    require_renovated(st.engine)
     selection = _selection(ids, ids_from, all_, old_format, format_, confidence, confidence_max,
                            confidence_min, source, collection, ext, name_glob)
     stack, registries = _stack(ctx)
@@ -222,11 +224,12 @@ def set_(
     """Set a format by hand: confidence MANUAL, source workbench:<user>, recorded in history."""
     from registries.loader import load_configured_registries
     from registries.model import FormatKey
-    from upgrade.workbench import set_format
+    from upgrade.workbench import require_renovated, set_format
 
     if not format_key:
         raise BsfError("set needs --format KEY, e.g. --format PRONOM:fmt/96")
     st = state(ctx)
+    require_renovated(st.engine)
     selection = _selection(ids, ids_from, all_, old_format, current_format, confidence,
                            confidence_max, confidence_min, source, collection, ext, name_glob,
                            extra_ids=bitstreams or ())
@@ -249,9 +252,11 @@ def show(
 ) -> None:
     """A bitstream's format: current (with confidence, source, basis, warning), old 1.5 format,
     and what each identifier in the stack would say now."""
+    from upgrade.workbench import require_renovated
     from upgrade.workbench_show import show_bitstream
 
     st = state(ctx)
+    require_renovated(st.engine)
     stack = assets = None
     if explain:
         stack, _ = _stack(ctx)
