@@ -103,10 +103,22 @@ class Change:
 
 
 class FormatNames:
-    """Per-run cache of format id -> (canonical key, name); formats are few, bitstreams many."""
+    """Per-run cache of format id -> (canonical key, name) and key -> format id: formats are
+    few, bitstreams many, so each is looked up once per run instead of once per bitstream."""
 
     def __init__(self) -> None:
         self._cache: dict[int, tuple[str | None, str | None]] = {}
+        self._ids: dict[FormatKey | None, int] = {}
+
+    def resolve(self, conn: Connection, key: FormatKey | None,
+                registries: RegistrySet | None) -> int:
+        """:func:`resolve_format` (or the Unknown format for None), cached."""
+        found = self._ids.get(key)
+        if found is None:
+            found = (resolve_format(conn, key, registries) if key is not None
+                     else unknown_format_id(conn))
+            self._ids[key] = found
+        return found
 
     def get(self, conn: Connection, format_id: int | None) -> tuple[str | None, str | None]:
         if format_id is None:
@@ -120,6 +132,7 @@ class FormatNames:
 
     def forget(self) -> None:
         self._cache.clear()
+        self._ids.clear()
 
 
 def require_renovated(engine: Engine) -> None:
@@ -269,8 +282,7 @@ def reidentify(engine: Engine, selection: Selection, *, stack: Stack, assets: As
         except (AssetError, OSError) as exc:
             return Change(bid, name, ERROR, old, None, str(exc))
         try:
-            fid = (resolve_format(conn, match.key, registries) if match.key is not None
-                   else unknown_format_id(conn))
+            fid = names.resolve(conn, match.key, registries)
         except BsfError as exc:
             return Change(bid, name, ERROR, old, None, str(exc))
         key, fname = names.get(conn, fid)
@@ -307,7 +319,7 @@ def set_format(engine: Engine, selection: Selection, key: FormatKey, *,
 
     def decide(conn: Connection, row: object, names: FormatNames) -> Change:
         old = current_state(conn, row, names)
-        fid = resolve_format(conn, key, registries)
+        fid = names.resolve(conn, key, registries)
         fkey, fname = names.get(conn, fid)
         new = FormatState(fid, fkey, fname, Confidence.MANUAL, source,
                           note or f"set by hand to {key}", None)
