@@ -7,9 +7,11 @@ Decisions (DROID's definitions, siegfried's wording):
   or a bare container format (ZIP, OLE2: a container *trigger*) whose content no container
   signature recognised: we know the wrapper, not the document.
 * EXTENSION — DROID's "tentative" hit: no signature matched and exactly one PRONOM format
-  claims the file's extension (warning ``match on extension only``). With several claimants
-  the answer is UNIDENTIFIED with ``no match; possibilities based on extension are ...``,
-  as siegfried reports it; picking one would be a guess.
+  without a signature of its own claims the file's extension (warning ``match on extension
+  only``); formats that have signatures are ruled out, since their signature would have
+  matched (siegfried's rule: ``notes.txt`` is x-fmt/111, not fmt/1085). With several
+  claimants the answer is UNIDENTIFIED with ``no match; possibilities based on extension
+  are ...``, as siegfried reports it; picking one would be a guess.
 * A zero-byte file is UNIDENTIFIED with warning ``empty file`` (PRONOM has no PUID for it).
 * Several formats left after priorities: those whose extension matches the file's win; then
   specific over generic; then the lowest PUID. The warning names the others.
@@ -69,6 +71,10 @@ class DroidIdentifier:
                 by_ext.setdefault(ext, []).append(puid)
         self._by_ext = by_ext
         self._priorities = self.sigfile.priorities()
+        signed = {p for p, f in self._formats.items() if f.signature_ids}
+        if self.containers is not None:
+            signed.update(p for c in self.containers.containers for p in c.puids)
+        self._signed = frozenset(signed)
 
     # picklable for worker processes: ship the configuration, reload from the cache
     def __getstate__(self) -> tuple[object, ...]:
@@ -185,13 +191,16 @@ class DroidIdentifier:
         return found
 
     def _extension_only(self, ext: str) -> Match:
+        """DROID's tentative hit, as siegfried narrows it: formats that have a signature are
+        ruled out (their signature would have matched), the one left is the answer."""
         candidates = sorted(self._by_ext.get(ext, ()), key=_puid_key) if ext else []
-        if len(candidates) == 1:
-            return Match(FormatKey(NAMESPACE, candidates[0]), Confidence.EXTENSION, self.name,
+        plausible = [p for p in candidates if p not in self._signed]
+        if len(plausible) == 1:
+            return Match(FormatKey(NAMESPACE, plausible[0]), Confidence.EXTENSION, self.name,
                          f"extension match {ext}", "match on extension only")
         if candidates:
             return unknown(self.name, "no match; possibilities based on extension are "
-                           + ", ".join(candidates))
+                           + ", ".join(plausible or candidates))
         return unknown(self.name, "no match")
 
 

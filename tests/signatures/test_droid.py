@@ -100,6 +100,9 @@ def droid(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> DroidIdentifier:
         Fmt(12, "t/g", "Generic thing", {22: [Seq(BOF, [Sub("'GEN'")])]}, generic=True),
         Fmt(13, "t/multi", "Multi", {30: [Seq(BOF, [Sub("'M1'")])], 31: [Seq(BOF, [Sub("'M2'")])]},
             extensions=["m"]),
+        Fmt(14, "fmt/817", "JSON", extensions=["json"]),
+        Fmt(15, "fmt/1311", "JSON-LD-ish", {40: [Seq(BOF, [Sub("'{\"@context'")])]},
+            extensions=["json"]),
     ]
     sig = write_signature_file(tmp_path, formats)
     cont = tmp_path / "containers.xml"
@@ -153,6 +156,13 @@ def test_extension_only_when_no_signature_matched(droid: DroidIdentifier) -> Non
     m = ident(droid, b"hello world", "notes.txt")
     assert str(m.key) == "PRONOM:x-fmt/111" and m.confidence == Confidence.EXTENSION
     assert m.basis == "extension match txt" and m.warning == "match on extension only"
+
+
+def test_formats_with_signatures_are_ruled_out_of_extension_guesses(
+        droid: DroidIdentifier) -> None:
+    m = ident(droid, b'{"a": 1}', "data.json")
+    assert str(m.key) == "PRONOM:fmt/817" and m.confidence == Confidence.EXTENSION
+    assert str(ident(droid, b'{"@context": 1}', "data.json").key) == "PRONOM:fmt/1311"
 
 
 def test_several_extension_candidates_stay_unknown(droid: DroidIdentifier) -> None:
