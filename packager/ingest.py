@@ -20,7 +20,6 @@ that collection arrives (in this run or a later one).
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +30,7 @@ from archive.schema import COLLECTION, COMMUNITY, ITEM, SITE, T16
 from bsfcore.errors import PackageError, UnsafeInputError
 from bsfcore.progress import NO_PROGRESS, Progress
 from bsfcore.settings import Settings
+from packager.assets import RunAssets
 from packager.mets_read import read_manifest
 from packager.model import ArchiveObject, MetadataValue, iso
 from packager.naming import is_plain_name
@@ -320,8 +320,7 @@ class _Run:
         from packager.model import BitstreamRec, BundleRec, FormatInfo
 
         text = (getattr(col, "license", None) or DEFAULT_LICENSE).encode("utf-8")
-        asset = self.w.store.write_bytes(text)  # type: ignore[attr-defined]
-        self.w.written.append((asset.internal_id, 0))
+        asset = self.w.store.write_bytes(text)
         bit = BitstreamRec(id=0, name="license.txt", size=asset.size, checksum=asset.md5,
                            sequence_id=None, source="Written by bsf packager",
                            format=FormatInfo(short_description="License", mimetype="text/plain",
@@ -377,6 +376,7 @@ def ingest_aip(engine: Engine, store: object, package: Path, *, mode: Mode,
     catalog = schema_catalog(settings) if opts.validate else SchemaCatalog()
     package = Path(package)
     writer: ArchiveWriter | None = None
+    assets = RunAssets(store)  # type: ignore[arg-type]
     try:
         with engine.begin() as conn:
             if tables_for(conn) is not T:
@@ -386,7 +386,7 @@ def ingest_aip(engine: Engine, store: object, package: Path, *, mode: Mode,
                                .where(T.eperson.c.email == eperson)).first()
             if row is None:
                 raise PackageError(f"EPerson {eperson} not found in the archive (-e)")
-            writer = ArchiveWriter(conn, store, preserve_ids=mode.is_restore,
+            writer = ArchiveWriter(conn, assets, preserve_ids=mode.is_restore,
                                    create_metadata_fields=opts.create_metadata_fields,
                                    site_handle=site_handle(conn, T))
             run = _Run(conn, writer, opts, catalog, recursive=recursive,
@@ -395,14 +395,13 @@ def ingest_aip(engine: Engine, store: object, package: Path, *, mode: Mode,
             progress.start("ingesting AIPs")
             run.ingest(package, parent=parent, replace_target=identifier, top=True)
             run.finish()
+            assets.make_durable()
             progress.finish()
     except BaseException:
-        if writer is not None:
-            for internal_id, store_number in writer.written:
-                with contextlib.suppress(Exception):
-                    store.delete(internal_id, store_number)  # type: ignore[attr-defined]
+        assets.discard()
         raise
     result = run.result
+    assert writer is not None
     for internal_id, store_number in writer.obsolete:
         try:
             store.delete(internal_id, store_number)  # type: ignore[attr-defined]

@@ -1,7 +1,8 @@
 """Write :class:`packager.model` records into the archive (the ingest side).
 
 One :class:`ArchiveWriter` serves one ingest run inside one transaction. It never commits:
-the caller commits or rolls back everything. Asset files it writes are listed in ``written``
+the caller commits or rolls back everything. Asset files go through a
+:class:`packager.assets.RunAssets`, which remembers them
 (the caller deletes them again if the run fails); asset files of rows it removes (force
 replace) are listed in ``obsolete`` and deleted by the caller only after the commit — so a
 failed run leaves both database and asset store exactly as they were.
@@ -22,6 +23,7 @@ from archive.assetstore import StoredAsset
 from archive.formatcache import ensure_format, find_format_id, unknown_format_id
 from archive.schema import BITSTREAM, BUNDLE, COLLECTION, COMMUNITY, ITEM, T16
 from bsfcore.errors import PackageError
+from packager.assets import RunAssets
 from packager.model import (
     ACTIONS,
     DEFAULT_DATE,
@@ -46,7 +48,7 @@ _LIVE_TYPES = {ITEM: (T.item, T.item.c.item_id), COLLECTION: (T.collection,
 
 
 class ArchiveWriter:
-    def __init__(self, conn: Connection, store: object, *, preserve_ids: bool,
+    def __init__(self, conn: Connection, store: RunAssets, *, preserve_ids: bool,
                  create_metadata_fields: bool, site_handle: str) -> None:
         self.conn = conn
         self.store = store
@@ -54,7 +56,6 @@ class ArchiveWriter:
         self.create_fields = create_metadata_fields
         self.site_handle = site_handle
         self.prefix = site_handle.rsplit("/", 1)[0]
-        self.written: list[tuple[str, int]] = []
         self.obsolete: list[tuple[str, int]] = []
         self.warnings: list[str] = []
         self._fields: dict[tuple[str, str, str | None], int] = {}
@@ -310,8 +311,7 @@ class ArchiveWriter:
             return None
         else:
             with package.open_entry(bit.entry_name) as fh:
-                asset = self.store.write_stream(fh)  # type: ignore[attr-defined]
-            self.written.append((asset.internal_id, 0))
+                asset = self.store.write_stream(fh)  # type: ignore[arg-type]
         if asset.size != bit.size:
             raise PackageError(f"{where}: {bit.entry_name} has {asset.size} bytes, the manifest "
                                f"says {bit.size}")

@@ -49,6 +49,10 @@ class ChildPackage:
 
 
 class AipPackager(Protocol):
+    def context(self) -> str:
+        """What besides the database shapes this packager's AIPs (version, options, registry
+        files), for item fingerprints (see :mod:`packager.replication.fingerprint`)."""
+
     def build(self, engine: Engine, handle: str, staging: Path) -> BuiltAip:
         """Export ``handle``'s object alone (no children) into ``staging``."""
 
@@ -98,6 +102,14 @@ class DSpaceAipPackager:
         if export_options is None and settings is not None:
             export_options = parse_option_list(settings.get("replicate.packer.options"))
         self.export_options = dict(export_options or {})
+        self._context: str | None = None
+
+    def context(self) -> str:
+        from packager.replication.fingerprint import context_fingerprint
+
+        if self._context is None:
+            self._context = context_fingerprint(self.settings, self.export_options)
+        return self._context
 
     def build(self, engine: Engine, handle: str, staging: Path) -> BuiltAip:
         from packager.export import export_aip

@@ -81,6 +81,8 @@ REPLICA = Table(
     Column("type_name", String(32), nullable=False),
     Column("parent_handle", String(256)),
     Column("md5", String(32), nullable=False),
+    #: item fingerprint (packager.replication.fingerprint) when the replica was made
+    Column("fingerprint", String(64)),
     Column("size", BigInteger, nullable=False),
     Column("transmitted_at", DateTime(timezone=True), nullable=False),
     #: set when a deletion record covering this object was written
@@ -257,6 +259,7 @@ class Replica:
     size: int
     transmitted_at: datetime
     deletion_record: str | None
+    fingerprint: str | None = None
 
 
 def replica(conn: Connection, grp: str, name: str) -> Replica | None:

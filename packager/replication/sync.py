@@ -3,9 +3,10 @@
 DSpace's sync consumer reacts to events (add/modify -> transmit the AIP, delete -> deletion
 record). We have no events, so sync *compares* the archive with the store:
 
-1. **plan** — queue a ``transmit`` task for every live object (or ``--handle H`` and its
-   subtree) and a ``catalog`` task for every top-most object that has a replica but no longer
-   resolves (a deletion);
+1. **plan** (:mod:`.plan`) — queue a ``transmit`` task for every live object (or
+   ``--handle H`` and its subtree) that may have changed — every community and collection,
+   and each item whose fingerprint (:mod:`.fingerprint`) differs from its replica's — and a
+   ``catalog`` task for every top-most object that has a replica but no longer resolves;
 2. **work** — claim tasks from the database queue and do them. A transmit task builds the
    object's deterministic AIP and sends it only when its MD5 differs from the replica's, so an
    unchanged archive sends nothing and a workbench change sends exactly the changed items. A
@@ -19,15 +20,16 @@ rebuilt AIP then matches what the store already holds, so it is recorded, not se
 
 from __future__ import annotations
 
+import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, and_, or_, select, true
+from sqlalchemy import Engine
 
-from archive.queries import normalise_handle
-from archive.schema import COLLECTION, COMMUNITY, ITEM, T15
+from archive.queries import normalise_handle, resolve_handle
+from archive.schema import ITEM, T15
 from bsfcore import __version__
 from bsfcore.errors import BsfError
 from bsfcore.progress import NO_PROGRESS, Progress
@@ -38,11 +40,14 @@ from packager.replication.deletion import (
     read_deletion_record,
     write_deletion_record,
 )
+from packager.replication.fingerprint import global_fingerprint, item_fingerprints
+from packager.replication.plan import deletion_roots, gone_replicas, plan, subtree
 from packager.replication.store import ObjectStore, StoreConfig, deletion_record_name
 
 T = T15
 AGENT = f"bsf {__version__} replicate sync"
-BATCH = 1000
+
+__all__ = ["SyncSummary", "Worker", "plan", "sync"]
 
 
 @dataclass
@@ -61,120 +66,6 @@ class SyncSummary:
         return not self.failed
 
 
-# -- planning ----------------------------------------------------------------------------------
-def _live_item() -> object:
-    return or_(T.item.c.in_archive == true(), T.item.c.withdrawn == true())
-
-
-def archive_objects(conn: Connection) -> Iterator[str]:
-    """Handles of every live community, collection and archived (or withdrawn) item, in keyed
-    batches so memory stays flat on a large archive."""
-    h = T.handle.c
-    live = or_(
-        and_(h.resource_type_id == COMMUNITY,
-             h.resource_id.in_(select(T.community.c.community_id))),
-        and_(h.resource_type_id == COLLECTION,
-             h.resource_id.in_(select(T.collection.c.collection_id))),
-        and_(h.resource_type_id == ITEM,
-             h.resource_id.in_(select(T.item.c.item_id).where(_live_item()))),  # type: ignore[arg-type]
-    )
-    last = -1
-    while True:
-        rows = conn.execute(select(h.handle_id, h.handle).where(live, h.handle_id > last)
-                            .order_by(h.handle_id).limit(BATCH)).all()
-        if not rows:
-            return
-        for row in rows:
-            yield str(row.handle)
-        last = rows[-1].handle_id
-
-
-def subtree(conn: Connection, handle: str) -> list[str]:
-    """``handle`` and every live object below it (sub-communities, collections, items)."""
-    from archive.queries import handle_of, resolve_handle
-
-    resolved = resolve_handle(conn, handle)
-    if resolved is None:
-        return []
-    out: list[str] = []
-    todo = [resolved]
-    seen: set[tuple[int, int]] = set()
-    while todo:
-        type_id, rid = todo.pop(0)
-        if (type_id, rid) in seen:
-            continue
-        seen.add((type_id, rid))
-        found = handle_of(conn, type_id, rid)
-        if found:
-            out.append(found)
-        if type_id == COMMUNITY:
-            todo += [(COMMUNITY, r[0]) for r in conn.execute(
-                select(T.community2community.c.child_comm_id)
-                .where(T.community2community.c.parent_comm_id == rid))]
-            todo += [(COLLECTION, r[0]) for r in conn.execute(
-                select(T.community2collection.c.collection_id)
-                .where(T.community2collection.c.community_id == rid))]
-        elif type_id == COLLECTION:
-            todo += [(ITEM, r[0]) for r in conn.execute(
-                select(T.collection2item.c.item_id)
-                .join(T.item, T.item.c.item_id == T.collection2item.c.item_id)
-                .where(T.collection2item.c.collection_id == rid, _live_item()))]  # type: ignore[arg-type]
-    return out
-
-
-def gone_replicas(conn: Connection, aip_group: str) -> dict[str, str | None]:
-    """handle -> parent handle of every replicated object that no longer resolves and has no
-    deletion record yet."""
-    r, h = q.REPLICA.c, T.handle.c
-    rows = conn.execute(
-        select(r.handle, r.parent_handle)
-        .select_from(q.REPLICA.outerjoin(T.handle, h.handle == r.handle))
-        .where(r.grp == aip_group, r.deletion_record.is_(None),
-               or_(h.handle_id.is_(None), h.resource_id.is_(None))))
-    return {str(row.handle): row.parent_handle for row in rows}
-
-
-def deletion_roots(gone: dict[str, str | None]) -> dict[str, list[str]]:
-    """Group gone objects under their top-most gone ancestor: root -> members (parents first)."""
-    def top(handle: str) -> tuple[str, int]:
-        depth, seen = 0, {handle}
-        while (parent := gone.get(handle)) is not None and parent in gone and parent not in seen:
-            seen.add(parent)
-            handle, depth = parent, depth + 1
-        return handle, depth
-
-    groups: dict[str, list[tuple[int, str]]] = {}
-    for handle in gone:
-        root, depth = top(handle)
-        groups.setdefault(root, [])
-        if handle != root:
-            groups[root].append((depth, handle))
-    return {root: [h for _d, h in sorted(members, key=lambda m: (m[0], m[1]))]
-            for root, members in groups.items()}
-
-
-def plan(engine: Engine, config: StoreConfig, *,
-         handle: str | None = None) -> tuple[int, list[str] | None]:
-    """Queue transmit tasks for live objects and catalog tasks for deletions. Returns how many
-    tasks were newly queued (a task already pending is not queued twice) and, with ``handle``,
-    the handles the run is limited to."""
-    queued = 0
-    scope: list[str] | None = None
-    with engine.begin() as conn:
-        if handle is None:
-            queued += q.enqueue(conn, ((h, "transmit") for h in archive_objects(conn)))
-        else:
-            scope = subtree(conn, handle)
-            queued += q.enqueue(conn, ((h, "transmit") for h in scope))
-        roots = deletion_roots(gone_replicas(conn, config.aip_group))
-        if handle is not None:
-            roots = {r: m for r, m in roots.items() if r == handle or handle in m}
-            assert scope is not None
-            scope += sorted(roots)
-        queued += q.enqueue(conn, ((root, "catalog") for root in sorted(roots)))
-    return queued, scope
-
-
 # -- work ----------------------------------------------------------------------------------------
 class Worker:
     """Claims tasks and does them; several may run at once against one database and store."""
@@ -188,9 +79,34 @@ class Worker:
         self.packager = packager
         self.worker = worker or q.this_worker()
         self.staging = staging
+        self._work: Path | None = None
+        self._global_fp: str | None = None
 
     def run(self, summary: SyncSummary, *, progress: Progress = NO_PROGRESS,
             handles: list[str] | None = None) -> SyncSummary:
+        self._work = Path(tempfile.mkdtemp(prefix="bsf-replicate-", dir=self.staging))
+        try:
+            return self._loop(summary, progress, handles)
+        finally:
+            shutil.rmtree(self._work, ignore_errors=True)
+            self._work = None
+
+    def _fingerprint(self, handle: str) -> str | None:
+        """The item's fingerprint *before* its AIP is built: a change made while building
+        leaves a stale fingerprint, so the next sync looks again (never the reverse)."""
+        from packager.reading import tables_for
+
+        with self.engine.connect() as conn:
+            resolved = resolve_handle(conn, handle)
+            if resolved is None or resolved[0] != ITEM:
+                return None
+            t = tables_for(conn)
+            if self._global_fp is None:
+                self._global_fp = global_fingerprint(conn, t, self.packager.context())
+            return item_fingerprints(conn, t, [resolved[1]], self._global_fp).get(resolved[1])
+
+    def _loop(self, summary: SyncSummary, progress: Progress,
+              handles: list[str] | None) -> SyncSummary:
         while True:
             tasks = q.claim(self.engine, self.worker, limit=4, handles=handles)
             if not tasks:
@@ -211,7 +127,9 @@ class Worker:
                 progress.advance()
 
     def transmit(self, task: q.Task, summary: SyncSummary) -> None:
-        with tempfile.TemporaryDirectory(prefix="bsf-replicate-", dir=self.staging) as tmp:
+        assert self._work is not None
+        fingerprint = self._fingerprint(task.handle)
+        with tempfile.TemporaryDirectory(prefix="t-", dir=self._work) as tmp:
             try:
                 built = self.packager.build(self.engine, task.handle, Path(tmp))
             except UnknownObjectError:
@@ -234,7 +152,7 @@ class Worker:
             with self.engine.begin() as conn:
                 q.record_replica(conn, q.Replica(group, name, built.handle, built.type_name,
                                                  built.parent_handle, built.md5, built.size,
-                                                 q.now(), None))
+                                                 q.now(), None, fingerprint))
                 if send_bytes:
                     q.add_event(conn, built.handle, "ingestion" if known is None
                                 else "replication", "success", obj=name, agent=AGENT,
@@ -247,8 +165,6 @@ class Worker:
             summary.unchanged += 1
 
     def catalog(self, task: q.Task, summary: SyncSummary) -> None:
-        from archive.queries import resolve_handle
-
         group = self.config.delete_group
         name = deletion_record_name(task.handle)
         with self.engine.connect() as conn:
@@ -273,7 +189,7 @@ class Worker:
         record = DeletionRecord(task.handle, own[0].type_name if own else "ITEM",
                                 gone.get(task.handle), int(q.now().timestamp() * 1000),
                                 members, types)
-        with tempfile.TemporaryDirectory(prefix="bsf-replicate-", dir=self.staging) as tmp:
+        with tempfile.TemporaryDirectory(prefix="c-", dir=self._work) as tmp:
             existing = None
             if self.store.exists(group, name):
                 fetched = Path(tmp) / ("old-" + name)
@@ -302,21 +218,24 @@ class Worker:
 
 
 def sync(engine: Engine, store: ObjectStore, config: StoreConfig, packager: AipPackager, *,
-         handle: str | None = None, worker: str | None = None, staging: Path | None = None,
-         progress: Progress = NO_PROGRESS,
+         handle: str | None = None, full: bool = False, worker: str | None = None,
+         staging: Path | None = None, progress: Progress = NO_PROGRESS,
          on_planned: Callable[[int], None] | None = None) -> SyncSummary:
-    """Plan, then work the queue until it is empty; see the module docstring."""
+    """Plan, then work the queue until it is empty; see the module docstring. ``full``
+    rebuilds every object's AIP instead of trusting unchanged item fingerprints."""
     q.ensure_tables(engine)
     summary = SyncSummary()
     summary.reclaimed = q.reclaim_dead(engine)
     if handle is not None:
         handle = normalise_handle(handle)
         with engine.connect() as conn:
-            known = subtree(conn, handle) or [r.handle for r in q.replicas_of(conn, handle)]
+            known = [o.handle for o in subtree(conn, handle)] or \
+                [r.handle for r in q.replicas_of(conn, handle)]
         if not known:
             raise UnknownObjectError(f"handle {handle} is neither in the archive nor in the "
                                      "object store")
-    summary.queued, scope = plan(engine, config, handle=handle)
+    summary.queued, scope, summary.unchanged = plan(engine, config, handle=handle,
+                                                    context=packager.context(), full=full)
     if on_planned is not None:
         on_planned(summary.queued)
     with engine.connect() as conn:
