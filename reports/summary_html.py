@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from html import escape
 
 from reports.summary import (
+    NONE_LABEL,
     OTHER_LABEL,
     ConversionSummary,
     CountWithExamples,
@@ -88,11 +89,15 @@ def heatmap_svg(summary: ConversionSummary) -> str:
         c = pair.new if pair.new in col_set else OTHER_LABEL
         cells.setdefault((r, c), []).append(pair)
     peak = max((sum(p.count for p in ps) for ps in cells.values()), default=1)
-    width = LABEL_W + CELL * max(len(cols), 1) + 20
-    height = TOP_H + CELL * max(len(rows), 1) + 20
+    # rotated column labels lean right: leave them room past the last column
+    width = LABEL_W + CELL * max(len(cols), 1) + 190
+    height = TOP_H + CELL * max(len(rows), 1) + 30
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="heatmap" class="chart heatmap" '
-             f'role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
-             "<title>Old 1.5 format (rows) by new format (columns)</title>"]
+             f'role="img" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+             'font-family="sans-serif" font-size="11">',
+             "<title>Old 1.5 format (rows) by new format (columns)</title>",
+             f'<text x="4" y="{TOP_H - 6}" font-weight="bold">old format ↓ / new format →'
+             "</text>"]
     for j, col in enumerate(cols):
         x = LABEL_W + j * CELL + CELL / 2
         parts.append(f'<text x="{x:.0f}" y="{TOP_H - 6}" transform="rotate(-50 {x:.0f} '
@@ -114,7 +119,7 @@ def heatmap_svg(summary: ConversionSummary) -> str:
                 mix.update(p.confidence)
             suspect = any(looks_wrong(p.old, p.new) for p in group)
             level = math.log1p(count) / math.log1p(peak) if peak else 0.0
-            fill = _shade(level, suspect)
+            fill = "#bdbdbd" if col == NONE_LABEL else _shade(level, suspect)
             tip = (f"{row} → {col}: {count:,} bitstreams"
                    f" ({_mix(mix, summary.confidence_names())})"
                    + (" — looks wrong" if suspect else ""))
@@ -123,7 +128,7 @@ def heatmap_svg(summary: ConversionSummary) -> str:
                 f'width="{CELL}" height="{CELL}" fill="{fill}" stroke="#fff" '
                 f'data-old="{escape(row)}" data-new="{escape(col)}" data-count="{count}">'
                 f"<title>{escape(tip)}</title></rect>")
-            colour = "#fff" if level > 0.55 else "#222"
+            colour = "#fff" if level > 0.55 and col != NONE_LABEL else "#222"
             parts.append(f'<text x="{x + CELL / 2:.0f}" y="{y + CELL * 0.65:.0f}" '
                          f'text-anchor="middle" fill="{colour}" pointer-events="none">'
                          f"{escape(_compact(count))}</text>")
@@ -160,7 +165,7 @@ def confidence_bars_svg(summary: ConversionSummary) -> str:
     peak = max((p.count for p in pairs), default=1)
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="confidence-bars" '
              f'class="chart bars" role="img" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}">',
+             f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="11">',
              "<title>Confidence mix of the largest conversions</title>"]
     for i, pair in enumerate(pairs):
         y = 20 + i * 22

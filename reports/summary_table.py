@@ -46,7 +46,7 @@ def crosstab_table(summary: ConversionSummary, limit: int = 40) -> Table:
 
 
 def _count_table(title: str, label: str, rows: list[CountWithExamples]) -> Table:
-    table = Table(title=title)
+    table = Table(title=title, caption=None if rows else "none")
     table.add_column(label)
     table.add_column("bitstreams", justify="right")
     table.add_column("example ids")

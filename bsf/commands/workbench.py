@@ -124,7 +124,8 @@ def _change_table(rows: list[Change], title: str) -> Table:
     table = Table(title=title)
     for column in ("id", "name", "status", "old format", "old confidence", "new format",
                    "new confidence", "note"):
-        table.add_column(column, overflow="fold")
+        tight = column in ("id", "status") or column.endswith("confidence")
+        table.add_column(column, overflow="fold", no_wrap=tight)
     for c in rows:
         style = {"error": "red", "kept-manual": "yellow", "changed": "green"}.get(c.status, "")
         table.add_row(str(c.bitstream_id), Text(c.name or ""), c.status, Text(c.old.label),
