@@ -240,3 +240,20 @@ def test_missing_asset_stops_phase2_keeping_earlier_work(engine, tmp_path: Path)
     with engine.connect() as conn:
         assert count_unconverted(conn) == 0
     assert f"Total bitstreams touched = {len(UPGRADABLE) + 6}" in out
+
+
+def test_run_sequence_for_the_demo(engine, tmp_path: Path) -> None:
+    from upgrade.sequence import run_sequence
+
+    arch = build_archive(engine, tmp_path / "assets", missing=True)
+    out = io.StringIO()
+    summaries = run_sequence(arch.context(out=out, log=lambda _m: None,
+                                          registry_set=RegistrySet([PRONOM])), tmp_path / "w")
+    assert [s.step for s in summaries] == ["cleanup", "phase0", "provisional", "phase1",
+                                           "phase2", "report", "phase3"]
+    text_out = out.getvalue()
+    assert "Phase One Summary" in text_out and "Phase Two Summary" in text_out
+    assert text_out.rstrip().endswith("Phase 3 finished, done with BitstreamFormat conversion.")
+    report = (tmp_path / "w" / "report.out").read_text()
+    assert report.count("BITSTREAM, ") == len(UPGRADABLE)
+    assert (tmp_path / "w" / "provisional-formats.new.xml").exists()
