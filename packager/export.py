@@ -129,7 +129,7 @@ def export_aip(engine: Engine, store: object, handle: str, target: Path, *,
         eperson_id = find_eperson(conn, probe.t, eperson) if eperson else None
         reader = ArchiveReader(conn, opts, eperson_id=eperson_id, prefix=prefix,
                                format_namer=format_namer(settings) if use_registries else None)
-        top = resolve(conn, reader.t, handle)
+        top = resolve(conn, reader.t, handle, prefix)
         if top is None:
             raise PackageError(f"no object with handle {handle} in the archive (-i)")
         progress.start("exporting AIPs")

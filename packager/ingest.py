@@ -80,6 +80,7 @@ class _Run:
         self.done: set[str] = set()
         #: original collection handle -> item ids waiting to be mapped into it
         self.pending: dict[str, list[int]] = {}
+        self.prefix = writer.prefix
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -90,7 +91,7 @@ class _Run:
 
     def _resolve(self, handle: str | None) -> ObjRef | None:
         local = self._local(handle)
-        return resolve(self.conn, T, local) if local else None
+        return resolve(self.conn, T, local, self.prefix) if local else None
 
     def _missing_parent(self, handle: str, what: str) -> None:
         message = f"Could not find a parent DSpaceObject referenced as '{handle}'"
@@ -133,7 +134,7 @@ class _Run:
         if obj.type_name != "ITEM" or parent is None:
             return
         item = self._resolve(obj.handle)
-        col = resolve(self.conn, T, parent)
+        col = resolve(self.conn, T, parent, self.prefix)
         if item is not None and col is not None and col.type_id == COLLECTION:
             self.w.map_item(item.id, col.id)
 
@@ -153,7 +154,7 @@ class _Run:
             return self.w.site_handle
         existing: ObjRef | None = None
         if replace_target is not None:
-            existing = resolve(self.conn, T, replace_target)
+            existing = resolve(self.conn, T, replace_target, self.prefix)
             if existing is None or existing.type_name != obj.type_name:
                 raise PackageError(f"-i {replace_target}: no {obj.type_name} with that handle "
                                    "to replace")
@@ -185,7 +186,7 @@ class _Run:
             if parent_handle is None:
                 raise PackageError(f"{label}: a parent is needed: -p HANDLE (or -o "
                                    "ignoreParent=false to use the AIP's own parent)")
-            parent_ref = resolve(self.conn, T, parent_handle)
+            parent_ref = resolve(self.conn, T, parent_handle, self.prefix)
         else:
             parent_handle = obj.parent_handle
             if parent_handle is None:
@@ -213,7 +214,6 @@ class _Run:
     def _create(self, obj: ArchiveObject, pkg: Package, parent: ObjRef) -> str | None:
         if obj.type_name == "ITEM":
             return self._create_item(obj, pkg, parent)
-        self.w.apply_roles(obj.roles, mode="refs")
         values = self.w.container_values(obj)
         preferred = obj.id or None
         handle = self._new_handle(obj)
@@ -227,7 +227,10 @@ class _Run:
             self.w.link(T.community2collection, community_id=parent.id, collection_id=cid)
             type_id, table, key = COLLECTION, T.collection, T.collection.c.collection_id
         self.w.bind_handle(handle, type_id, cid)
+        if obj.handle:  # group names like COLLECTION_hdl:<old handle>_SUBMIT now resolve
+            self.w.handle_map[obj.handle] = handle
         self.w.rename_deferred_groups(obj.type_name, obj.handle, cid)
+        self.w.apply_roles(obj.roles, mode="refs")
         self._container_content(obj, pkg, cid, type_id, table, key)
         self.result.created.append((obj.type_name, handle))
         return handle
@@ -330,6 +333,8 @@ class _Run:
         return BundleRec(name="LICENSE", bitstreams=[bit])
 
     def _replace(self, existing: ObjRef, obj: ArchiveObject, pkg: Package) -> None:
+        if obj.handle:
+            self.w.handle_map[obj.handle] = existing.handle
         if existing.type_id == ITEM:
             owner = self.conn.execute(select(T.item.c.owning_collection).where(
                 T.item.c.item_id == existing.id)).scalar()
@@ -388,7 +393,9 @@ def ingest_aip(engine: Engine, store: object, package: Path, *, mode: Mode,
                 raise PackageError(f"EPerson {eperson} not found in the archive (-e)")
             writer = ArchiveWriter(conn, assets, preserve_ids=mode.is_restore,
                                    create_metadata_fields=opts.create_metadata_fields,
-                                   site_handle=site_handle(conn, T))
+                                   site_handle=site_handle(
+                                       conn, T, settings.get("handle.prefix")
+                                       if settings is not None else None))
             run = _Run(conn, writer, opts, catalog, recursive=recursive,
                        eperson_id=int(row[0]), eperson=eperson, skip_workflow=skip_workflow,
                        limits=limits, progress=progress)

@@ -104,7 +104,7 @@ def handle_of(conn: Connection, t: Tables, type_id: int, object_id: int) -> str 
     return None if row is None else str(row.handle)
 
 
-def resolve(conn: Connection, t: Tables, handle: str) -> ObjRef | None:
+def resolve(conn: Connection, t: Tables, handle: str, prefix: str | None = None) -> ObjRef | None:
     """The object a handle names; ``<prefix>/0`` is the site even without a handle row."""
     handle = handle.strip()
     for prefix in ("hdl:", "info:hdl/", "http://hdl.handle.net/", "https://hdl.handle.net/"):
@@ -116,7 +116,7 @@ def resolve(conn: Connection, t: Tables, handle: str) -> ObjRef | None:
         if int(row.resource_type_id) not in TYPE_NAMES:
             return None
         return ObjRef(int(row.resource_type_id), int(row.resource_id), handle)
-    if handle == site_handle(conn, t):
+    if handle == site_handle(conn, t, prefix):
         return ObjRef(SITE, 0, handle)
     return None
 
