@@ -334,5 +334,7 @@ def _pg_worker_main(url: str, plan_id: int, stack: Any, store: Any, registries: 
 
 def run_worker_only(ctx: StepContext) -> Summary:
     """``bsf upgrade phase2 --worker``: help a running phase 2 (PostgreSQL)."""
+    from upgrade.runner import run_step
+
     ctx.worker_only = True
-    return Phase2().run(ctx)
+    return run_step("phase2", ctx)

@@ -148,3 +148,27 @@ def test_two_workers_share_the_work(engine, tmp_path: Path) -> None:
             workers = conn.execute(select(func.count(func.distinct(batches.c.worker)))
                                    ).scalar_one()
         assert workers == 2  # both processes claimed batches
+
+
+def test_worker_mode_joins_a_planned_phase2(engine, tmp_path: Path) -> None:
+    from bsfcore.errors import StepError
+    from upgrade.phase2 import Phase2, run_worker_only
+    from upgrade.state import ensure_state_tables
+
+    arch = build_archive(engine, tmp_path / "assets", bulk=8)
+    run_step("phase0", arch.context(out=io.StringIO()))
+    ctx = arch.context(out=io.StringIO(), batch_size=3)
+    if engine.dialect.name != "postgresql":
+        with pytest.raises(StepError, match="--worker needs PostgreSQL"):
+            run_worker_only(ctx)
+        return
+    ensure_state_tables(engine)
+    assert Phase2()._plan(ctx) == 1  # a coordinator planned, then (say) died
+    out = io.StringIO()
+    run_worker_only(arch.context(out=out))
+    assert "Phase 2 worker finished" in out.getvalue()
+    with engine.connect() as conn:
+        assert count_unconverted(conn) == 0
+    out = io.StringIO()
+    run_step("phase2", arch.context(out=out))  # the coordinator finds nothing left
+    assert "Total bitstreams touched = 0" in out.getvalue()
