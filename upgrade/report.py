@@ -12,8 +12,9 @@ the renovated columns) and after phase 3 (new format only). A bitstream whose
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, case, func, literal, select
 
 from archive.schema import T15, T16
 from bsfcore.errors import StepError
@@ -75,7 +76,7 @@ def iter_report_rows(engine: Engine, *, start_id: int = 0, batch: int = 1000,
         last = int(rows[-1].bitstream_id)
 
 
-def _query(renovated: bool, preserved: bool, only_upgradable: bool):  # type: ignore[no-untyped-def]
+def _query(renovated: bool, preserved: bool, only_upgradable: bool) -> Select[Any]:
     if not renovated:
         bs, reg = T15.bitstream, T15.bitstreamformatregistry
         stmt = select(
@@ -96,7 +97,7 @@ def _query(renovated: bool, preserved: bool, only_upgradable: bool):  # type: ig
            .order_by(ext.c.canonical.desc(), ext.c.external_identifier_id)
            .limit(1).scalar_subquery())
     source = bs.outerjoin(reg, reg.c.bitstream_format_id == bs.c.bitstream_format_id)
-    old_name = literal(None)
+    old_name: ColumnElement[Any] = literal(None)
     if preserved:
         old_bs, old_reg = T16.bsf15_bitstreamformat, T16.bsf15_bitstreamformatregistry
         assert old_bs is not None and old_reg is not None

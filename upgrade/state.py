@@ -102,9 +102,11 @@ def state_tables_exist(conn: Connection) -> bool:
 def start_run(engine: Engine, step: str, dry_run: bool) -> int:
     ensure_state_tables(engine)
     with engine.begin() as conn:
-        return int(conn.execute(insert(runs).values(
+        key = conn.execute(insert(runs).values(
             step=step, started_at=now(), outcome="running", dry_run=dry_run,
-            host=socket.gethostname(), pid=os.getpid())).inserted_primary_key[0])
+            host=socket.gethostname(), pid=os.getpid())).inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
 
 def finish_run(engine: Engine, run_id: int, outcome: str, summary: dict[str, object]) -> None:
