@@ -63,7 +63,7 @@ class CompiledSignature:
 
 #: bounded gaps wider than this also cut a segment: a chained ``search`` finds the next
 #: literal at C speed where a ``.{0,999999}`` inside one regex would backtrack byte by byte
-SPLIT_GAP = 256
+SPLIT_GAP = 4096
 
 
 def _max(lo: int, hi: int | None) -> int | None:

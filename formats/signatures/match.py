@@ -1,9 +1,15 @@
 """Match one compiled signature against a file's windows.
 
-Segments of BOF and variable sequences are matched left to right (``re.match`` at a fixed
-offset, ``re.search`` inside an offset range or up to the scan cap); EOF sequences right to
-left with the end anchored by ``\\Z`` at an ``endpos``. Patterns compile on first use and are
-shared by every signature with the same source.
+A sequence is a chain of segments (see ``compile``). BOF and variable chains are matched left
+to right: a segment at a fixed distance is one ``re.match``; one within a range or beyond an
+unbounded gap is searched (``bytes.find`` for pure literals). EOF chains are matched right to
+left from the end of the file. When a segment has several candidate positions and the next
+gap is bounded, the candidates are tried in turn (nearest the anchor first), so a chain such
+as "seven MPEG frames 46-1439 bytes apart, the last 47-1795 bytes before EOF" is found even
+when the first frame tried is the wrong one. Candidates per segment are capped
+(``MAX_CANDIDATES``) so a hostile file cannot make matching quadratic.
+
+Patterns compile on first use and are shared by every signature with the same source.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from formats.signatures.window import Window
 from registries.pronom.model import EOF
 
 _DOTALL = re.DOTALL
+#: positions tried per segment before giving up on a chain
+MAX_CANDIDATES = 64
 
 
 @cache
@@ -24,10 +32,9 @@ def rx(src: bytes) -> re.Pattern[bytes]:
 
 
 @cache
-def rx_eof(src: bytes, gap_min: int, gap_max: int | None) -> re.Pattern[bytes]:
-    """The segment followed by ``gap_min..gap_max`` bytes and the end of the window."""
-    if gap_max is None:
-        return re.compile(src, _DOTALL)
+def rx_eof(src: bytes, gap_min: int, gap_max: int) -> re.Pattern[bytes]:
+    """The segment followed by ``gap_min..gap_max`` bytes and the end of the buffer (an
+    ``endpos`` moves that end)."""
     if gap_min == gap_max:
         tail = b"\\Z" if gap_min == 0 else b"(?=.{%d}\\Z)" % gap_min
     else:
@@ -39,38 +46,54 @@ def match_sequence(seq: CompiledSequence, win: Window, cap: int) -> tuple[int, i
     """(offset, length) of the whole sequence's match in the file, or None."""
     if seq.reference == EOF:
         return _match_eof(seq, win, cap)
-    pos = 0
-    start = -1
-    for seg in seq.segments:
-        lo = pos + seg.gap_min
-        if seg.max_len is None:
-            buf = win.head(cap)
-            end = hi = len(buf)
-        elif seg.gap_max is None:
-            # the start must lie within the scan cap; a bounded body may run past it
-            hi = max(cap, lo)
-            buf = win.head(hi + seg.max_len)
-            end = len(buf)
-        else:
-            hi = pos + seg.gap_max
-            end = hi + seg.max_len
-            buf = win.head(end)
-        if lo > len(buf):
-            return None
+    return _bof_chain(seq.segments, 0, 0, win, cap)
+
+
+def _window(seg: Segment, pos: int, win: Window, cap: int) -> tuple[bytes, int, int, int]:
+    """(buffer, lowest start, highest start, end bound) for ``seg`` after offset ``pos``."""
+    lo = pos + seg.gap_min
+    if seg.max_len is None:
+        buf = win.head(cap)
+        return buf, lo, len(buf), len(buf)
+    if seg.gap_max is None:
+        # the start must lie within the scan cap; a bounded body may run past it
+        hi = max(cap, lo)
+        buf = win.head(hi + seg.max_len)
+        return buf, lo, hi, len(buf)
+    hi = pos + seg.gap_max
+    end = hi + seg.max_len
+    return win.head(end), lo, hi, end
+
+
+def _bof_chain(segs: tuple[Segment, ...], i: int, pos: int, win: Window,
+               cap: int) -> tuple[int, int] | None:
+    seg = segs[i]
+    buf, lo, hi, end = _window(seg, pos, win, cap)
+    if lo > len(buf):
+        return None
+    last = i + 1 == len(segs)
+    retry = not last and segs[i + 1].gap_max is not None
+    tries = 0
+    while lo <= hi and tries < MAX_CANDIDATES:
+        tries += 1
         if lo == hi:
             m = rx(seg.src).match(buf, lo, end)
             if m is None:
                 return None
-            mstart, mend = m.start(), m.end()
+            found = (m.start(), m.end())
         else:
             found = _search(seg, buf, lo, end)
             if found is None or found[0] > hi:
                 return None
-            mstart, mend = found
-        if start < 0:
-            start = mstart
-        pos = mend
-    return start, pos - start
+        if last:
+            return found[0], found[1] - found[0]
+        rest = _bof_chain(segs, i + 1, found[1], win, cap)
+        if rest is not None:
+            return found[0], rest[0] + rest[1] - found[0]
+        if not retry:
+            return None
+        lo = found[0] + 1
+    return None
 
 
 def _search(seg: Segment, buf: bytes, lo: int, end: int) -> tuple[int, int] | None:
@@ -90,40 +113,91 @@ def _search(seg: Segment, buf: bytes, lo: int, end: int) -> tuple[int, int] | No
     return None if m is None else (m.start(), m.end())
 
 
+def _candidates(seg: Segment, buf: bytes, lo: int, end: int) -> list[tuple[int, int]]:
+    """Matches of ``seg`` that end ``gap_min..gap_max`` bytes before ``end``, nearest the
+    end first (EOF chains grow leftwards)."""
+    assert seg.gap_max is not None
+    pattern = rx_eof(seg.src, seg.gap_min, seg.gap_max)
+    found: list[tuple[int, int]] = []
+    pos = lo
+    while len(found) < MAX_CANDIDATES:
+        m = pattern.search(buf, pos, end)
+        if m is None:
+            break
+        found.append((m.start(), m.end()))
+        pos = m.start() + 1
+    found.reverse()
+    return found
+
+
+def _rightmost(seg: Segment, buf: bytes, stop: int) -> tuple[int, int] | None:
+    """The match of ``seg`` ending by ``stop`` that starts furthest right."""
+    if seg.pure:
+        at = buf.rfind(seg.pure, 0, stop)
+        return None if at < 0 else (at, at + len(seg.pure))
+    pattern = rx(seg.src)
+    if seg.prefixes and len(seg.prefixes) == 1:
+        prefix = seg.prefixes[0]
+        limit = stop
+        for _ in range(4096):
+            at = buf.rfind(prefix, 0, limit)
+            if at < 0:
+                return None
+            m = pattern.match(buf, at, stop)
+            if m is not None:
+                return at, m.end()
+            limit = at + len(prefix) - 1
+        return None
+    best = None
+    pos = 0
+    for _ in range(4096):
+        hit = _search(seg, buf, pos, stop)
+        if hit is None:
+            break
+        best = hit
+        pos = hit[0] + 1
+    return best
+
+
 def _match_eof(seq: CompiledSequence, win: Window, cap: int) -> tuple[int, int] | None:
-    segs = seq.segments
     need = seq.extent if seq.extent is not None else cap
     buf = win.tail(need)
-    n = len(buf)
-    base = win.size - n  # file offset of buf[0]
-    end = n
-    first_end = -1
-    start = 0
-    for i, seg in enumerate(reversed(segs)):
-        if i == 0 and (seg.gap_max is None or seg.max_len is None):
-            found = _search(seg, buf, 0, max(0, n - seg.gap_min))
-            if found is None:
-                return None
-            mstart, mend = found
-        elif i == 0:
-            lo = max(0, n - (seg.gap_max or 0) - (seg.max_len or 0))
-            m = rx_eof(seg.src, seg.gap_min, seg.gap_max).search(buf, lo, n)
-            if m is None:
-                return None
-            mstart, mend = m.start(), m.end()
-        else:
-            lo = 0
-            if seg.gap_max is not None and seg.max_len is not None:
-                lo = max(0, end - seg.gap_max - seg.max_len)
-            found = _search(seg, buf, lo, max(0, end - seg.gap_min))
-            if found is None or (seg.gap_max is not None and end - found[1] > seg.gap_max):
-                return None
-            mstart, mend = found
-        if first_end < 0:
-            first_end = mend
-        start = mstart
-        end = start
-    return base + start, first_end - start
+    base = win.size - len(buf)  # file offset of buf[0]
+    found = _eof_chain(seq.segments, len(seq.segments) - 1, len(buf), buf)
+    if found is None:
+        return None
+    return base + found[0], found[1]
+
+
+def _eof_chain(segs: tuple[Segment, ...], i: int, end: int,
+               buf: bytes) -> tuple[int, int] | None:
+    """Segment ``i`` must end ``gap_min..gap_max`` bytes before ``end``; then segment i-1."""
+    seg = segs[i]
+    stop = end - seg.gap_min  # the latest the segment may end
+    if stop < 0:
+        return None
+    lo = 0
+    if seg.gap_max is not None and seg.max_len is not None:
+        lo = max(0, end - seg.gap_max - seg.max_len)
+    options: list[tuple[int, int]]
+    if seg.gap_max == seg.gap_min and seg.max_len == seg.min_len and seg.max_len is not None:
+        start = stop - seg.max_len
+        m = rx(seg.src).match(buf, start, stop) if start >= 0 else None
+        options = [(m.start(), m.end())] if m is not None and m.end() == stop else []
+    elif seg.gap_max is None or seg.max_len is None:
+        hit = _rightmost(seg, buf, stop)
+        options = [hit] if hit is not None else []
+    else:
+        options = _candidates(seg, buf, lo, end)
+    for start, stop_at in options:
+        if i == 0:
+            return start, stop_at - start
+        rest = _eof_chain(segs, i - 1, start, buf)
+        if rest is not None:
+            return rest[0], stop_at - rest[0]
+        if segs[i - 1].gap_max is None:
+            return None  # an unbounded gap: later candidates only leave less room
+    return None
 
 
 def match_signature(sig: CompiledSignature, win: Window, cap: int) -> list[tuple[int, int]] | None:

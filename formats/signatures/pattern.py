@@ -262,9 +262,22 @@ def _class(members: frozenset[int]) -> bytes:
 
 
 def to_regex(tokens: tuple[Token, ...] | list[Token]) -> bytes:
-    """The regex source (for ``re.compile(src, re.DOTALL)``) of the tokens."""
+    """The regex source (for ``re.compile(src, re.DOTALL)``) of the tokens.
+
+    A ranged gap and the token after it become one atomic, lazy group ``(?>.{m,n}?X)``: the
+    nearest ``X`` in range is taken and never revisited, which is how DROID walks fragments
+    and keeps chains such as "seven MPEG frames 46-1439 bytes apart" linear instead of
+    exponential on real audio files.
+    """
     parts: list[bytes] = []
-    for tok in tokens:
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if (isinstance(tok, Gap) and tok.max is not None and tok.max != tok.min
+                and i + 1 < len(tokens)):
+            parts.append(b"(?>" + _gap(tok, lazy=True) + to_regex([tokens[i + 1]]) + b")")
+            i += 2
+            continue
         if isinstance(tok, Lit):
             parts.append(re.escape(tok.data))
         elif isinstance(tok, ByteSet):
@@ -272,15 +285,19 @@ def to_regex(tokens: tuple[Token, ...] | list[Token]) -> bytes:
         elif isinstance(tok, NotSeq):
             parts.append(b"(?!" + re.escape(tok.data) + b")" + b"." * len(tok.data))
         elif isinstance(tok, Gap):
-            if tok.max is None:
-                parts.append(b".*?" if tok.min == 0 else b".{%d,}?" % tok.min)
-            elif tok.min == tok.max:
-                parts.append(b"." if tok.min == 1 else b".{%d}" % tok.min)
-            else:
-                parts.append(b".{%d,%d}" % (tok.min, tok.max))
+            parts.append(_gap(tok, lazy=False))
         else:
             parts.append(b"(?:" + b"|".join(to_regex(o) for o in tok.options) + b")")
+        i += 1
     return b"".join(parts)
+
+
+def _gap(tok: Gap, lazy: bool) -> bytes:
+    if tok.max is None:
+        return b".*?" if tok.min == 0 else b".{%d,}?" % tok.min
+    if tok.min == tok.max:
+        return b"." if tok.min == 1 else b".{%d}" % tok.min
+    return b".{%d,%d}%s" % (tok.min, tok.max, b"?" if lazy else b"")
 
 
 def literal_prefix(tokens: tuple[Token, ...] | list[Token], want: int = 4,

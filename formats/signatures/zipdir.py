@@ -16,6 +16,9 @@ _EOCD = b"PK\x05\x06"
 _EOCD64_LOC = b"PK\x06\x07"
 _CDH = b"PK\x01\x02"
 _LFH = b"PK\x03\x04"
+#: signature, (skip 4), flags, method, (skip 8), sizes, name/extra/comment lengths, (skip 8),
+#: local header offset
+_CDH_STRUCT = struct.Struct("<4s4xHH8xIIHHH8xI")
 MAX_DIRECTORY = 32 << 20  # refuse central directories larger than 32 MiB
 MAX_ENTRIES = 200_000
 
@@ -70,19 +73,19 @@ class ZipDirectory:
         fh.seek(cd_offset + delta)
         data = fh.read(cd_size)
         pos = 0
-        while pos + 46 <= len(data) and data[pos:pos + 4] == _CDH:
-            (flags, method, csize, usize, nlen, xlen, clen, offset) = (
-                struct.unpack_from("<HH", data, pos + 8)
-                + struct.unpack_from("<II", data, pos + 20)
-                + struct.unpack_from("<HHH", data, pos + 28)
-                + struct.unpack_from("<I", data, pos + 42))
+        unpack = _CDH_STRUCT.unpack_from
+        entries = self.entries
+        while pos + 46 <= len(data):
+            (sig, flags, method, csize, usize, nlen, xlen, clen, offset) = unpack(data, pos)
+            if sig != _CDH:
+                break
             raw = data[pos + 46:pos + 46 + nlen]
             name = raw.decode("utf-8" if flags & 0x800 else "cp437", "replace")
             if csize == 0xFFFFFFFF or usize == 0xFFFFFFFF or offset == 0xFFFFFFFF:
                 csize, usize, offset = _zip64(data[pos + 46 + nlen:pos + 46 + nlen + xlen],
                                               csize, usize, offset)
-            self.entries.setdefault(name, ZipEntry(name, method, flags, csize, usize,
-                                                   offset + delta))
+            if name not in entries:
+                entries[name] = ZipEntry(name, method, flags, csize, usize, offset + delta)
             pos += 46 + nlen + xlen + clen
 
     def has(self, path: str) -> bool:

@@ -160,3 +160,24 @@ def test_max_below_min_means_exact_offset(tmp_path: Path) -> None:
     eng = engine(tmp_path, one("t/1", Seq(BOF, [Sub("'iQ'", 5, 0)])))
     assert puids(eng, b"\0" * 5 + b"iQ") == ["t/1"]
     assert puids(eng, b"iQ") == []
+
+
+def test_eof_chain_tries_more_than_the_first_candidate(tmp_path: Path) -> None:
+    # three frames 20-60 bytes apart, the last 10-200 bytes before EOF: the first frame a
+    # leftmost search would pick (at 100) leaves no room for the two before it
+    frame = "FFFB [10:EB]"
+    sub = Sub("FFFB", 10, 200, right=[(1, 0, 0, "[10:EB]"), (2, 20, 60, frame),
+                                      (3, 20, 60, frame)])
+    eng = engine(tmp_path, one("t/1", Seq(EOF, [sub])))
+    data = bytearray(300)
+    for at in (40, 80, 120, 160):
+        data[at:at + 3] = b"\xff\xfb\x20"
+    assert puids(eng, bytes(data)) == ["t/1"]
+    data[40:43] = data[80:83] = b"\0\0\0"  # only two frames left
+    assert puids(eng, bytes(data)) == []
+
+
+def test_wide_gaps_are_chained_searches(tmp_path: Path) -> None:
+    eng = engine(tmp_path, one("t/1", Seq(BOF, [Sub("'MM' 00 2A {0-999999} 'Nikon'")])))
+    assert puids(eng, b"MM\x00*" + b"\0" * 200_000 + b"Nikon") == ["t/1"]
+    assert puids(eng, b"MM\x00*" + b"\0" * 200_000 + b"Nikor") == []
