@@ -193,3 +193,18 @@ def write_object_aip(conn: Connection, reader: ArchiveReader, ref: ObjRef, dest:
                                           f"{obj.type_name} {obj.handle or obj.id}")
     return ExportedPackage(dest, obj.type_name, obj.handle, obj.id, file_md5(dest),
                            dest.stat().st_size)
+
+
+def export_site(engine: Engine, store: object, folder: Path, *, eperson: str | None = None,
+                settings: Settings | None = None,
+                progress: Progress = NO_PROGRESS) -> ExportResult:
+    """The whole site as AIPs in ``folder`` (``SITE@<prefix>-0.zip`` + one per object),
+    validated (schemas when ``mets.xsd.*`` are configured, reference checks always) — the
+    step ``bsf demo`` runs after building its archive."""
+    prefix = settings.get("handle.prefix") if settings is not None else None
+    with engine.connect() as conn:
+        reader = ArchiveReader(conn, coerce_options(None, Mode.EXPORT), prefix=prefix)
+        site = reader.site
+    name = f"SITE@{site.replace('/', '-')}.zip"
+    return export_aip(engine, store, site, Path(folder) / name, recursive=True,
+                      eperson=eperson, settings=settings, progress=progress)
