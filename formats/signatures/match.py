@@ -76,15 +76,14 @@ def _bof_chain(segs: tuple[Segment, ...], i: int, pos: int, win: Window,
     tries = 0
     while lo <= hi and tries < MAX_CANDIDATES:
         tries += 1
+        found: tuple[int, int] | None
         if lo == hi:
             m = rx(seg.src).match(buf, lo, end)
-            if m is None:
-                return None
-            found = (m.start(), m.end())
+            found = None if m is None else (m.start(), m.end())
         else:
             found = _search(seg, buf, lo, end)
-            if found is None or found[0] > hi:
-                return None
+        if found is None or found[0] > hi:
+            return None
         if last:
             return found[0], found[1] - found[0]
         rest = _bof_chain(segs, i + 1, found[1], win, cap)
