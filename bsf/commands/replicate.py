@@ -56,7 +56,10 @@ def _staging(ctx: typer.Context) -> Path | None:
 @app.command()
 def sync(ctx: typer.Context,
          handle: Annotated[str | None, typer.Option(
-             "--handle", help="Only this object and what lies below it.")] = None) -> None:
+             "--handle", help="Only this object and what lies below it.")] = None,
+         full: Annotated[bool, typer.Option(
+             "--full", help="Rebuild every AIP and compare checksums, instead of skipping "
+             "items whose fingerprint is unchanged.")] = False) -> None:
     """Compare the archive with the store: send new and changed AIPs, write deletion records.
 
     AIPs are never deleted by sync. The work queue lives in the database: a crashed sync is
@@ -66,7 +69,7 @@ def sync(ctx: typer.Context,
 
     cli = state(ctx)
     store, config = _store(ctx)
-    summary = run_sync(cli.engine, store, config, _packager(ctx), handle=handle,
+    summary = run_sync(cli.engine, store, config, _packager(ctx), handle=handle, full=full,
                        staging=_staging(ctx), progress=cli.progress())
     for name in summary.transmitted:
         typer.echo(f"transmitted\t{name}")

@@ -24,6 +24,9 @@ class RowsPackager:
     def __init__(self) -> None:
         self.builds: list[str] = []
 
+    def context(self) -> str:
+        return "rows-packager"
+
     def build(self, engine: Engine, handle: str, staging: Path) -> BuiltAip:
         type_name, rid, parent = locate(engine, handle)
         doc: dict[str, object] = {"type": type_name, "handle": handle, "parent": parent}

@@ -158,7 +158,7 @@ def test_crash_in_the_middle_resumes_without_duplicates(
 def test_two_workers_share_the_queue(engine: Engine, small: SmallArchive,
                                      store_config: StoreConfig) -> None:
     q.ensure_tables(engine)
-    queued, _ = plan(engine, store_config)
+    queued, _, _ = plan(engine, store_config)
     assert queued == ALL
     assert plan(engine, store_config)[0] == 0  # planning again queues nothing twice
     store = CountingStore(store_config.store_dir)
@@ -200,3 +200,32 @@ def test_real_aips_only_changed_items_are_sent(engine: Engine, small: SmallArchi
     _set_manual(engine, small.bitstreams[small.items[2]][0])
     changed = sync(engine, store, store_config, packager)
     assert changed.transmitted == ["ITEM@123456789-6.zip"]
+
+
+def test_fingerprints_skip_unchanged_items_but_see_every_change(
+        engine: Engine, small: SmallArchive, store_config: StoreConfig) -> None:
+    store = CountingStore(store_config.store_dir)
+    sync(engine, store, store_config, RowsPackager())
+    packager = RowsPackager()
+    sync(engine, store, store_config, packager)
+    assert sorted(packager.builds) == sorted([small.community, small.alpha, small.beta])
+    # a metadata change is seen although RowsPackager's AIP shows it too: compare by build
+    with engine.begin() as conn:
+        conn.execute(update(T.metadatavalue)
+                     .where(T.metadatavalue.c.item_id == small.item_ids[small.items[4]])
+                     .values(text_value="A new title"))
+    packager = RowsPackager()
+    result = sync(engine, store, store_config, packager)
+    assert small.items[4] in packager.builds and result.transmitted == ["ITEM@123456789-8.zip"]
+    # a registry-wide change (a format renamed) makes every item a candidate again
+    with engine.begin() as conn:
+        conn.execute(update(T.bitstreamformatregistry)
+                     .where(T.bitstreamformatregistry.c.mimetype == "text/plain")
+                     .values(short_description="Plain text (renamed)"))
+    packager = RowsPackager()
+    sync(engine, store, store_config, packager)
+    assert set(small.items) <= set(packager.builds)
+    # --full rebuilds everything and finds nothing to send
+    packager = RowsPackager()
+    full = sync(engine, store, store_config, packager, full=True)
+    assert len(packager.builds) == ALL and full.transmitted == [] and full.unchanged == ALL
