@@ -10,9 +10,10 @@ into the zip with its MD5 checked, and each zip is renamed into place only when 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 from sqlalchemy import Connection, Engine, select
@@ -29,6 +30,7 @@ from packager.premis import Agent
 from packager.reading import ArchiveReader, FormatNamer, ObjRef, resolve, updated_since
 from packager.validate import SchemaCatalog, schema_catalog, validate_mets
 from packager.zipout import deterministic_zip, file_md5, write_atomic
+from registries.model import FormatKey
 
 SOFTWARE = f"bsf {__version__}"
 COMMENT = f"METS archive created by {SOFTWARE}"
@@ -80,7 +82,7 @@ def signature_file_name(settings: Settings | None) -> str | None:
 
 
 @functools.lru_cache(maxsize=4)
-def _registry_set(config_path: str | None) -> object | None:
+def _registry_set(config_path: str | None) -> Any:
     try:
         from bsfcore.settings import load_settings
         from registries.config import load_format_config
@@ -93,13 +95,13 @@ def _registry_set(config_path: str | None) -> object | None:
 
 def format_namer(settings: Settings | None) -> FormatNamer:
     """Name and version of a format key from the configured registries (lazy, cached)."""
-    def namer(key: object) -> tuple[str, str | None] | None:
+    def namer(key: FormatKey) -> tuple[str, str | None] | None:
         registries = _registry_set(settings.path if settings is not None else None)
         if registries is None:
             return None
-        fmt = registries.get(key)  # type: ignore[attr-defined]
+        fmt = registries.get(key)
         return None if fmt is None else (fmt.name, fmt.version)
-    return namer  # type: ignore[return-value]
+    return namer
 
 
 def find_eperson(conn: Connection, reader_t: object, email: str) -> int:
@@ -112,7 +114,7 @@ def find_eperson(conn: Connection, reader_t: object, email: str) -> int:
 
 def export_aip(engine: Engine, store: object, handle: str, target: Path, *,
                recursive: bool = False, eperson: str | None = None,
-               options: PackagerOptions | Mapping[str, str] | None = None,
+               options: PackagerOptions | Mapping[str, str] | Iterable[str] | None = None,
                settings: Settings | None = None, progress: Progress = NO_PROGRESS,
                use_registries: bool = True) -> ExportResult:
     """Export the object ``handle`` to ``target`` (and its children beside it if recursive)."""

@@ -20,7 +20,7 @@ that collection arrives (in this run or a later one).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -369,7 +369,7 @@ def ingest_aip(engine: Engine, store: object, package: Path, *, mode: Mode,
                recursive: bool = False, parent: str | None = None,
                identifier: str | None = None, eperson: str,
                skip_workflow: bool = False,
-               options: PackagerOptions | Mapping[str, str] | None = None,
+               options: PackagerOptions | Mapping[str, str] | Iterable[str] | None = None,
                settings: Settings | None = None, progress: Progress = NO_PROGRESS,
                limits: ZipLimits | None = None) -> IngestResult:
     """Ingest ``package`` (and with ``recursive`` its child packages) in one transaction."""

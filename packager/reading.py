@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection, inspect, or_, select, true
 
@@ -191,10 +192,10 @@ class ArchiveReader:
             ids = ([owner] if owner is not None else []) + [m for m in mapped if m != owner]
             return [self.ref(COLLECTION, int(i)) for i in dict.fromkeys(ids)]
         if ref.type_id == COLLECTION:
-            ids = c.execute(select(t.community2collection.c.community_id)
-                            .where(t.community2collection.c.collection_id == ref.id)
-                            .order_by(t.community2collection.c.id)).scalars()
-            return [self.ref(COMMUNITY, int(i)) for i in ids]
+            communities = c.execute(select(t.community2collection.c.community_id)
+                                    .where(t.community2collection.c.collection_id == ref.id)
+                                    .order_by(t.community2collection.c.id)).scalars()
+            return [self.ref(COMMUNITY, int(i)) for i in communities]
         if ref.type_id == COMMUNITY:
             ids = list(c.execute(select(t.community2community.c.parent_comm_id)
                                  .where(t.community2community.c.child_comm_id == ref.id)
@@ -332,7 +333,7 @@ class ArchiveReader:
                                "use -o unauthorized=skip or -o unauthorized=zero")
         return bit
 
-    def _identified_at(self, bitstream_id: int) -> object:
+    def _identified_at(self, bitstream_id: int) -> datetime | None:
         """When the format was last set (the format-change history), if recorded."""
         if not self._history:
             return None
@@ -448,11 +449,11 @@ class ArchiveReader:
         policy_groups = c.execute(select(rp.c.epersongroup_id).where(
             rp.c.resource_type_id == ref.type_id, rp.c.resource_id == ref.id,
             rp.c.epersongroup_id.is_not(None))).scalars()
-        group_ids = set(role_of) | {int(g) for g in policy_groups}
-        roles = self._groups(sorted(group_ids), role_of)
+        group_set = set(role_of) | {int(g) for g in policy_groups}
+        roles = self._groups(sorted(group_set), role_of)
         gm = t.epersongroup2eperson
         people = set(c.execute(select(gm.c.eperson_id)
-                               .where(gm.c.eperson_group_id.in_(group_ids))).scalars())
+                               .where(gm.c.eperson_group_id.in_(group_set))).scalars())
         people |= set(c.execute(select(rp.c.eperson_id).where(
             rp.c.resource_type_id == ref.type_id, rp.c.resource_id == ref.id,
             rp.c.eperson_id.is_not(None))).scalars())

@@ -18,11 +18,11 @@ from packager.workflow import WORKFLOW_META
 
 
 def _sequenced(metadata: MetaData) -> list[tuple[str, str, str]]:
-    found = []
+    found: list[tuple[str, str, str]] = []
     for table in metadata.sorted_tables:
         for column in table.primary_key.columns:
             if isinstance(column.default, Sequence):
-                found.append((table.name, column.name, column.default.name))
+                found.append((table.name, column.name, str(column.default.name)))
     return found
 
 

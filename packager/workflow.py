@@ -41,7 +41,9 @@ def first_step(collection_row: object) -> int | None:
 
 def start_workflow(conn: Connection, item_id: int, collection_id: int, step: int) -> int:
     WORKFLOW_META.create_all(conn, checkfirst=True)
-    return int(conn.execute(insert(WORKFLOWITEM).values(
+    key = conn.execute(insert(WORKFLOWITEM).values(
         item_id=item_id, collection_id=collection_id, state=STEP_POOLS[step], owner=None,
         multiple_titles=False, published_before=False, multiple_files=False,
-    )).inserted_primary_key[0])
+    )).inserted_primary_key
+    assert key is not None
+    return int(key[0])

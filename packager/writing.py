@@ -15,6 +15,7 @@ sequences ahead of them; submit mode always takes fresh ids.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
@@ -68,7 +69,7 @@ class ArchiveWriter:
 
     # -- ids and handles ---------------------------------------------------------------------
 
-    def insert_row(self, table: Table, values: dict[str, object],
+    def insert_row(self, table: Table, values: Mapping[str, object],
                    preferred: int | None = None) -> int:
         pk = next(iter(table.primary_key.columns))
         if preferred is not None and self.preserve_ids and preferred >= 0 and \
@@ -76,7 +77,9 @@ class ArchiveWriter:
             self.conn.execute(insert(table).values(**values, **{pk.name: preferred}))
             bump_sequence(self.conn, f"{table.name}_seq", preferred)
             return preferred
-        return int(self.conn.execute(insert(table).values(**values)).inserted_primary_key[0])
+        key = self.conn.execute(insert(table).values(**values)).inserted_primary_key
+        assert key is not None
+        return int(key[0])
 
     def new_handle(self) -> str:
         if self._next_handle is None:
@@ -319,8 +322,9 @@ class ArchiveWriter:
         if bit.checksum and algorithm == "MD5" and asset.md5.lower() != bit.checksum.lower():
             raise PackageError(f"{where}: checksum mismatch for {bit.entry_name}: the manifest "
                                f"says {bit.checksum}, the content has {asset.md5}")
+        format_id = self.format_id(bit.format)
         values = {
-            "bitstream_format_id": self.format_id(bit.format), "name": bit.name,
+            "bitstream_format_id": format_id, "name": bit.name,
             "size_bytes": asset.size, "checksum": asset.md5, "checksum_algorithm": "MD5",
             "description": bit.description,
             "user_format_description": bit.user_format_description, "source": bit.source,
@@ -332,7 +336,7 @@ class ArchiveWriter:
         bid = self.insert_row(T.bitstream, values, bit.id or None)
         self.set_policies(BITSTREAM, bid, bit.policies)
         if bit.ident.date is not None and bit.ident.date != DEFAULT_DATE:
-            self._record_identification(bid, bit, int(values["bitstream_format_id"]))  # type: ignore[call-overload]
+            self._record_identification(bid, bit, format_id)
         return bid
 
     def _record_identification(self, bitstream_id: int, bit: BitstreamRec,

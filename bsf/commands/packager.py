@@ -93,13 +93,14 @@ def packager_command(
 
         if not identifier:
             _fail("-i HANDLE is required with -d")
-        result = export_aip(st.engine, store, identifier, file, recursive=all_, eperson=eperson,
+        assert identifier is not None
+        exported = export_aip(st.engine, store, identifier, file, recursive=all_, eperson=eperson,
                             options=option or [], settings=st.settings, progress=st.progress())
-        for pkg in result.packages:
+        for pkg in exported.packages:
             out_console.print(f"{pkg.md5}  {pkg.path}", markup=False)
-        for handle in result.skipped:
+        for handle in exported.skipped:
             err_console.print(f"not updated since updatedAfter: {handle}", markup=False)
-        for warning in result.warnings:
+        for warning in exported.warnings:
             err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
         return
     from packager.ingest import ingest_aip
@@ -113,7 +114,7 @@ def packager_command(
                       "Continue?", abort=True, err=True)
     result = ingest_aip(st.engine, store, file, mode=mode, recursive=all_,
                         parent=parent[0] if parent else None, identifier=identifier,
-                        eperson=eperson, skip_workflow=install, options=option or [],  # type: ignore[arg-type]
+                        eperson=eperson or "", skip_workflow=install, options=option or [],
                         settings=st.settings, progress=st.progress())
     for verb, rows in (("created", result.created), ("replaced", result.replaced),
                        ("kept", result.skipped), ("in workflow", result.workflow)):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
@@ -33,9 +34,9 @@ from bsfcore.settings import Settings
 CHUNK = 500
 
 
-def _rows(conn: Connection, table: Table, *where: object) -> list[tuple[object, ...]]:
+def _rows(conn: Connection, table: Table, *where: Any) -> list[tuple[Any, ...]]:
     order = list(table.primary_key.columns) or list(table.columns)
-    return [tuple(r) for r in conn.execute(select(table).where(*where)  # type: ignore[arg-type]
+    return [tuple(r) for r in conn.execute(select(table).where(*where)
                                            .order_by(*order))]
 
 
@@ -91,11 +92,11 @@ def item_fingerprints(conn: Connection, t: Tables, item_ids: Sequence[int],
 def _chunk(conn: Connection, t: Tables, ids: list[int], global_fp: str) -> dict[int, str]:
     parts: dict[int, list[object]] = {}
     for row in _rows(conn, t.item, t.item.c.item_id.in_(ids)):
-        parts[int(row[0])] = [global_fp, row]  # type: ignore[call-overload]
+        parts[int(row[0])] = [global_fp, row]
 
-    def add(item_id: object, label: str, row: object) -> None:
+    def add(item_id: Any, label: str, row: object) -> None:
         if item_id in parts:
-            parts[item_id].append((label, row))  # type: ignore[index]
+            parts[item_id].append((label, row))
 
     for row in _rows(conn, t.handle, t.handle.c.resource_type_id == ITEM,
                      t.handle.c.resource_id.in_(ids)):
@@ -104,31 +105,31 @@ def _chunk(conn: Connection, t: Tables, ids: list[int], global_fp: str) -> dict[
         for row in _rows(conn, table, table.c.item_id.in_(ids)):
             add(row[table.c.keys().index("item_id")], table.name, row)
     links = _rows(conn, t.item2bundle, t.item2bundle.c.item_id.in_(ids))
-    bundle_item = {int(r[2]): r[1] for r in links}  # type: ignore[call-overload]
+    bundle_item = {int(r[2]): r[1] for r in links}
     for row in links:
         add(row[1], "item2bundle", row)
     bundles = list(bundle_item)
-    bitstream_item: dict[int, object] = {}
+    bitstream_item: dict[int, Any] = {}
     for start in range(0, len(bundles), CHUNK):
         part = bundles[start:start + CHUNK]
         for row in _rows(conn, t.bundle, t.bundle.c.bundle_id.in_(part)):
-            add(bundle_item[int(row[0])], "bundle", row)  # type: ignore[call-overload]
+            add(bundle_item[int(row[0])], "bundle", row)
         for row in _rows(conn, t.bundle2bitstream, t.bundle2bitstream.c.bundle_id.in_(part)):
-            item_id = bundle_item[int(row[1])]  # type: ignore[call-overload]
-            bitstream_item[int(row[2])] = item_id  # type: ignore[call-overload]
+            item_id = bundle_item[int(row[1])]
+            bitstream_item[int(row[2])] = item_id
             add(item_id, "bundle2bitstream", row)
         for row in _rows(conn, t.resourcepolicy, t.resourcepolicy.c.resource_type_id == BUNDLE,
                          t.resourcepolicy.c.resource_id.in_(part)):
-            add(bundle_item[int(row[2])], "bundle-policy", row)  # type: ignore[call-overload]
+            add(bundle_item[int(row[2])], "bundle-policy", row)
     bits = list(bitstream_item)
     for start in range(0, len(bits), CHUNK):
         part = bits[start:start + CHUNK]
         for row in _rows(conn, t.bitstream, t.bitstream.c.bitstream_id.in_(part)):
-            add(bitstream_item[int(row[0])], "bitstream", row)  # type: ignore[call-overload]
+            add(bitstream_item[int(row[0])], "bitstream", row)
         for row in _rows(conn, t.resourcepolicy,
                          t.resourcepolicy.c.resource_type_id == BITSTREAM,
                          t.resourcepolicy.c.resource_id.in_(part)):
-            add(bitstream_item[int(row[2])], "bitstream-policy", row)  # type: ignore[call-overload]
+            add(bitstream_item[int(row[2])], "bitstream-policy", row)
     for row in _rows(conn, t.resourcepolicy, t.resourcepolicy.c.resource_type_id == ITEM,
                      t.resourcepolicy.c.resource_id.in_(ids)):
         add(row[2], "item-policy", row)
