@@ -80,35 +80,43 @@ def _run_chunk(paths: list[str]) -> int:
     return len(paths)
 
 
+Timing = tuple[float, float | None]  # (wall seconds, CPU seconds of this process or None)
+
+
+def _timed(fn: Callable[[], object], cpu: bool = True) -> Timing:
+    wall, proc = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - wall, (time.process_time() - proc) if cpu else None
+
+
 def bench_bsf(kind: str, files: list[str], workers: int, sig: str | None,
-              cont: str | None) -> float:
+              cont: str | None) -> Timing:
     if workers == 1:
         ident = (make_droid if kind == "droid" else make_stack)(sig, cont)
-        ident(files[0])
-        start = time.perf_counter()
-        for p in files:
+        for p in files:  # warm: patterns compile on first use, once per process
             ident(p)
-        return time.perf_counter() - start
+
+        def run() -> None:
+            for p in files:
+                ident(p)
+
+        return _timed(run)
     chunk = max(1, min(256, len(files) // (workers * 8) or 1))
     chunks = [files[i:i + chunk] for i in range(0, len(files), chunk)]
     ctx = mp.get_context("fork")
     with ctx.Pool(workers, initializer=_init, initargs=(kind, sig, cont)) as pool:
-        pool.map(_run_chunk, [[files[0]]] * workers)  # start and warm every worker
-        start = time.perf_counter()
-        sum(pool.imap_unordered(_run_chunk, chunks))
-        return time.perf_counter() - start
+        sum(pool.imap_unordered(_run_chunk, chunks))  # start and warm every worker
+        return _timed(lambda: sum(pool.imap_unordered(_run_chunk, chunks)), cpu=False)
 
 
-def bench_siegfried(files: list[str], workers: int) -> float:
+def bench_siegfried(files: list[str], workers: int) -> Timing:
     import pygfried
 
-    pygfried.identify_many(files[:1], workers=1)
-    start = time.perf_counter()
-    pygfried.identify_many(files, workers=workers)
-    return time.perf_counter() - start
+    pygfried.identify_many(files, workers=workers)  # warm, as for bsf
+    return _timed(lambda: pygfried.identify_many(files, workers=workers))
 
 
-def bench_fido(files: list[str], workers: int) -> float:
+def bench_fido(files: list[str], workers: int) -> Timing:
     parts = [files[i::workers] for i in range(workers)]
     lists = []
     for part in parts:
@@ -126,11 +134,14 @@ def bench_fido(files: list[str], workers: int) -> float:
     elapsed = time.perf_counter() - start
     for name in lists:
         os.unlink(name)
-    return elapsed
+    return elapsed, None
 
 
-def best(fn: Callable[[], float], repeat: int) -> float:
-    return min(fn() for _ in range(repeat))
+def best(fn: Callable[[], Timing], repeat: int) -> Timing:
+    runs = [fn() for _ in range(repeat)]
+    wall = min(r[0] for r in runs)
+    cpus = [r[1] for r in runs if r[1] is not None]
+    return wall, (min(cpus) if cpus else None)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -161,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     details = "; ".join(i.get("details", "") for i in sf.get("identifiers", []))
     print(f"siegfried {pygfried.version()} (pygfried), embedded signatures: {details}")
     print("fido: opf-fido 1.6.1, bundled PRONOM v109 data")
-    rows: list[tuple[str, int, float]] = []
+    rows: list[tuple[str, int, Timing]] = []
     counts = sorted({1, args.workers})
     for n in counts:
         rows.append(("bsf DroidIdentifier", n,
@@ -177,19 +188,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     fido_files = files[:args.fido_max]
     if not args.no_fido:
         for n in counts:
-            rows.append((f"fido ({len(fido_files)} files)", n,
-                         bench_fido(fido_files, n)))
-    print(f"{'tool':28} {'workers':>7} {'seconds':>9} {'files/s':>10}")
-    rate: dict[tuple[str, int], float] = {}
-    for name, n, secs in rows:
+            rows.append((f"fido ({len(fido_files)} files)", n, bench_fido(fido_files, n)))
+    print("files/s by wall clock; 'cpu' = files per CPU-second of this process (1 worker,")
+    print("in-process runs only), steadier than wall time on a shared machine")
+    print(f"{'tool':28} {'workers':>7} {'seconds':>9} {'files/s':>10} {'cpu files/s':>12}")
+    rate: dict[tuple[str, int], tuple[float, float | None]] = {}
+    for name, n, (wall, cpu) in rows:
         count = len(fido_files) if name.startswith("fido") else len(files)
-        rate[(name, n)] = count / secs
-        print(f"{name:28} {n:>7} {secs:>9.3f} {count / secs:>10.0f}")
+        rate[(name, n)] = (count / wall, count / cpu if cpu else None)
+        cpu_text = f"{count / cpu:>12.0f}" if cpu else f"{'-':>12}"
+        print(f"{name:28} {n:>7} {wall:>9.3f} {count / wall:>10.0f} {cpu_text}")
     for n in counts:
         for name in ("bsf DroidIdentifier", "bsf full stack"):
-            if (name, n) in rate:
-                ratio = rate[(name, n)] / rate[("siegfried", n)]
-                print(f"ratio {name} / siegfried, {n} worker(s): {ratio:.2f}x")
+            if (name, n) not in rate:
+                continue
+            ours, theirs = rate[(name, n)], rate[("siegfried", n)]
+            line = f"ratio {name} / siegfried, {n} worker(s): {ours[0] / theirs[0]:.2f}x wall"
+            if ours[1] and theirs[1]:
+                line += f", {ours[1] / theirs[1]:.2f}x cpu"
+            print(line)
     return 0
 
 

@@ -52,13 +52,22 @@ def load_container_matcher(path: Path | None) -> ContainerMatcher:
 
 
 class DroidIdentifier:
-    """PRONOM identification as DROID does it (see the module docstring for the rules)."""
+    """PRONOM identification as DROID does it (see the module docstring for the rules).
+
+    ``exhaustive=True`` keeps searching after a hit for formats that have no priority over
+    it (DROID's complete multi-hit view, slower); by default the search stops, as siegfried
+    does, once nothing left could outrank what was found. ``max_bytes_to_scan`` caps the
+    unanchored searches (DROID's ``profile.maxBytesToScan``, 64 KiB).
+    """
 
     def __init__(self, name: str, signature_file: Path | None = None,
                  container_file: Path | None = None, *,
-                 max_bytes_to_scan: int = DEFAULT_MAX_BYTES, containers: bool = True) -> None:
+                 max_bytes_to_scan: int = DEFAULT_MAX_BYTES, containers: bool = True,
+                 exhaustive: bool = False) -> None:
         self.name = name
-        self._config = (name, signature_file, container_file, max_bytes_to_scan, containers)
+        self.exhaustive = exhaustive
+        self._config = (name, signature_file, container_file, max_bytes_to_scan, containers,
+                        exhaustive)
         self.signature_file = signature_file
         self.container_file = container_file
         self.engine = load_engine(signature_file, max_bytes_to_scan)
@@ -81,9 +90,9 @@ class DroidIdentifier:
         return self._config
 
     def __setstate__(self, state: tuple[object, ...]) -> None:
-        name, sig, cont, max_bytes, containers = state
+        name, sig, cont, max_bytes, containers, exhaustive = state
         self.__init__(name, sig, cont, max_bytes_to_scan=max_bytes,  # type: ignore[misc]
-                      containers=containers)
+                      containers=containers, exhaustive=exhaustive)
 
     @property
     def registry(self) -> Registry:
@@ -133,7 +142,7 @@ class DroidIdentifier:
         head = win.head(8)
         tried = _magic_kinds(head)
         container_hits = self._containers(sample, tried) if tried else []
-        hits = [] if container_hits else self.engine.match(win)
+        hits = [] if container_hits else self.engine.match(win, self.exhaustive)
         if not container_hits and hits and self.containers is not None:
             # a trigger format found by its byte signature whose magic is not at offset 0
             # (self-extracting or prefixed archives)
