@@ -22,11 +22,11 @@ Both are generators of :class:`Change`: the caller prints, counts or writes CSV 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Engine, bindparam, select, update
 
@@ -211,7 +211,8 @@ def _write(conn: Connection, changes: list[Change], user: str, action: str) -> N
 
 
 def _run(engine: Engine, selection: Selection, decide: object, *, user: str, action: str,
-         dry_run: bool, batch_size: int, progress: Progress) -> Iterator[Change]:
+         dry_run: bool, batch_size: int, progress: Progress,
+         prepare: Callable[[list[Any]], dict[int, Any]] | None = None) -> Iterator[Change]:
     """The batch loop shared by reidentify and set: select, decide, write, yield."""
     require_renovated(engine)
     with engine.connect() as conn:
@@ -226,12 +227,13 @@ def _run(engine: Engine, selection: Selection, decide: object, *, user: str, act
             held.enter_context(archive_lock(engine, f"workbench {action}"))
         yield from _batches(engine, the_plan, decide, names, user=user, action=action,
                             dry_run=dry_run, batch_size=batch_size, total=total,
-                            progress=progress)
+                            progress=progress, prepare=prepare)
 
 
 def _batches(engine: Engine, the_plan: Plan, decide: object, names: FormatNames, *, user: str,
              action: str, dry_run: bool, batch_size: int, total: int,
-             progress: Progress) -> Iterator[Change]:
+             progress: Progress,
+             prepare: Callable[[list[Any]], dict[int, Any]] | None) -> Iterator[Change]:
     progress.start(f"{action} ({'dry run' if dry_run else 'writing'})", total)
     after = 0
     try:
@@ -241,7 +243,9 @@ def _batches(engine: Engine, the_plan: Plan, decide: object, names: FormatNames,
             try:
                 rows, last = fetch_batch(conn, the_plan, after, batch_size,
                                          for_update=not dry_run)
-                changes = [decide(conn, row, names) for row in rows]  # type: ignore[operator]
+                prepared = prepare(rows) if prepare is not None else {}
+                changes = [decide(conn, row, names, prepared.get(row.bitstream_id))  # type: ignore[operator]
+                           for row in rows]
                 if dry_run:
                     trans.rollback()
                     names.forget()  # ids of formats created in the rolled-back batch are gone
@@ -266,21 +270,22 @@ def _batches(engine: Engine, the_plan: Plan, decide: object, names: FormatNames,
 
 def reidentify(engine: Engine, selection: Selection, *, stack: Stack, assets: Assets,
                registries: RegistrySet | None, user: str, dry_run: bool = False,
-               force: bool = False, batch_size: int = DEFAULT_BATCH,
+               force: bool = False, batch_size: int = DEFAULT_BATCH, workers: int = 1,
                progress: Progress = NO_PROGRESS) -> Iterator[Change]:
     """Re-run the identifier stack on the selected bitstreams (see module doc).
 
     A bitstream whose asset is missing or unreadable yields an ``error`` change and the run
     goes on: unlike phase 2, the workbench repairs some bitstreams and reports the others.
+    With ``workers`` > 1 each batch is identified by a pool of processes
+    (:mod:`upgrade.workbench_parallel`); deciding and writing stay in this process.
     """
+    from upgrade.workbench_parallel import BatchIdentifier
 
-    def decide(conn: Connection, row: object, names: FormatNames) -> Change:
+    def decide(conn: Connection, row: object, names: FormatNames, match: object) -> Change:
         old = current_state(conn, row, names)
         bid, name = row.bitstream_id, row.name  # type: ignore[attr-defined]
-        try:
-            match = stack.identify(open_sample(row, assets))
-        except (AssetError, OSError) as exc:
-            return Change(bid, name, ERROR, old, None, str(exc))
+        if not isinstance(match, Match):
+            return Change(bid, name, ERROR, old, None, str(match))
         try:
             fid = names.resolve(conn, match.key, registries)
         except BsfError as exc:
@@ -298,8 +303,13 @@ def reidentify(engine: Engine, selection: Selection, *, stack: Stack, assets: As
             return Change(bid, name, CHANGED, old, new, "forced over MANUAL")
         return Change(bid, name, CHANGED, old, new)
 
-    return _run(engine, selection, decide, user=user, action="reidentify", dry_run=dry_run,
-                batch_size=batch_size, progress=progress)
+    def run() -> Iterator[Change]:
+        with BatchIdentifier(stack, assets, workers) as identifier:
+            yield from _run(engine, selection, decide, user=user, action="reidentify",
+                            dry_run=dry_run, batch_size=batch_size, progress=progress,
+                            prepare=identifier.identify)
+
+    return run()
 
 
 def set_format(engine: Engine, selection: Selection, key: FormatKey, *,
@@ -317,7 +327,7 @@ def set_format(engine: Engine, selection: Selection, key: FormatKey, *,
             raise BsfError(f"format {key} is neither in the archive's format cache nor in the "
                            "configured registries")
 
-    def decide(conn: Connection, row: object, names: FormatNames) -> Change:
+    def decide(conn: Connection, row: object, names: FormatNames, _: object) -> Change:
         old = current_state(conn, row, names)
         fid = names.resolve(conn, key, registries)
         fkey, fname = names.get(conn, fid)

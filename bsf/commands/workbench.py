@@ -186,6 +186,8 @@ def reidentify(
     force: Annotated[bool, typer.Option("--force", help="Also overwrite formats set by hand "
                                                         "(confidence MANUAL).")] = False,
     csv: CsvOpt = None, show: ShowOpt = 50, user: UserOpt = None, batch_size: BatchOpt = 500,
+    workers: Annotated[int, typer.Option(
+        "--workers", "-w", help="Processes identifying each batch (one writer).")] = 1,
 ) -> None:
     """Re-run the identifier stack on bitstreams and record every change in the history."""
     from upgrade.workbench import reidentify as run
@@ -198,7 +200,7 @@ def reidentify(
     stack, registries = _stack(ctx)
     changes = run(st.engine, selection, stack=stack, assets=_assets(ctx),
                   registries=registries, user=_user(user), dry_run=dry_run, force=force,
-                  batch_size=batch_size, progress=st.progress())
+                  batch_size=batch_size, workers=workers, progress=st.progress())
     _present(changes, dry_run=dry_run, csv_target=csv, show=show, what="reidentify")
 
 

@@ -214,3 +214,18 @@ def test_writes_are_refused_while_an_upgrade_step_holds_the_archive(archive: Arc
         assert len(_run_reidentify(archive, Selection(ext="htm"), dry_run=True)) == 2
     assert [c.status for c in _run_reidentify(archive, Selection(ext="htm"))] == [CHANGED,
                                                                                   CHANGED]
+
+
+def test_workers_give_the_same_answers(archive: Archive):
+    import os
+
+    one = _run_reidentify(archive, Selection(all=True), dry_run=True, batch_size=3)
+    calls = archive.stack.calls
+    assert calls == 5  # bitstream 6 has no file
+    two = _run_reidentify(archive, Selection(all=True), dry_run=True, batch_size=3, workers=2)
+    if (os.cpu_count() or 1) >= 2:
+        assert archive.stack.calls == calls  # the identifying happened in the worker processes
+    assert [(c.bitstream_id, c.status, c.new and c.new.key, c.message) for c in one] == [
+        (c.bitstream_id, c.status, c.new and c.new.key, c.message) for c in two]
+    written = _run_reidentify(archive, Selection(all=True), workers=2)
+    assert sum(c.status == CHANGED for c in written) == 2
