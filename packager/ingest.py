@@ -362,6 +362,7 @@ class _Run:
             self.result.warnings.append(f"item mappings into {handle} not made: that collection "
                                         "was not restored (they are made when it is)")
         self.result.warnings += self.w.warnings
+        self.result.warnings = list(dict.fromkeys(self.result.warnings))
         self.result.sequences = update_sequences(self.conn)
 
 

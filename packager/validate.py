@@ -169,8 +169,8 @@ def validate_mets(root: etree._Element, catalog: SchemaCatalog, *, name: str = "
         if require_schemas:
             raise ConfigError.at(None, None, f"cannot validate {name}: no schema configured for "
                                  f"{METS} (set mets.xsd.mets = {METS} <file>)")
-        warnings.append(f"{name}: no METS schema configured (mets.xsd.*); schema validation "
-                        "skipped, reference checks done")
+        warnings.append("no METS schema configured (mets.xsd.*): schema validation skipped, "
+                        "reference checks done")
     else:
         combined = catalog.combined()
         if not combined.validate(root):
