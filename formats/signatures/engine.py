@@ -200,12 +200,15 @@ class SignatureEngine:
                 for needle in needles:
                     words.setdefault(needle.decode("latin-1"), []).append(sid)
         # BOF needles in small windows share one automaton run over the first 4 KiB
+        # ... except runs of one byte value (zero padding is everywhere: an automaton would
+        # report hundreds of useless hits per file); those are a bounded bytes.find each
         small_words: dict[str, list[tuple[int, int]]] = {}
         for sid, side, needles, window in small:
-            if side == 0:
+            if side == 0 and not any(len(set(n)) == 1 for n in needles):
                 for needle in needles:
                     small_words.setdefault(needle.decode("latin-1"), []).append((sid, window))
-        self.small = [entry for entry in small if entry[1] == 1]
+        self.small = [e for e in small
+                      if e[1] == 1 or any(len(set(n)) == 1 for n in e[2])]
         self.always = always
         self._words = (head_words, tail_words, small_words)
         self._make_automata()
@@ -278,12 +281,15 @@ class SignatureEngine:
                 for sid, window in found:
                     if end < window:
                         cands.add(sid)
-        for sid, _, needles, window in self.small:  # EOF ones
-            if tail is None:
-                tail = win.tail(SMALL_WINDOW)
-            lo = max(0, len(tail) - window)
+        for sid, side, needles, window in self.small:
+            if side == 0:
+                buf, lo, hi = head, 0, window
+            else:
+                if tail is None:
+                    tail = win.tail(SMALL_WINDOW)
+                buf, lo, hi = tail, max(0, len(tail) - window), len(tail)
             for needle in needles:
-                if tail.find(needle, lo) >= 0:
+                if buf.find(needle, lo, hi) >= 0:
                     cands.add(sid)
                     break
         if self.head_ac is not None and head:
