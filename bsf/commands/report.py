@@ -25,14 +25,26 @@ app = typer.Typer(
     invoke_without_command=True)
 
 
-def _rows(ctx: typer.Context, all_bitstreams: bool, handles: bool) -> Iterator[ReportRow]:
+def _rows(ctx: typer.Context, all_bitstreams: bool, handles: bool,
+          total: int | None = None) -> Iterator[ReportRow]:
+    """The report rows (with handles when asked), advancing a progress bar on stderr."""
     from archive.db import is_renovated
     from upgrade.report import iter_report_rows
     from upgrade.workbench_report import with_handles
 
-    engine = state(ctx).engine
+    st = state(ctx)
+    engine = st.engine
     rows = iter_report_rows(engine, only_upgradable=not all_bitstreams)
-    return with_handles(engine, rows, renovated=is_renovated(engine)) if handles else rows
+    if handles:
+        rows = with_handles(engine, rows, renovated=is_renovated(engine))
+    progress = st.progress()
+    progress.start("report", total)
+    try:
+        for row in rows:
+            yield row
+            progress.advance()
+    finally:
+        progress.finish()
 
 
 @app.callback()
@@ -69,7 +81,9 @@ def report(
         writer = make_writer(fmt, stream, verbose=verbose, counts=counts)
         writer.head()
         if fmt.strip().lower() != "seed" or verbose:
-            for row in _rows(ctx, all_bitstreams, handles=fmt.strip().lower() != "seed"):
+            total = counts.total if counts is not None and not all_bitstreams else None
+            for row in _rows(ctx, all_bitstreams, handles=fmt.strip().lower() != "seed",
+                             total=total):
                 writer.row(row)
         writer.tail()
 

@@ -159,3 +159,15 @@ def test_report_before_phase_0(engine):
     assert frame.loc[0, "handle"] == "123456789/77" and pd.isna(frame.loc[0, "new_format"])
     seed = runner.invoke(app, ["--db", url, "report", "-v"])
     assert "BITSTREAM, 1, a%2C b.pdf, Adobe PDF, (NONE), UNIDENTIFIED" in seed.stdout
+
+
+def test_report_after_phase_3(archive: Archive):
+    from tests.workbench.conftest import drop_15_tables
+
+    drop_15_tables(archive.engine)
+    frame = pd.read_csv(io.StringIO(_bsf(archive, "report", "--format", "csv")))
+    assert frame["old_format"].isna().all()
+    assert frame.loc[frame["bitstream_id"] == 5, "new_format"].item() == (
+        "Windows Portable Executable")
+    out = _bsf(archive, "report", "summary")
+    assert "(no old format)" in out
