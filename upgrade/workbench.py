@@ -102,6 +102,10 @@ class Change:
         return self.status == CHANGED
 
 
+#: How a command decides one bitstream's change: (connection, row, cache, prepared result).
+Decide = Callable[[Connection, Any, "FormatNames", Any], Change]
+
+
 class FormatNames:
     """Per-run cache of format id -> (canonical key, name) and key -> format id: formats are
     few, bitstreams many, so each is looked up once per run instead of once per bitstream."""
@@ -141,13 +145,13 @@ def require_renovated(engine: Engine) -> None:
                             "needs phase 0 first (`bsf upgrade phase0` / `Upgrade15To16 -0`)")
 
 
-def current_state(conn: Connection, row: object, names: FormatNames) -> FormatState:
-    fid = row.bitstream_format_id  # type: ignore[attr-defined]
+def current_state(conn: Connection, row: Any, names: FormatNames) -> FormatState:
+    fid = row.bitstream_format_id
     key, name = names.get(conn, fid)
-    conf = row.format_confidence  # type: ignore[attr-defined]
+    conf = row.format_confidence
     return FormatState(fid, key, name, Confidence(conf) if conf is not None else None,
-                       row.format_source, row.format_basis,  # type: ignore[attr-defined]
-                       row.format_warning)  # type: ignore[attr-defined]
+                       row.format_source, row.format_basis,
+                       row.format_warning)
 
 
 def resolve_format(conn: Connection, key: FormatKey, registries: RegistrySet | None) -> int:
@@ -168,21 +172,26 @@ def resolve_format(conn: Connection, key: FormatKey, registries: RegistrySet | N
                    "configured registries")
 
 
-def open_sample(row: object, assets: Assets) -> Sample:
-    path = assets.path(row.internal_id, row.store_number)  # type: ignore[attr-defined]
-    name = row.name or ""  # type: ignore[attr-defined]
+def open_sample(row: Any, assets: Assets) -> Sample:
+    path = assets.path(row.internal_id, row.store_number)
+    name = row.name or ""
     try:
         return Sample.from_path(path, name=name)
     except FileNotFoundError:
         raise AssetError(f"asset file {path} is missing",
-                         bitstream_id=row.bitstream_id, path=str(path)) from None  # type: ignore[attr-defined]
+                         bitstream_id=row.bitstream_id, path=str(path)) from None
     except OSError as exc:
         raise AssetError(f"asset file {path} is unreadable: {exc.strerror}",
-                         bitstream_id=row.bitstream_id, path=str(path)) from None  # type: ignore[attr-defined]
+                         bitstream_id=row.bitstream_id, path=str(path)) from None
+
+
+def _conf_int(confidence: Confidence | None) -> int | None:
+    return int(confidence) if confidence is not None else None
 
 
 def _write(conn: Connection, changes: list[Change], user: str, action: str) -> None:
-    written = [c for c in changes if c.status == CHANGED and c.new is not None]
+    """One executemany UPDATE and the history rows of the batch's changed bitstreams."""
+    written = [(c, c.new) for c in changes if c.status == CHANGED and c.new is not None]
     if not written:
         return
     conn.execute(
@@ -192,25 +201,21 @@ def _write(conn: Connection, changes: list[Change], user: str, action: str) -> N
             format_source=bindparam("b_source"),
             format_basis=bindparam("b_basis"),
             format_warning=bindparam("b_warning")),
-        [{"b_id": c.bitstream_id, "b_format": c.new.format_id,  # type: ignore[union-attr]
-          "b_conf": int(c.new.confidence) if c.new.confidence is not None else None,  # type: ignore[union-attr]
-          "b_source": (c.new.source or "")[:256] or None,  # type: ignore[union-attr]
-          "b_basis": c.new.basis or None, "b_warning": c.new.warning or None}  # type: ignore[union-attr]
-         for c in written])
+        [{"b_id": c.bitstream_id, "b_format": new.format_id,
+          "b_conf": _conf_int(new.confidence), "b_source": (new.source or "")[:256] or None,
+          "b_basis": new.basis or None, "b_warning": new.warning or None}
+         for c, new in written])
     record(conn, (HistoryEntry(
         bitstream_id=c.bitstream_id, changed_by=user, action=action,
         old_format_id=c.old.format_id, old_format_key=c.old.key, old_format_name=c.old.name,
-        old_confidence=int(c.old.confidence) if c.old.confidence is not None else None,
-        old_source=c.old.source,
-        new_format_id=c.new.format_id, new_format_key=c.new.key,  # type: ignore[union-attr]
-        new_format_name=c.new.name,  # type: ignore[union-attr]
-        new_confidence=int(c.new.confidence) if c.new.confidence is not None else None,  # type: ignore[union-attr]
-        new_source=c.new.source, new_basis=c.new.basis,  # type: ignore[union-attr]
-        new_warning=c.new.warning, note=c.message or None)  # type: ignore[union-attr]
-        for c in written))
+        old_confidence=_conf_int(c.old.confidence), old_source=c.old.source,
+        new_format_id=new.format_id, new_format_key=new.key, new_format_name=new.name,
+        new_confidence=_conf_int(new.confidence), new_source=new.source,
+        new_basis=new.basis, new_warning=new.warning, note=c.message or None)
+        for c, new in written))
 
 
-def _run(engine: Engine, selection: Selection, decide: object, *, user: str, action: str,
+def _run(engine: Engine, selection: Selection, decide: Decide, *, user: str, action: str,
          dry_run: bool, batch_size: int, progress: Progress,
          prepare: Callable[[list[Any]], dict[int, Any]] | None = None) -> Iterator[Change]:
     """The batch loop shared by reidentify and set: select, decide, write, yield."""
@@ -230,7 +235,7 @@ def _run(engine: Engine, selection: Selection, decide: object, *, user: str, act
                             progress=progress, prepare=prepare)
 
 
-def _batches(engine: Engine, the_plan: Plan, decide: object, names: FormatNames, *, user: str,
+def _batches(engine: Engine, the_plan: Plan, decide: Decide, names: FormatNames, *, user: str,
              action: str, dry_run: bool, batch_size: int, total: int,
              progress: Progress,
              prepare: Callable[[list[Any]], dict[int, Any]] | None) -> Iterator[Change]:
@@ -244,7 +249,7 @@ def _batches(engine: Engine, the_plan: Plan, decide: object, names: FormatNames,
                 rows, last = fetch_batch(conn, the_plan, after, batch_size,
                                          for_update=not dry_run)
                 prepared = prepare(rows) if prepare is not None else {}
-                changes = [decide(conn, row, names, prepared.get(row.bitstream_id))  # type: ignore[operator]
+                changes = [decide(conn, row, names, prepared.get(row.bitstream_id))
                            for row in rows]
                 if dry_run:
                     trans.rollback()
@@ -281,9 +286,9 @@ def reidentify(engine: Engine, selection: Selection, *, stack: Stack, assets: As
     """
     from upgrade.workbench_parallel import BatchIdentifier
 
-    def decide(conn: Connection, row: object, names: FormatNames, match: object) -> Change:
+    def decide(conn: Connection, row: Any, names: FormatNames, match: object) -> Change:
         old = current_state(conn, row, names)
-        bid, name = row.bitstream_id, row.name  # type: ignore[attr-defined]
+        bid, name = row.bitstream_id, row.name
         if not isinstance(match, Match):
             return Change(bid, name, ERROR, old, None, str(match))
         try:
@@ -327,13 +332,13 @@ def set_format(engine: Engine, selection: Selection, key: FormatKey, *,
             raise BsfError(f"format {key} is neither in the archive's format cache nor in the "
                            "configured registries")
 
-    def decide(conn: Connection, row: object, names: FormatNames, _: object) -> Change:
+    def decide(conn: Connection, row: Any, names: FormatNames, _: object) -> Change:
         old = current_state(conn, row, names)
         fid = names.resolve(conn, key, registries)
         fkey, fname = names.get(conn, fid)
         new = FormatState(fid, fkey, fname, Confidence.MANUAL, source,
                           note or f"set by hand to {key}", None)
-        bid, name = row.bitstream_id, row.name  # type: ignore[attr-defined]
+        bid, name = row.bitstream_id, row.name
         if old.format_id == fid and old.confidence == Confidence.MANUAL:
             return Change(bid, name, UNCHANGED, old, replace(new, source=old.source))
         return Change(bid, name, CHANGED, old, new, note or "")
