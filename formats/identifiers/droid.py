@@ -84,6 +84,11 @@ class DroidIdentifier:
         if self.containers is not None:
             signed.update(p for c in self.containers.containers for p in c.puids)
         self._signed = frozenset(signed)
+        self._keys: dict[str, FormatKey] = {}
+        #: siegfried's " (signature 2/3)" for formats with several signatures
+        self._suffix = {(p, sid): f" (signature {i}/{len(f.signature_ids)})"
+                        for p, f in self._formats.items() if len(f.signature_ids) > 1
+                        for i, sid in enumerate(f.signature_ids, 1)}
 
     # picklable for worker processes: ship the configuration, reload from the cache
     def __getstate__(self) -> tuple[object, ...]:
@@ -120,18 +125,23 @@ class DroidIdentifier:
         return [self._match(item, ext, others if i == 0 else [])
                 for i, item in enumerate(ranked)]
 
-    def _match(self, item: tuple[str, bool, str], ext: str, others: list[str]) -> Match:
+    def _match(self, item: tuple[str, bool, str | Hit], ext: str, others: list[str]) -> Match:
         puid, generic, basis = item
-        warnings = []
+        if not isinstance(basis, str):
+            basis = self._basis(basis)
         fmt = self._formats.get(puid)
-        if fmt is not None and fmt.extensions and ext not in fmt.extensions:
-            warnings.append("extension mismatch")
+        warning = "extension mismatch" if (fmt is not None and fmt.extensions
+                                           and ext not in fmt.extensions) else ""
         if others:
-            warnings.append("multiple matches " + ", ".join([puid, *others]))
+            multiple = "multiple matches " + ", ".join([puid, *others])
+            warning = f"{warning}; {multiple}" if warning else multiple
+        key = self._keys.get(puid)
+        if key is None:
+            key = self._keys[puid] = FormatKey(NAMESPACE, puid)
         conf = Confidence.POSITIVE_GENERIC if generic else Confidence.POSITIVE_SPECIFIC
-        return Match(FormatKey(NAMESPACE, puid), conf, self.name, basis, "; ".join(warnings))
+        return Match(key, conf, self.name, basis, warning)
 
-    def _decide(self, sample: Sample) -> tuple[list[tuple[str, bool, str]] | Match, str]:
+    def _decide(self, sample: Sample) -> tuple[list[tuple[str, bool, str | Hit]] | Match, str]:
         """The ranked (puid, generic, basis) results, or the Match when there are none."""
         ext = sample.extension
         if sample.size == 0:
@@ -154,24 +164,20 @@ class DroidIdentifier:
             return self._rank([(h.puid, False, h.basis) for h in container_hits], ext), ext
         if hits:
             triggers = self.containers.triggers if self.containers else {}
-            return self._rank([(h.puid, h.generic or h.puid in triggers, self._basis(h))
+            return self._rank([(h.puid, h.generic or h.puid in triggers, h)
                                for h in hits], ext), ext
         return self._extension_only(ext), ext
 
     def _basis(self, hit: Hit) -> str:
-        spans = " ".join(f"[{o} {n}]" for o, n in hit.positions)
-        basis = f"byte match at [{spans}]"
-        fmt = self._formats.get(hit.puid)
-        if fmt is not None and len(fmt.signature_ids) > 1 and hit.signature in fmt.signature_ids:
-            basis += f" (signature {fmt.signature_ids.index(hit.signature) + 1}/" \
-                     f"{len(fmt.signature_ids)})"
-        return basis
+        spans = " ".join([f"[{o} {n}]" for o, n in hit.positions])
+        suffix = self._suffix.get((hit.puid, hit.signature), "")
+        return f"byte match at [{spans}]{suffix}"
 
-    def _rank(self, found: list[tuple[str, bool, str]],
-              ext: str) -> list[tuple[str, bool, str]]:
+    def _rank(self, found: list[tuple[str, bool, str | Hit]],
+              ext: str) -> list[tuple[str, bool, str | Hit]]:
         if len(found) == 1:
             return found
-        seen: dict[str, tuple[str, bool, str]] = {}
+        seen: dict[str, tuple[str, bool, str | Hit]] = {}
         for item in found:
             prev = seen.get(item[0])
             if prev is None or (prev[1] and not item[1]):
