@@ -38,7 +38,14 @@ from upgrade.phase2_batch import (
     load_rows,
     write_batch,
 )
-from upgrade.scope import count_unconverted, is_renovated, is_upgradable, stream, unconverted
+from upgrade.scope import (
+    count_unconverted,
+    is_renovated,
+    is_upgradable,
+    is_upgradable_row,
+    stream,
+    unconverted,
+)
 from upgrade.state import batches, ensure_state_tables
 from upgrade.step import StepContext, Summary
 
@@ -219,7 +226,7 @@ class Phase2:
             while True:
                 ids_page = conn.execute(
                     select(T16.bitstream.c.bitstream_id)
-                    .where(unconverted(), is_upgradable(), T16.bitstream.c.bitstream_id > last)
+                    .where(T16.bitstream.c.bitstream_id > last, unconverted(), is_upgradable_row())
                     .order_by(T16.bitstream.c.bitstream_id).limit(ctx.batch_size)).scalars().all()
                 if not ids_page:
                     break

@@ -21,7 +21,7 @@ from bsfcore.errors import StepError
 from formats.model import Confidence
 from reports.rows import ReportRow
 from reports.seed import SeedCounts, SeedWriter
-from upgrade.scope import has_preserved_data, is_renovated, is_upgradable
+from upgrade.scope import has_preserved_data, is_renovated, is_upgradable, is_upgradable_row
 from upgrade.step import StepContext, Summary
 
 
@@ -88,7 +88,7 @@ def _query(renovated: bool, preserved: bool, only_upgradable: bool) -> Select[An
             literal(None).label("format_warning"),
         ).select_from(bs.outerjoin(reg, reg.c.bitstream_format_id == bs.c.bitstream_format_id))
         if only_upgradable:
-            stmt = stmt.where(is_upgradable(T15))
+            stmt = stmt.where(is_upgradable_row(T15))
         return stmt.order_by(bs.c.bitstream_id)
     bs, reg, ext = T16.bitstream, T16.bitstreamformatregistry, T16.externalidentifier
     assert ext is not None
@@ -113,7 +113,7 @@ def _query(renovated: bool, preserved: bool, only_upgradable: bool) -> Select[An
         bs.c.format_basis, bs.c.format_warning,
     ).select_from(source)
     if only_upgradable:
-        stmt = stmt.where(is_upgradable(T16))
+        stmt = stmt.where(is_upgradable_row(T16))
     return stmt.order_by(bs.c.bitstream_id)
 
 

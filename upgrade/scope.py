@@ -59,6 +59,15 @@ def is_upgradable(t: Tables = T16) -> ColumnElement[bool]:
                 or_(bid.in_(in_items), bid.in_(community_logos), bid.in_(collection_logos)))
 
 
+def is_upgradable_row(t: Tables = T16) -> ColumnElement[bool]:
+    """The same test as :func:`is_upgradable`, correlated (``EXISTS`` per row): the right form
+    for queries already bounded to a few rows (an id range, a page), where materialising the
+    whole upgradable set per query would make a pass over N bitstreams cost O(N^2 / batch)."""
+    from archive.queries import upgradable_condition
+
+    return upgradable_condition(t)
+
+
 def unconverted() -> ColumnElement[bool]:
     return T16.bitstream.c.bitstream_format_id.is_(None)
 
