@@ -43,6 +43,11 @@ def _titles(engine: Engine) -> list[str]:
 def test_restore_brings_every_member_back_and_removes_the_record(
         engine: Engine, small: SmallArchive, deleted: LocalObjectStore,
         store_config: StoreConfig, packager: DSpaceAipPackager) -> None:
+    with pytest.raises(ObjectExistsError, match="123456789/3 is in the archive"):
+        restore_object(engine, deleted, store_config, packager, small.beta)
+    with pytest.raises(UnknownObjectError, match="123456789/404"):
+        restore_object(engine, deleted, store_config, packager, "123456789/404")
+    assert deleted.names(store_config.delete_group) == [RECORD]
     result = restore_object(engine, deleted, store_config, packager, small.alpha)
     assert result.record_removed and result.record == RECORD
     assert set(result.restored) >= {small.alpha, *small.alpha_items[:2]}
@@ -54,17 +59,6 @@ def test_restore_brings_every_member_back_and_removes_the_record(
     # the archive and the store agree again: a new sync sends only what restore changed
     again = sync(engine, deleted, store_config, packager)
     assert again.ok and again.deletion_records == []
-
-
-def test_restore_refuses_live_and_unknown_objects(engine: Engine, small: SmallArchive,
-                                                 deleted: LocalObjectStore,
-                                                 store_config: StoreConfig,
-                                                 packager: DSpaceAipPackager) -> None:
-    with pytest.raises(ObjectExistsError, match="123456789/3 is in the archive"):
-        restore_object(engine, deleted, store_config, packager, small.beta)
-    with pytest.raises(UnknownObjectError, match="123456789/404"):
-        restore_object(engine, deleted, store_config, packager, "123456789/404")
-    assert deleted.names(store_config.delete_group) == [RECORD]
 
 
 def test_corrupt_member_aip_restores_nothing_and_keeps_the_record(
@@ -80,11 +74,7 @@ def test_corrupt_member_aip_restores_nothing_and_keeps_the_record(
         assert resolve_handle(conn, small.alpha) is None
         assert conn.execute(select(func.count()).select_from(T.item)).scalar() == items_before
     assert deleted.names(store_config.delete_group) == [RECORD]
-
-
-def test_remove_deletes_aips_and_record(engine: Engine, small: SmallArchive,
-                                        deleted: LocalObjectStore,
-                                        store_config: StoreConfig) -> None:
+    # the operator gives up on it: remove deletes every AIP the record names, and the record
     result = remove_object(engine, deleted, store_config, small.alpha)
     assert sorted(result.removed) == [
         "aip-store/COLLECTION@123456789-2.zip", "aip-store/ITEM@123456789-4.zip",

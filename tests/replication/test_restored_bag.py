@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tarfile
 import zipfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import Engine
 
 from archive.assetstore import AssetStore
+from archive.db import open_engine
 from bsfcore.errors import PackageError
 from packager.bags.restored import restore_bag
 from packager.replication.aip import DSpaceAipPackager, UnknownObjectError
@@ -47,6 +49,14 @@ def _deposited_bag(tmp: Path, name: str, *, btr: bool = False) -> Path:
             if path.is_file():
                 archive.write(path, f"{name}/{path.relative_to(bag_dir).as_posix()}")
     return zpath
+
+
+@pytest.fixture
+def local_engine(tmp_path: Path) -> Iterator[Engine]:
+    """Bags from deposited packages touch the database only for the event registry."""
+    eng = open_engine(f"sqlite:///{tmp_path / 'events.db'}")
+    yield eng
+    eng.dispose()
 
 
 @pytest.fixture
@@ -106,12 +116,13 @@ def test_bag_from_a_mets_aip(engine: Engine, small: SmallArchive, synced: LocalO
     assert len(failure.value.details) == len(algorithms)
 
 
-def test_bag_from_a_deposited_bag_keeps_tag_files(engine: Engine, store_config: StoreConfig,
+def test_bag_from_a_deposited_bag_keeps_tag_files(local_engine: Engine,
+                                                  store_config: StoreConfig,
                                                   tmp_path: Path) -> None:
     store = LocalObjectStore(store_config.store_dir)
     deposited = _deposited_bag(tmp_path, "deposit")
     store.transfer(store_config.aip_group, "ITEM@123456789-99.zip", deposited)
-    result = restore_bag(engine, store, store_config, "123456789/99", tmp_path / "out",
+    result = restore_bag(local_engine, store, store_config, "123456789/99", tmp_path / "out",
                          when=WHEN)
     assert result.profile == "aptrust" and result.source_kind == "bagit"
     bag = _validate_all(result.path)
@@ -134,11 +145,11 @@ def test_bag_from_a_deposited_bag_keeps_tag_files(engine: Engine, store_config: 
 
 
 def test_btr_profile_is_chosen_from_the_original_and_tar_output(
-        engine: Engine, store_config: StoreConfig, tmp_path: Path) -> None:
+        local_engine: Engine, store_config: StoreConfig, tmp_path: Path) -> None:
     store = LocalObjectStore(store_config.store_dir)
     store.transfer(store_config.aip_group, "ITEM@123456789-98.zip",
                    _deposited_bag(tmp_path, "btrbag", btr=True))
-    result = restore_bag(engine, store, store_config, "123456789/98", tmp_path / "out",
+    result = restore_bag(local_engine, store, store_config, "123456789/98", tmp_path / "out",
                          tar=True, when=WHEN)
     assert result.profile == "btr" and result.path.name == "ITEM@123456789-98.tar"
     with tarfile.open(result.path) as tar:
@@ -152,7 +163,7 @@ def test_btr_profile_is_chosen_from_the_original_and_tar_output(
 
 
 def test_checksum_mismatch_names_the_file_and_writes_nothing(
-        engine: Engine, store_config: StoreConfig, tmp_path: Path) -> None:
+        local_engine: Engine, store_config: StoreConfig, tmp_path: Path) -> None:
     store = LocalObjectStore(store_config.store_dir)
     good = _deposited_bag(tmp_path, "deposit")
     bad = tmp_path / "bad.zip"
@@ -165,7 +176,7 @@ def test_checksum_mismatch_names_the_file_and_writes_nothing(
     store.transfer(store_config.aip_group, "ITEM@123456789-97.zip", bad)
     out = tmp_path / "out"
     with pytest.raises(PackageError, match=r"sub/notes\.txt: checksum mismatch"):
-        restore_bag(engine, store, store_config, "123456789/97", out, when=WHEN)
+        restore_bag(local_engine, store, store_config, "123456789/97", out, when=WHEN)
     assert list(out.iterdir()) == []  # nothing half-written
     assert store.exists(store_config.aip_group, "ITEM@123456789-97.zip")  # nothing lost
 
