@@ -66,6 +66,16 @@ def test_sync_delete_status_remove(cli, engine: Engine, small: SmallArchive,
     assert bag.exit_code == 0, bag.output
     bagit.Bag(bag.stdout.strip()).validate()
 
+    restored = cli("replicate", "restore", small.alpha)
+    assert restored.exit_code == 0, restored.output
+    assert f"restored\t{small.alpha}" in restored.stdout
+    assert "removed DELETION-RECORD@123456789-2.zip" in restored.stderr
+    with engine.connect() as conn:
+        assert resolve_handle(conn, small.alpha_items[0]) is not None
+    # delete it again; the next sync writes a fresh record
+    assert cli("archive", "delete", small.alpha, "-u").exit_code == 0
+    assert "deletion-record\tDELETION-RECORD@123456789-2.zip" in cli("replicate", "sync").stdout
+
     store = LocalObjectStore(store_config.store_dir)
     kept = cli("replicate", "remove", small.alpha, input="n\n")
     assert kept.exit_code != 0 and "cannot be undone" in kept.stderr
