@@ -47,6 +47,48 @@ class _Tally:
         self.good = self.bad = self.errors = self.rules = 0
 
 
+_SELECTOR_LITERALS = frozenset({".", "*", ">", "+", "~", ",", ":", "|", "&", "%"})
+_KEYFRAME_WORDS = frozenset({"from", "to"})
+
+
+def _selector_ok(prelude: list[tinycss2.ast.Node]) -> bool:
+    """A plausible selector list: names, classes, ids, combinators, ``[attr]``, ``:pseudo(...)``.
+
+    Function tokens must follow ``:`` (``:not(``); numbers only as keyframe selectors. Source
+    code that swallows everything before its first ``{`` into a "prelude" fails here.
+    """
+    previous: tinycss2.ast.Node | None = None
+    for token in prelude:
+        kind = token.type
+        if kind in ("whitespace", "comment", "ident", "hash", "[] block"):
+            pass
+        elif kind == "literal":
+            if token.value not in _SELECTOR_LITERALS:
+                return False
+        elif kind == "function":
+            if previous is None or previous.type != "literal" or previous.value != ":":
+                return False
+        elif kind == "percentage":
+            pass
+        else:
+            return False
+        if kind not in ("whitespace", "comment"):
+            previous = token
+    return True
+
+
+def _value_ok(name: str, value: list[tinycss2.ast.Node]) -> bool:
+    """No stray ``!`` or ``=`` or ``{}`` at the top of a value (custom properties may hold any)."""
+    if name.startswith("--"):
+        return True
+    for token in value:
+        if token.type == "{} block":
+            return False
+        if token.type == "literal" and token.value in ("!", "=", "==", "!="):
+            return False
+    return True
+
+
 def _declarations_ok(content: list[tinycss2.ast.Node] | None) -> bool | None:
     """True: at least one good declaration and no error; False: junk; None: empty block."""
     if not content:
@@ -58,7 +100,8 @@ def _declarations_ok(content: list[tinycss2.ast.Node] | None) -> bool | None:
     for item in items:
         if item.type == "declaration":
             value = [t for t in item.value if t.type not in ("whitespace", "comment")]
-            if not value or not _DECL_NAME.match(item.lower_name):
+            if not value or not _DECL_NAME.match(item.lower_name) \
+                    or not _value_ok(item.lower_name, value):
                 return False
             good += 1
         elif item.type == "error":
@@ -73,7 +116,8 @@ def _tally(nodes: list[tinycss2.ast.Node], tally: _Tally, depth: int = 0) -> Non
         elif node.type == "qualified-rule":
             tally.rules += 1
             prelude = [t for t in node.prelude if t.type not in ("whitespace", "comment")]
-            ok = _declarations_ok(node.content) if prelude else False
+            ok = _declarations_ok(node.content) if prelude and _selector_ok(node.prelude) \
+                else False
             if ok is True:
                 tally.good += 1
             elif ok is False:

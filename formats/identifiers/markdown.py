@@ -4,10 +4,15 @@ Markdown is plain text by design, so this is the most careful of the refiners. I
 *kinds* of Markdown constructs in the first :data:`MD_WINDOW` bytes. Strong kinds are the ones
 plain text rarely has by accident (ATX or setext headings, fenced code, inline links, link
 definitions, pipe-table separator rows); weak kinds are common in any text (lists, emphasis,
-inline code, block quotes). It takes two strong kinds, or one strong and two weak. A name that
-already says plain text (``.txt``) needs two strong kinds and four kinds in all. Source code is
-refused first (shebangs, ``#include``, ``import``/``def``/``function`` lines, lines ending in
-``;`` or braces), because ``# comment`` lines look like headings.
+inline code, block quotes). It takes two strong kinds, or one strong and two weak, and one of
+the strong kinds must be a heading, link, link definition or table (setext underlines and
+tilde fences alone are what banner-style plain text has). A name that
+already says plain text (``.txt``) needs two strong kinds and four kinds in all; a name that
+says another specific format (``.py``, ``.rst``, ``.tex``) is trusted and never claimed. Source
+code is refused first, judged outside fenced blocks: more than 10 % of the lines at column 0
+are code-only statements (imports, ``def``/``class``, assignments, calls, ``#include``,
+shebangs ...), or more than 10 % of lines end in ``;`` or braces -- because ``# comment`` lines
+look like headings. reStructuredText (directives, roles) is refused too.
 """
 
 from __future__ import annotations
@@ -22,24 +27,48 @@ from registries.model import FormatKey
 MD_WINDOW = 64 * 1024
 
 _STRONG: dict[str, re.Pattern[str]] = {
-    "heading": re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.M),
-    "setext heading": re.compile(r"^[^\s#>|-][^\n]*\n {0,3}(=+|-{2,})[ \t]*$", re.M),
-    "fenced code": re.compile(r"^ {0,3}(```|~~~)", re.M),
+    "heading": re.compile(r"^ {0,3}#{1,6}[ \t]+[^\s#]*[^\W\d_]", re.M),
+    "setext heading": re.compile(r"^[^\s#>|=~*-][^\n]*[^\W\d_][^\n]*\n {0,3}(={3,}|-{3,})[ \t]*$",
+                                 re.M),
+    "fenced code": re.compile(r"^ {0,3}(```|~~~)(?![`~])[ \t]*[\w+.-]*[ \t]*$", re.M),
     "link": re.compile(r"!?\[[^\]\n]+\]\((?:https?://|mailto:|#|\.{0,2}/|[\w.-]+)[^)\n]*\)"),
     "link definition": re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]+\S", re.M),
     "table": re.compile(r"^ {0,3}\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$",
                         re.M),
 }
+#: strong kinds that plain text with banners and separators never has
+_CORE = frozenset({"heading", "link", "link definition", "table"})
 _WEAK: dict[str, re.Pattern[str]] = {
-    "list": re.compile(r"^ {0,3}([-*+]|\d{1,9}[.)])[ \t]+\S", re.M),
+    "list": re.compile(r"^ {0,3}([-*+]|\d{1,9}[.)])[ \t]+\S*\w", re.M),
     "emphasis": re.compile(r"(\*\*|__)[^*_\n]+\1"),
     "inline code": re.compile(r"`[^`\n]+`"),
-    "block quote": re.compile(r"^ {0,3}>[ \t]?\S", re.M),
+    "block quote": re.compile(r"^ {0,3}>(?!>)[ \t]?\S*\w", re.M),   # not a >>> doctest
 }
-_CODE = re.compile(
-    r"^(#!|#include\b|#define\b|#ifn?def\b|import \w|from [\w.]+ import\b|def \w+\(|class \w+[(:]"
-    r"|function\b|package \w|public |private |var |const |let |using \w|export \w|echo )", re.M)
+#: Lines at column 0 that only source code starts with (Python, C, shell, JS, Java ...).
+_CODE_LINE = re.compile(
+    r"(#!|#include\b|#define\b|#ifn?def\b|import \w|from [\w.]+ import\b|def \w+\s*\("
+    r"|class \w+\s*[(:]|@[\w.]+(\(.*\))?\s*$|return\b|raise\b|try:|except\b|elif\b|else:"
+    r"|finally:|yield\b|function\b|package \w|public |private |var |const |let |using \w"
+    r"|export \w|echo |[A-Za-z_][\w.]*(\[[^\]\n]*\])?\s*[-+*/|&]?=\s*\S"
+    r"|[A-Za-z_][\w.]*\(.*\)\s*;?\s*$)")
+#: reStructuredText directives, targets and roles: a sibling format, not Markdown
+_RST = re.compile(r"^\.\. [\w-]+::|^\.\. _[^:\n]+:|:[a-z]+:`[^`\n]+`", re.M)
 _CODE_LINE_END = re.compile(r"[;{}][ \t]*$", re.M)
+_FENCED = re.compile(r"^ {0,3}(```|~~~).*?(?:^ {0,3}\1|\Z)", re.M | re.S)
+
+
+def looks_like_code(text: str) -> bool:
+    """Source code, judged outside fenced blocks: code-only statements at column 0, or lines
+    ending in ``;`` or braces. (``# comment`` lines look like headings, so this comes first.)"""
+    body = _FENCED.sub("", text)
+    lines = [line for line in body.splitlines() if line.strip()]
+    top = [line for line in lines if not line[0].isspace()]
+    code = sum(1 for line in top if _CODE_LINE.match(line))
+    if top and code * 10 > len(top):
+        return True
+    return len(_CODE_LINE_END.findall(body)) * 10 > max(1, len(lines))
+
+
 _PLAIN_TEXT_EXTENSIONS = frozenset({"txt", "asc", "text"})
 
 
@@ -48,8 +77,7 @@ def markdown_kinds(text: str) -> tuple[list[str], list[str]] | None:
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped or stripped[0] in "<{[":
         return None
-    lines = max(1, text.count("\n"))
-    if _CODE.search(text) or len(_CODE_LINE_END.findall(text)) * 10 > lines:
+    if looks_like_code(text) or _RST.search(text):
         return None
     strong = [kind for kind, rx in _STRONG.items() if rx.search(text)]
     weak = [kind for kind, rx in _WEAK.items() if rx.search(text)]
@@ -62,6 +90,8 @@ def is_markdown(text: str, plain_text_name: bool = False) -> list[str] | None:
     if found is None:
         return None
     strong, weak = found
+    if not any(kind in _CORE for kind in strong):
+        return None
     if plain_text_name:
         ok = len(strong) >= 2 and len(strong) + len(weak) >= 4
     else:
@@ -73,7 +103,18 @@ class MarkdownIdentifier(ContentRefiner):
     PUID = "PRONOM:fmt/1149"
     MIMES = ("text/markdown", "text/x-markdown")
 
+    def _named_otherwise(self, ext: str) -> bool:
+        """The name says another specific format (``.py``, ``.rst``, ``.tex``): trust it."""
+        if not ext or self.key is None:
+            return False
+        ours = self.registries.equivalent(self.key)
+        formats = self.registries.by_extension(ext)
+        return bool(formats) and not any(
+            f.key in self.generic or f.key in ours for f in formats)
+
     def detect(self, sample: Sample, cls: str) -> tuple[FormatKey | None, str, str] | None:
+        if self._named_otherwise(sample.extension):
+            return None
         text = decode_text(sample.bof(MD_WINDOW), cls)
         kinds = is_markdown(text, sample.extension in _PLAIN_TEXT_EXTENSIONS)
         if kinds is None:

@@ -189,3 +189,35 @@ def test_markdown_needs_more_evidence_in_a_txt_file() -> None:
     light = "Title\n=====\n\nSee [docs](https://x.org) and `x`.\n"
     assert is_markdown(light) is not None
     assert is_markdown(light, plain_text_name=True) is None
+
+
+@pytest.mark.parametrize("text", [
+    # Python with a '# comment' and a docstring list (indented imports at column 4)
+    '"""Dispatch helpers.\n\n- one\n- **two**\n"""\n# Prefer the installed one\ntry:\n'
+    "    import uarray as _u\nexcept ImportError:\n    _u = None\nelse:\n    del _u\n",
+    # reStructuredText inside another file
+    "# License header text\n\n.. versionadded:: 3.17\n\nUse ``x`` or :command:`find`.\n\n"
+    "1. first **bold**\n2. [a](b)\n",
+    # banner-style plain text with tilde separators and setext-like rules
+    "=====\n= Welcome =\n=====\n\n~~~\nLesson 1\n~~~\n\n- move *left*\n- move right\n",
+    # vim keymap: '# 3', '- =', '> :'
+    '" keymap\n# 3\n- =\n> :\n* 8\n',
+])
+def test_markdown_false_positives_seen_in_the_wild(text: str) -> None:
+    assert is_markdown(text) is None
+
+
+def test_markdown_refiner_trusts_another_specific_extension() -> None:
+    ident = MarkdownIdentifier("md", pronom_set())
+    assert ident.identify(s(MARKDOWN, "page.html"), TEXT_PREV) is None   # fmt/96 by name
+    assert ident.identify(s(MARKDOWN, "notes.md"), TEXT_PREV) is not None
+    assert ident.identify(s(MARKDOWN, "notes.unknownext"), TEXT_PREV) is not None
+
+
+def test_css_rejects_code_whose_prelude_is_not_a_selector() -> None:
+    code = (b"from typing import Any\n\n\ndef clean(obj: dict[str, Any]) -> dict[str, Any]:\n"
+            b"    return {\n        key: value for key, value in obj.items()"
+            b" if value != []\n    }\n")
+    assert css_rule_count(code) is None
+    assert css_rule_count(b"a:not(.x) > b[href='y'], ::slotted(p) { color: red !important }") \
+        == 1
