@@ -136,11 +136,9 @@ def test_reidentify_writes_changes_and_history(archive: Archive):
     # a second run finds nothing left to change
     again = _run_reidentify(archive, Selection(ext="htm"))
     assert [c.status for c in again] == [UNCHANGED, UNCHANGED]
-
-
-def test_force_overwrites_manual(archive: Archive):
-    changes = _run_reidentify(archive, Selection(ids=(5,)), force=True)
-    assert [(c.status, c.message) for c in changes] == [(CHANGED, "forced over MANUAL")]
+    # --force overwrites a person's decision, and says so in the history
+    forced = _run_reidentify(archive, Selection(ids=(5,)), force=True)
+    assert [(c.status, c.message) for c in forced] == [(CHANGED, "forced over MANUAL")]
     assert _state(archive.engine, 5)[0] == archive.format_ids[HTML]
     with archive.engine.connect() as conn:
         assert history_of(conn, 5)[0].note == "forced over MANUAL"
@@ -167,9 +165,7 @@ def test_set_format_by_hand(archive: Archive):
     with pytest.raises(BsfError, match="fmt/12345"):
         list(set_format(archive.engine, Selection(ids=(1,)), FormatKey("PRONOM", "fmt/12345"),
                         registries=archive.registries, user="bob"))
-
-
-def test_set_format_adds_a_registry_format_to_the_cache(archive: Archive):
+    # a registry format no bitstream used yet is added to the archive's format cache
     from registries.model import Format, Registry, RegistrySet
 
     new = FormatKey("Provisional", "THESIS")
