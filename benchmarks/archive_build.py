@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import shutil
 import sys
 import tempfile
@@ -82,17 +81,19 @@ def child_build(backend: str, bitstreams: int, seed: int) -> None:
 
 
 def child_files(count: int, seed: int) -> None:
-    """The floor: create ``count`` ~500-byte files under DSpace keys, nothing else."""
-    from archive.assetstore import AssetStore, new_internal_id
+    """The floor: create ``count`` ~500-byte files under DSpace keys with the demo's own
+    (threaded) asset writer, and nothing else."""
+    from archive.assetstore import AssetStore
+    from archive.demo.writer import AssetWriter, Content
 
     work = Path(tempfile.mkdtemp(prefix="bsf-bench-files-"))
     try:
-        store = AssetStore({0: work})
-        rng = random.Random(seed)
-        data = bytes(range(256)) * 2
+        writer = AssetWriter(AssetStore({0: work}), seed)
+        content = Content(bytes(range(256)) * 2, "")
         started = time.perf_counter()
         for _ in range(count):
-            store.write_bytes(data, 0, internal_id=new_internal_id(rng), durable=False)
+            writer.write(writer.new_key(), content, 0)
+        writer.close()
         seconds = time.perf_counter() - started
         emit({"backend": "files only", "bitstreams": count, "seconds": round(seconds, 2),
               "rate": round(count / seconds)})

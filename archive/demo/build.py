@@ -312,17 +312,21 @@ def build_demo(engine: Engine, store: AssetStore, *, items: int, seed: int,
         init_archive(engine)
     with engine.begin() as conn:
         builder = _Builder(conn, store, seed)
-        submitters = _submitters(conn)
-        communities, collections = plan_containers(builder.rng, items, VARIANTS)
-        collection_ids = builder.containers(communities, collections)
-        progress.start("building demo archive", total=items)
-        done = 0
-        for plan in plan_items(builder.rng, items, len(collections), len(submitters), VARIANTS):
-            builder.item(plan, collection_ids, submitters)
-            done += 1
-            if done % 200 == 0:
-                progress.advance(200)
-        builder.out.flush()
+        try:
+            submitters = _submitters(conn)
+            communities, collections = plan_containers(builder.rng, items, VARIANTS)
+            collection_ids = builder.containers(communities, collections)
+            progress.start("building demo archive", total=items)
+            done = 0
+            for plan in plan_items(builder.rng, items, len(collections), len(submitters),
+                                   VARIANTS):
+                builder.item(plan, collection_ids, submitters)
+                done += 1
+                if done % 200 == 0:
+                    progress.advance(200)
+            builder.out.flush()
+        finally:
+            builder.assets.close()
         progress.advance(done % 200)
         progress.finish()
         sync_sequences(conn, T15.metadata)

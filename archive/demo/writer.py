@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Table, insert
@@ -40,6 +41,7 @@ class BulkWriter:
         self._allocators: dict[str, IdAllocator] = {}
         self._free: dict[str, list[int]] = {}
         self.counts: dict[str, int] = dict.fromkeys(_ORDER, 0)
+        self._postgres = conn.dialect.name == "postgresql"
 
     def table(self, name: str) -> Table:
         table = getattr(self.tables, name)
@@ -66,10 +68,24 @@ class BulkWriter:
         for name in _ORDER:
             rows = self._buffers[name]
             if rows:
-                self.conn.execute(insert(self.table(name)), rows)
+                if self._postgres:
+                    self._copy(name, rows)
+                else:
+                    self.conn.execute(insert(self.table(name)), rows)
                 self.counts[name] += len(rows)
                 self._buffers[name] = []
         self._pending = 0
+
+    def _copy(self, name: str, rows: list[dict[str, object]]) -> None:
+        """PostgreSQL: stream the rows with COPY on the same connection and transaction."""
+        columns = list(rows[0])
+        driver = self.conn.connection.driver_connection
+        assert driver is not None
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        with driver.cursor() as cursor, cursor.copy(
+                f'COPY "{name}" ({quoted}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[c] for c in columns])
 
 
 @dataclass(frozen=True)
@@ -103,11 +119,21 @@ class ContentPool:
 
 
 class AssetWriter:
-    """Writes demo assets under fresh DSpace keys; counts files and bytes."""
+    """Writes demo assets under fresh DSpace keys; counts files and bytes.
 
-    def __init__(self, store: AssetStore, seed: int) -> None:
+    Files are handed to a small thread pool in batches: creating a file is almost all kernel
+    time with the GIL released, so it overlaps with the planning and database work of the main
+    thread. Keys are drawn in the main thread, so the result stays deterministic.
+    """
+
+    def __init__(self, store: AssetStore, seed: int, *, threads: int = 2,
+                 batch: int = 256) -> None:
         self.store = store
         self._rng = random.Random(f"bsf-demo:{seed}:internal-ids")
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="bsf-assets")
+        self._batch: list[tuple[str, bytes, int]] = []
+        self._batch_size = batch
+        self._pending: list[Future[None]] = []
         self.files = 0
         self.bytes = 0
 
@@ -115,6 +141,30 @@ class AssetWriter:
         return new_internal_id(self._rng)
 
     def write(self, key: str, content: Content, store_number: int) -> None:
-        self.store.write_bytes(content.data, store_number, internal_id=key, durable=False)
+        self._batch.append((key, content.data, store_number))
         self.files += 1
         self.bytes += content.size
+        if len(self._batch) >= self._batch_size:
+            self._submit()
+
+    def _submit(self) -> None:
+        batch, self._batch = self._batch, []
+        if batch:
+            self._pending.append(self._pool.submit(self._write_batch, batch))
+        # Keep the backlog (and memory) bounded; surface errors early.
+        while len(self._pending) > 8:
+            self._pending.pop(0).result()
+
+    def _write_batch(self, batch: list[tuple[str, bytes, int]]) -> None:
+        for key, data, store_number in batch:
+            self.store.write_bytes(data, store_number, internal_id=key, durable=False)
+
+    def close(self) -> None:
+        """Write what is left and wait for every file; re-raises the first failure."""
+        try:
+            self._submit()
+            for future in self._pending:
+                future.result()
+        finally:
+            self._pending = []
+            self._pool.shutdown(wait=True)
