@@ -111,18 +111,20 @@ class OleDirectory:
 
     def _walk(self, nodes: list[tuple[OleEntry, int, int, int]], idx: int, prefix: str,
               seen: set[int]) -> None:
-        stack = [idx]
+        """Name every entry by its path; iterative, so hostile nesting cannot overflow."""
+        stack = [(idx, prefix)]
         while stack:
-            i = stack.pop()
+            i, base = stack.pop()
             if i >= len(nodes) or i in seen:
                 continue
             seen.add(i)
             entry, left, right, child = nodes[i]
-            stack.extend((left, right))
-            entry.path = prefix + _clean(entry.name)
+            stack.append((left, base))
+            stack.append((right, base))
+            entry.path = base + _clean(entry.name)
             self.entries.setdefault(entry.path, entry)
             if entry.kind == 1:
-                self._walk(nodes, child, entry.path + "/", seen)
+                stack.append((child, entry.path + "/"))
 
     # -- public ---------------------------------------------------------------------------
 

@@ -235,3 +235,19 @@ def test_identifier_pickles_for_worker_processes(droid: DroidIdentifier) -> None
     clone = pickle.loads(pickle.dumps(droid))
     assert str(ident(clone, b"%PDF-1.1", "a.pdf").key) == "PRONOM:fmt/15"
     assert len(pickle.dumps(droid)) < 2000
+
+
+def test_deeply_nested_ole2_storages_do_not_overflow() -> None:
+    from formats.signatures.ole2 import OleDirectory, OleEntry
+
+    free = 0xFFFFFFFF
+    depth = 5000  # far beyond Python's recursion limit
+    nodes = [(OleEntry("Root Entry", 5, 0, 0), free, free, 1)]
+    for i in range(1, depth):
+        nodes.append((OleEntry(f"S{i}", 1, 0, 0), free, free, i + 1))
+    nodes.append((OleEntry("Leaf", 2, 0, 0), free, free, free))
+    ole = OleDirectory.__new__(OleDirectory)
+    ole.entries = {}
+    ole._walk(nodes, 1, "", set())
+    assert len(ole.entries) == depth
+    assert max(ole.entries, key=len).endswith("/Leaf")
