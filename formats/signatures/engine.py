@@ -1,18 +1,19 @@
 """The byte-signature engine: dispatch, prefilter, verify, apply DROID priorities.
 
-How a file is matched (see docs/identification-engine.md):
+How a file is matched (details in docs/identification-engine.md):
 
 1. *Dispatch.* Every signature with a BOF sequence at a fixed offset is filed under that
-   offset and the first 1-4 bytes it must have there. Per file we slice the head at each
-   distinct offset and look the bytes up in a dict: a few dozen lookups instead of 2,000
-   signature tests. Only the candidates found are verified in full.
-2. *Search.* Signatures with no fixed anchor are filed by their longest literal. Those whose
-   literal must lie in a small window are checked with ``bytes.find`` on that window; the
-   rest go into one Aho-Corasick automaton per side (head, tail) run over the scan window.
+   offset and the first 1-4 bytes it must have there (big groups split again on a second
+   fixed check). Per file we slice the head at each distinct offset and look the bytes up in
+   a dict: a few dozen lookups instead of 2,000 signature tests. Candidates pass their other
+   fixed checks (and, for small files, a required literal) before any regex runs.
+2. *Search.* Signatures with no fixed anchor are filed under needles (a literal or a set of
+   fixed prefixes). Needles that must lie in the first 4 KiB share one Aho-Corasick automaton
+   over that window; the others one automaton per side (head, tail) over the scan window;
+   runs of a single byte value are bounded ``bytes.find`` calls instead.
 3. *Early stop.* When step 1 found formats, step 2 only looks at signatures of formats that
-   have priority over one of them (as siegfried does); the others could not change the
-   answer DROID would give after applying priorities... except by adding a second result,
-   which DROID would report and we drop (documented).
+   have priority over one of them (as siegfried does). A format unrelated to the hit could
+   only add a second result, which DROID would report; ``exhaustive=True`` finds those too.
 4. *Priorities.* A format that another matched format has priority over is removed.
 """
 
