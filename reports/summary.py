@@ -205,7 +205,10 @@ def _words(name: str) -> set[str]:
 
 
 def _acronym(name: str) -> str:
-    return "".join(w[0] for w in _WORD.findall(name.lower()) if w not in {"of", "and", "the"})
+    """Initials of the words that start with a letter ("Portable Network Graphics 1.0" ->
+    "png"; version numbers such as ``89a`` do not count)."""
+    return "".join(w[0] for w in _WORD.findall(name.lower())
+                   if w[0].isalpha() and w not in {"of", "and", "the"})
 
 
 def looks_wrong(old: str, new: str) -> bool:
@@ -221,7 +224,9 @@ def looks_wrong(old: str, new: str) -> bool:
     a, b = _words(old), _words(new)
     if not a or not b or a & b:
         return False
-    if _acronym(old) in b or _acronym(new) in a:
+    old_initials, new_initials = _acronym(old), _acronym(new)
+    if any(len(w) >= 2 and new_initials.startswith(w) for w in a) or any(
+            len(w) >= 2 and old_initials.startswith(w) for w in b):
         return False
     if any(len(x) >= 3 and len(y) >= 3 and (x.startswith(y) or y.startswith(x))
            for x in a for y in b):
