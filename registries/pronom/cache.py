@@ -31,12 +31,22 @@ def cache_dir() -> Path:
     return base / "bsf"
 
 
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
 def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, remembered per process by (path, mtime, size)."""
+    st = os.stat(path)
+    memo = (os.fspath(path), st.st_mtime_ns, st.st_size)
+    known = _DIGESTS.get(memo)
+    if known is not None:
+        return known
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
-    return digest.hexdigest()
+    _DIGESTS[memo] = digest.hexdigest()
+    return _DIGESTS[memo]
 
 
 def cached(kind: str, key: str, build: Callable[[], T]) -> T:
