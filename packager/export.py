@@ -180,6 +180,7 @@ def write_object_aip(conn: Connection, reader: ArchiveReader, ref: ObjRef, dest:
         when = obj.last_modified if obj.type_name == "ITEM" else DEFAULT_DATE
         written: set[str] = set()
         with deterministic_zip(dest, when=when, comment=COMMENT) as out:
+            zipped = out
             out.write_bytes("mets.xml", data)
             for pf in packed:
                 if pf.entry_name in written:
@@ -193,6 +194,8 @@ def write_object_aip(conn: Connection, reader: ArchiveReader, ref: ObjRef, dest:
                     out.write_stream(pf.entry_name, fh, bit.size, bit.checksum,
                                      what=f"bitstream {bit.id} ({bit.name}) of "
                                           f"{obj.type_name} {obj.handle or obj.id}")
+        return ExportedPackage(dest, obj.type_name, obj.handle, obj.id, zipped.md5,
+                               zipped.size)
     return ExportedPackage(dest, obj.type_name, obj.handle, obj.id, file_md5(dest),
                            dest.stat().st_size)
 

@@ -249,21 +249,30 @@ class ArchiveReader:
         bundles = c.execute(select(bu).join(ib, ib.c.bundle_id == bu.c.bundle_id)
                             .where(ib.c.item_id == obj.id)
                             .order_by(bu.c.name, bu.c.bundle_id)).all()
+        bundles = [b for b in bundles if self.options.bundle_included(b.name or "")]
+        bundle_ids = [b.bundle_id for b in bundles]
+        bb, bs = t.bundle2bitstream, t.bitstream
+        rows = c.execute(select(bb.c.bundle_id.label("in_bundle"), bs)
+                         .join(bs, bb.c.bitstream_id == bs.c.bitstream_id)
+                         .where(bb.c.bundle_id.in_(bundle_ids),
+                                or_(bs.c.deleted.is_(None), bs.c.deleted.is_not(true())))
+                         .order_by(bb.c.bundle_id, bs.c.sequence_id, bs.c.bitstream_id)
+                         ).all() if bundle_ids else []
+        bit_ids = [r.bitstream_id for r in rows]
+        bundle_policies = self.policies_many(BUNDLE, bundle_ids)
+        bit_policies = self.policies_many(BITSTREAM, bit_ids)
+        dates = self._identified_many(bit_ids)
+        by_bundle: dict[int, list[BitstreamRec]] = {}
+        for r in rows:
+            bit = self._bitstream(r, bit_policies.get(r.bitstream_id, []),
+                                  dates.get(r.bitstream_id))
+            if bit is not None:
+                by_bundle.setdefault(r.in_bundle, []).append(bit)
         for b in bundles:
-            if not self.options.bundle_included(b.name or ""):
-                continue
-            rec = BundleRec(name=b.name or "", primary_bitstream_id=b.primary_bitstream_id,
-                            policies=self.policies(BUNDLE, b.bundle_id), id=b.bundle_id)
-            bb, bs = t.bundle2bitstream, t.bitstream
-            rows = c.execute(select(bs).join(bb, bb.c.bitstream_id == bs.c.bitstream_id)
-                             .where(bb.c.bundle_id == b.bundle_id,
-                                    or_(bs.c.deleted.is_(None), bs.c.deleted.is_not(true())))
-                             .order_by(bs.c.sequence_id, bs.c.bitstream_id)).all()
-            for r in rows:
-                bit = self._bitstream(r)
-                if bit is not None:
-                    rec.bitstreams.append(bit)
-            obj.bundles.append(rec)
+            obj.bundles.append(BundleRec(
+                name=b.name or "", primary_bitstream_id=b.primary_bitstream_id,
+                policies=bundle_policies.get(b.bundle_id, []), id=b.bundle_id,
+                bitstreams=by_bundle.get(b.bundle_id, [])))
 
     def _read_metadata(self, obj: ArchiveObject) -> None:
         t = self.t
@@ -303,9 +312,12 @@ class ArchiveReader:
             logo = self.conn.execute(select(t.bitstream).where(
                 t.bitstream.c.bitstream_id == row.logo_bitstream_id)).first()
             if logo is not None:
-                obj.logo = self._bitstream(logo)
+                obj.logo = self._bitstream(
+                    logo, self.policies(BITSTREAM, logo.bitstream_id),
+                    self._identified_many([logo.bitstream_id]).get(logo.bitstream_id))
 
-    def _bitstream(self, row: object) -> BitstreamRec | None:
+    def _bitstream(self, row: object, policies: list[Policy],
+                   identified: datetime | None) -> BitstreamRec | None:
         r = row
         bit = BitstreamRec(
             id=r.bitstream_id, name=r.name, size=int(r.size_bytes or 0), checksum=r.checksum,  # type: ignore[attr-defined]
@@ -320,8 +332,8 @@ class ArchiveReader:
             bit.ident = Identification(
                 confidence=r.format_confidence, source=r.format_source,  # type: ignore[attr-defined]
                 basis=r.format_basis, warning=r.format_warning,  # type: ignore[attr-defined]
-                date=self._identified_at(bit.id))
-        bit.policies = self.policies(BITSTREAM, bit.id)
+                date=identified)
+        bit.policies = policies
         if not self._readable(bit):
             mode = self.options.unauthorized
             if mode == "skip":
@@ -333,15 +345,18 @@ class ArchiveReader:
                                "use -o unauthorized=skip or -o unauthorized=zero")
         return bit
 
-    def _identified_at(self, bitstream_id: int) -> datetime | None:
-        """When the format was last set (the format-change history), if recorded."""
-        if not self._history:
-            return None
-        from upgrade.history import FORMAT_HISTORY
+    def _identified_many(self, bitstream_ids: list[int]) -> dict[int, datetime]:
+        """When each format was last set (the format-change history), where recorded."""
+        if not self._history or not bitstream_ids:
+            return {}
+        from upgrade.history import FORMAT_HISTORY as H
 
-        return utc(self.conn.execute(select(FORMAT_HISTORY.c.changed_at).where(
-            FORMAT_HISTORY.c.bitstream_id == bitstream_id)
-            .order_by(FORMAT_HISTORY.c.history_id.desc()).limit(1)).scalar())
+        found: dict[int, datetime] = {}
+        for bid, when in self.conn.execute(
+                select(H.c.bitstream_id, H.c.changed_at)
+                .where(H.c.bitstream_id.in_(bitstream_ids)).order_by(H.c.history_id)):
+            found[int(bid)] = utc(when)  # type: ignore[assignment]
+        return found
 
     def _readable(self, bit: BitstreamRec) -> bool:
         if self._is_admin or self._reader_groups is None:
@@ -411,20 +426,28 @@ class ArchiveReader:
         return f"{match.group(1)}_hdl:{handle}_{match.group(3)}" if handle else name
 
     def policies(self, type_id: int, object_id: int) -> list[Policy]:
+        return self.policies_many(type_id, [object_id]).get(object_id, [])
+
+    def policies_many(self, type_id: int, object_ids: list[int]) -> dict[int, list[Policy]]:
+        """The resource policies of several objects of one type, in one query."""
+        if not object_ids:
+            return {}
         rp = self.t.resourcepolicy
         rows = self.conn.execute(select(rp).where(
-            rp.c.resource_type_id == type_id, rp.c.resource_id == object_id)).all()
-        found = []
+            rp.c.resource_type_id == type_id, rp.c.resource_id.in_(object_ids))).all()
+        found: dict[int, list[Policy]] = {}
         for r in rows:
             action = ACTIONS[r.action_id] if 0 <= (r.action_id or 0) < len(ACTIONS) \
                 else f"ACTION_{r.action_id}"
-            found.append(Policy(
+            found.setdefault(int(r.resource_id), []).append(Policy(
                 action=action,
                 group=self.group_name(r.epersongroup_id) if r.epersongroup_id is not None
                 else None,
                 eperson=self.email(r.eperson_id) if r.eperson_id is not None else None,
                 start=utc(r.start_date), end=utc(r.end_date)))
-        return sorted(found, key=Policy.sort_key)
+        for policies in found.values():
+            policies.sort(key=Policy.sort_key)
+        return found
 
     def _roles(self, obj: ArchiveObject, ref: ObjRef) -> Roles:
         """SITE: every group and person. Containers: the groups they use (DS-1105)."""

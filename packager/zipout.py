@@ -3,14 +3,16 @@
 Python's zipfile would stamp each entry with the current time and the host system; here every
 entry gets the object's own date (an item's last-modified time, else DSpace's fixed
 2002-11-04), fixed permissions and creator system, so identical content gives identical bytes.
-Bitstreams are copied in 1 MiB chunks while their MD5 and size are checked against the
-archive's record — a damaged asset fails the export instead of being packaged silently.
+The zip is written forward-only (entries carry data descriptors), so its MD5 is computed
+while it is written. Bitstreams are copied in 1 MiB chunks while their MD5 and size are
+checked against the archive's record — a damaged asset fails the export instead of being packaged silently.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import os
 import tempfile
 import zipfile
@@ -37,6 +39,30 @@ def zip_time(value: datetime | None) -> tuple[int, int, int, int, int, int]:
     return (naive.year, naive.month, naive.day, naive.hour, naive.minute, naive.second)
 
 
+class _HashingWriter:
+    """A forward-only file: zipfile then streams entries with data descriptors instead of
+    seeking back, and the zip's MD5 is known when it is closed, without reading it again."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.digest = hashlib.md5(usedforsecurity=False)
+        self.position = 0
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.position += len(data)
+        return self.raw.write(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, *args: object) -> int:
+        raise io.UnsupportedOperation("forward-only")
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+
 class DeterministicZip:
     """A zip being written to ``<dest>.part`` and renamed onto ``dest`` on success."""
 
@@ -46,11 +72,15 @@ class DeterministicZip:
         self.when = zip_time(when)
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-        os.close(fd)
         self._tmp = Path(tmp)
-        self._zip = zipfile.ZipFile(self._tmp, "w", compression=zipfile.ZIP_DEFLATED,
+        self._raw = os.fdopen(fd, "wb")
+        self._out = _HashingWriter(self._raw)
+        self._zip = zipfile.ZipFile(self._out, "w",  # type: ignore[call-overload]
+                                    compression=zipfile.ZIP_DEFLATED,
                                     compresslevel=compresslevel, allowZip64=True)
         self._zip.comment = comment.encode("utf-8")
+        self.md5 = ""
+        self.size = 0
 
     def _info(self, name: str, size: int) -> zipfile.ZipInfo:
         info = zipfile.ZipInfo(name, date_time=self.when)
@@ -86,11 +116,16 @@ class DeterministicZip:
     def close(self) -> None:
         """Finish the zip and move it into place (atomic on one file system)."""
         self._zip.close()
+        self._raw.close()
+        self.md5 = self._out.digest.hexdigest()
+        self.size = self._out.position
         os.replace(self._tmp, self.dest)
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):
             self._zip.close()
+        with contextlib.suppress(Exception):
+            self._raw.close()
         with contextlib.suppress(FileNotFoundError):
             self._tmp.unlink()
 

@@ -15,6 +15,7 @@ from bsfcore.errors import ConfigError, PackageError
 from packager.export import export_aip
 from packager.naming import package_name
 from packager.xmlns import METS, PREMIS, XLINK
+from packager.zipout import file_md5
 from tests.packager.builder import ADMIN
 
 NS = {"mets": METS, "premis": PREMIS, "xlink": XLINK}
@@ -92,6 +93,10 @@ def test_reexport_is_byte_identical(site) -> None:
                         recursive=True)
     assert [(p.path.name, p.md5) for p in first.packages] == \
         [(p.path.name, p.md5) for p in second.packages]
+    assert all(p.md5 == file_md5(p.path) and p.size == p.path.stat().st_size
+               for p in first.packages)
+    with zipfile.ZipFile(first.packages[-1].path) as z:
+        assert z.testzip() is None
     # a change to one item changes only that item's package
     item_id = site.built.ids["item1"]
     with site.engine.begin() as conn:
