@@ -7,11 +7,15 @@ reports, AIP export) after the archive is built, using ``settings``/``engine``/`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bsf.context import err_console, state
+
+if TYPE_CHECKING:
+    from archive.assetstore import AssetStore
+    from archive.demo.site import DemoSite
 
 
 def register(app: typer.Typer) -> None:
@@ -28,8 +32,12 @@ def demo(
     seed: Annotated[int, typer.Option("--seed", help="Random seed of the demo archive.")] = 1,
     force: Annotated[bool, typer.Option(
         "--force", help="Delete and rebuild an existing demo folder.")] = False,
+    archive_only: Annotated[bool, typer.Option(
+        "--archive-only", help="Only build the demo archive; skip the upgrade and AIP export.")]
+        = False,
 ) -> None:
-    """Build a demo DSpace 1.5 archive in ./bsf-demo and run the mission on it."""
+    """Build a demo DSpace 1.5 archive in ./bsf-demo, run the whole Upgrade15To16 sequence on
+    it (cleanup -c, -0, -p, -1, -2, -r -v report, -3) and export the site as AIPs."""
     from archive.assetstore import AssetStore
     from archive.db import open_engine
     from archive.demo import build_demo
@@ -44,8 +52,30 @@ def demo(
     store = AssetStore.from_settings(settings)
     summary = build_demo(engine, store, items=items, seed=seed, progress=st.progress())
     err_console.print(summary.describe(), markup=False, soft_wrap=True)
+    results = [] if archive_only else _mission(ctx, site, store)
     typer.echo(f"demo folder:  {site.root}")
     typer.echo(f"config:       {site.config}")
     typer.echo(f"database:     {site.db_url}")
     typer.echo(f"asset store:  {site.assetstore}")
+    for line in results:
+        typer.echo(line)
     typer.echo(f"next: bsf --config {site.config} <command>")
+
+
+def _mission(ctx: typer.Context, site: DemoSite, store: AssetStore) -> list[str]:
+    """The mission on the demo: the full Upgrade15To16 sequence, then the site as AIPs."""
+    from bsf.commands.upgrade import make_context
+    from packager.export import export_site
+    from upgrade.sequence import run_sequence
+
+    st = state(ctx)
+    step_ctx = make_context(ctx)
+    # Worker processes (if any) must open the demo site, not the global configuration.
+    step_ctx.cli_args = {"config": str(site.config), "db": None, "assetstore": None}
+    run_sequence(step_ctx, site.root)
+    aips = site.root / "aips"
+    result = export_site(st.engine, store, aips, settings=st.settings, progress=st.progress())
+    for warning in result.warnings:
+        err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
+    return [f"upgrade:      Upgrade15To16 done; report in {site.root / 'report.out'}",
+            f"AIPs:         {len(result.packages)} packages in {aips}"]
