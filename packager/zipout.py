@@ -5,7 +5,8 @@ entry gets the object's own date (an item's last-modified time, else DSpace's fi
 2002-11-04), fixed permissions and creator system, so identical content gives identical bytes.
 The zip is written forward-only (entries carry data descriptors), so its MD5 is computed
 while it is written. Bitstreams are copied in 1 MiB chunks while their MD5 and size are
-checked against the archive's record — a damaged asset fails the export instead of being packaged silently.
+checked against the archive's record — a damaged asset fails the export instead of being
+packaged silently.
 """
 
 from __future__ import annotations
