@@ -125,7 +125,8 @@ def heatmap_svg(summary: ConversionSummary) -> str:
                    + (" — looks wrong" if suspect else ""))
             parts.append(
                 f'<rect class="cell{" suspect" if suspect else ""}" x="{x}" y="{y}" '
-                f'width="{CELL}" height="{CELL}" fill="{fill}" stroke="#fff" '
+                f'width="{CELL}" height="{CELL}" fill="{fill}" '
+                f'stroke="{"#67000d" if suspect else "#fff"}" '
                 f'data-old="{escape(row)}" data-new="{escape(col)}" data-count="{count}">'
                 f"<title>{escape(tip)}</title></rect>")
             colour = "#fff" if level > 0.55 and col != NONE_LABEL else "#222"
@@ -139,6 +140,8 @@ def heatmap_svg(summary: ConversionSummary) -> str:
 def _shade(level: float, suspect: bool) -> str:
     """Light-to-dark blue (or red for suspect cells) for a level in [0, 1]."""
     level = 0.15 + 0.85 * max(0.0, min(1.0, level))
+    if suspect:  # a handful of wrong conversions must still catch the eye
+        level = max(level, 0.6)
     base = (203, 24, 29) if suspect else (8, 81, 156)
     r, g, b = (round(255 - (255 - c) * level) for c in base)
     return f"#{r:02x}{g:02x}{b:02x}"
