@@ -17,16 +17,20 @@ from registries.model import Format, FormatKey, Registry
 from registries.pronom.cache import cached, file_sha256
 from registries.pronom.model import ContainerFile, PronomFormat, SignatureFile
 from registries.pronom.parse import parse_container_file, parse_signature_file
+from registries.pronom.records import parse_records
 
 __all__ = [
+    "NAMESPACE",
     "ContainerFile",
     "PronomFormat",
     "SignatureFile",
     "default_container_file",
     "default_pronom_dir",
+    "default_records_file",
     "default_signature_file",
     "load_container_file",
     "load_pronom_registry",
+    "load_records",
     "load_signature_file",
 ]
 
@@ -95,21 +99,51 @@ def load_container_file(path: Path | None = None) -> ContainerFile:
     return _load_container_file(path.resolve(), file_sha256(path))
 
 
-def pronom_format(fmt: PronomFormat) -> Format:
+def pronom_format(fmt: PronomFormat, description: str | None = None) -> Format:
     return Format(keys=(FormatKey(NAMESPACE, fmt.puid),), name=fmt.name or fmt.puid,
                   version=fmt.version, mime_type=", ".join(fmt.mime_types) or None,
-                  extensions=fmt.extensions)
+                  description=description, extensions=fmt.extensions)
+
+
+def default_records_file() -> Path:
+    return default_pronom_dir() / "pronom-xml-v109.zip"
+
+
+@lru_cache(maxsize=4)
+def _load_records(path: Path, sha: str) -> dict[str, str]:
+    return cached("records", sha, lambda: parse_records(path))
+
+
+def load_records(path: Path | None = None) -> dict[str, str]:
+    """PUID -> description from PRONOM's format records (default: opf-fido's v109 zip)."""
+    path = Path(path) if path else default_records_file()
+    if path.is_dir():
+        return parse_records(path)
+    path = _existing(path, "PRONOM records archive")
+    return _load_records(path.resolve(), file_sha256(path))
 
 
 def load_pronom_registry(signature_file: Path | None = None,
-                         container_file: Path | None = None) -> Registry:
+                         container_file: Path | None = None, *,
+                         records: Path | None = None) -> Registry:
     """The PRONOM registry of a DROID signature file (namespace ``PRONOM``, version ``V118``).
 
     ``container_file`` is checked (parsed and cached) so that a broken configuration fails at
     load time; PUIDs that only a container mapping names are added as bare formats.
+    Descriptions come from PRONOM's format records: ``records`` (a zip or a directory of
+    ``puid.fmt.N.xml`` reports), else opf-fido's v109 zip when the default signature file is
+    used. Records older than the signature file simply leave newer formats undescribed.
     """
     sigfile = load_signature_file(signature_file)
-    formats = {puid: pronom_format(f) for puid, f in sigfile.formats.items()}
+    descriptions: dict[str, str] = {}
+    if records is not None or signature_file is None:
+        try:
+            descriptions = load_records(records)
+        except RegistryError:
+            if records is not None:
+                raise
+    formats = {puid: pronom_format(f, descriptions.get(puid))
+               for puid, f in sigfile.formats.items()}
     if container_file is not None or signature_file is None:
         containers = load_container_file(container_file)
         for puids in containers.mappings.values():

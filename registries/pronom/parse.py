@@ -43,6 +43,12 @@ def parse_xml_file(path: Path) -> etree._Element:
         data = path.read_bytes()
     except OSError as exc:
         raise RegistryError([Problem(str(path), None, f"cannot read: {exc.strerror}")]) from None
+    return parse_xml_bytes(data, str(path))
+
+
+def parse_xml_bytes(data: bytes, origin: str) -> etree._Element:
+    """Parse ``data`` (named ``origin`` in errors) with the same refusals."""
+    path = origin
     head = data[:4096]
     first_element = _first_element_start(head)
     prolog = head[:first_element] if first_element >= 0 else head
@@ -50,7 +56,7 @@ def parse_xml_file(path: Path) -> etree._Element:
         raise UnsafeInputError(f"{path}: refusing an XML document with a DTD or entity "
                                "declarations (signature files never need one)")
     try:
-        root = etree.fromstring(data, _parser(), base_url=str(path))
+        root = etree.fromstring(data, _parser(), base_url=path)
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
         raise RegistryError([Problem(str(path), line, f"not well-formed XML: {exc.msg}")]) \

@@ -167,3 +167,41 @@ def test_old_layout_without_namespace_or_specificity(tmp_path: Path) -> None:
     assert parsed.label == "V13" and parsed.formats["fmt/3"].extensions == ("gif",)
     assert parsed.signatures[2].sequences[0].reference == "VAR"
     assert not parsed.signatures[2].generic
+
+
+def test_default_registry_has_descriptions_from_pronom_records() -> None:
+    registry = load_pronom_registry()
+    pdf = registry.get(FormatKey("PRONOM", "fmt/18"))
+    assert pdf is not None and pdf.description is not None
+    assert pdf.description.startswith("Portable Document Format")
+
+
+def test_records_from_a_directory_and_a_hostile_zip(tmp_path: Path) -> None:
+    import zipfile
+
+    from registries.pronom.records import parse_records
+
+    record = ('<?xml version="1.0"?><PRONOM-Report xmlns="http://pronom.nationalarchives.gov.uk">'
+              "<report_format_detail><FileFormat><FormatDescription>  A  test format. "
+              "</FormatDescription></FileFormat></report_format_detail></PRONOM-Report>")
+    folder = tmp_path / "records"
+    folder.mkdir()
+    (folder / "puid.fmt.7.xml").write_text(record)
+    (folder / "notes.txt").write_text("ignored")
+    assert parse_records(folder) == {"fmt/7": "A test format."}
+    archive = tmp_path / "r.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("puid.x-fmt.3.xml", record)
+        zf.writestr("../../escape.xml", record)  # not a record name: never read
+    assert parse_records(archive) == {"x-fmt/3": "A test format."}
+    hostile = tmp_path / "h.zip"
+    with zipfile.ZipFile(hostile, "w") as zf:
+        zf.writestr("puid.fmt.9.xml", '<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
+    with pytest.raises(UnsafeInputError):
+        parse_records(hostile)
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        for i in range(3):
+            zf.writestr(f"puid.fmt.{i}.xml", b"\0" * (100 << 20))
+    with pytest.raises(UnsafeInputError):
+        parse_records(bomb)
