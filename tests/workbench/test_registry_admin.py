@@ -112,3 +112,26 @@ def test_add_synonym(archive: Archive):
             T16.externalidentifier.c.identifier == "HTM")).scalar() is False
     with pytest.raises(BsfError, match="fmt/404"):
         add_synonym(archive.engine, FormatKey("PRONOM", "fmt/404"), HTM)
+
+
+def test_add_provisional_creates_a_missing_document(tmp_path: Path):
+    doc = tmp_path / "new" / "provisional-formats.xml"
+    add_provisional_entry(doc, provisional_format("Thesis", extensions=["thz"]))
+    assert [f.key for f in load_registry_document(doc, "Provisional")] == [
+        FormatKey("Provisional", "Thesis")]
+
+
+def test_add_provisional_refuses_the_packaged_default(tmp_path: Path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from bsf.main import app
+
+    monkeypatch.delenv("BSF_CONFIG", raising=False)
+    result = CliRunner().invoke(app, ["registry", "add-provisional", "HTM", "--ext", "htm"])
+    assert isinstance(result.exception, BsfError)
+    assert "packaged default" in str(result.exception)
+    target = tmp_path / "p.xml"
+    result = CliRunner().invoke(app, ["registry", "add-provisional", "HTM", "--ext", "htm",
+                                      "--synonym", "PRONOM:fmt/96", "--document", str(target)])
+    assert result.exit_code == 0, result.output
+    assert load_registry_document(target, "Provisional").get(HTM).synonyms == (HTML,)
