@@ -40,8 +40,11 @@ def target_archive(source: Engine, tmp: Path, request: object) -> Iterator[Engin
 
 
 def export_site(engine: Engine, store: object, folder: Path, **kwargs: object) -> dict[str, str]:
-    result = export_aip(engine, store, SITE, folder / "SITE@123456789-0.zip", recursive=True,
-                        use_registries=False, **kwargs)  # type: ignore[arg-type]
+    options = kwargs.pop("options", None)
+    name = "SITE@123456789-0.xml" if options and "manifestOnly=true" in options \
+        else "SITE@123456789-0.zip"
+    result = export_aip(engine, store, SITE, folder / name, recursive=True,
+                        use_registries=False, options=options, **kwargs)  # type: ignore[arg-type]
     return {p.path.name: p.md5 for p in result.packages}
 
 

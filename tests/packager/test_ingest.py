@@ -234,3 +234,57 @@ def test_wrong_flags(lite_site) -> None:
     with pytest.raises(PackageError, match="SITE AIP can only be restored"):
         ingest_aip(site.engine, site.store, folder / "SITE@123456789-0.zip", mode=Mode.SUBMIT,
                    eperson=ADMIN, parent=SITE)
+
+
+def test_ignore_parent_false_uses_the_aips_parent(lite_site) -> None:
+    site = lite_site
+    folder, _ = _aips(site)
+    item = _pkg(folder, "ITEM", site.built.handles["item2"])
+    result = ingest_aip(site.engine, site.store, item, mode=Mode.SUBMIT, eperson=ADMIN,
+                        skip_workflow=True, options=["ignoreParent=false"])
+    (_, handle), = result.created
+    with site.engine.connect() as conn:
+        item_id = conn.execute(select(T.handle.c.resource_id)
+                               .where(T.handle.c.handle == handle)).scalar()
+        owner = conn.execute(select(T.item.c.owning_collection)
+                             .where(T.item.c.item_id == item_id)).scalar()
+    assert owner == site.built.ids["colA"]  # item2's collection in the AIP
+
+
+def test_passwords_travel_only_when_asked(lite_site, tmp_path) -> None:
+    site = lite_site
+    plain = export_site(site.engine, site.store, tmp_path / "plain")
+    assert plain
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "plain" / "SITE@123456789-0.zip") as z:
+        assert b"PasswordHash" not in z.read("mets.xml")
+    export_site(site.engine, site.store, tmp_path / "pw", options=["passwords=true"])
+    from archive.db import open_engine
+    from tests.packager.builder import new_archive
+
+    target = open_engine(f"sqlite:///{tmp_path / 'pw.db'}")
+    new_archive(target)
+    ingest_aip(target, store_at(tmp_path / "s"), tmp_path / "pw" / "SITE@123456789-0.zip",
+               mode=Mode.REPLACE, recursive=True, eperson=ADMIN, options=SKIP)
+    with target.connect() as conn:
+        pw = conn.execute(select(T.eperson.c.password)
+                          .where(T.eperson.c.email == "alice@example.org")).scalar()
+    assert pw == "hash-alice@example.org"
+
+
+def test_manifest_only_ingest_restores_metadata_without_content(lite_site, tmp_path) -> None:
+    site = lite_site
+    export_site(site.engine, site.store, tmp_path / "m", options=["manifestOnly=true"])
+    from archive.db import open_engine
+    from tests.packager.builder import new_archive
+
+    target = open_engine(f"sqlite:///{tmp_path / 'mo.db'}")
+    new_archive(target)
+    result = ingest_aip(target, store_at(tmp_path / "s"), tmp_path / "m" / "SITE@123456789-0.xml",
+                        mode=Mode.REPLACE, recursive=True, eperson=ADMIN,
+                        options=[*SKIP, "manifestOnly=true"])
+    assert sum(1 for kind, _ in result.created if kind == "ITEM") == 4
+    assert any("manifestOnly" in w for w in result.warnings)
+    with target.connect() as conn:
+        assert conn.execute(select(T.bitstream.c.bitstream_id)).first() is None
