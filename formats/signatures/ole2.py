@@ -14,6 +14,7 @@ from typing import BinaryIO
 MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _END = 0xFFFFFFFA  # any sector id at or above this ends a chain
 MAX_DIR_ENTRIES = 100_000
+_CONTROL = "".join(chr(c) for c in range(32))
 
 
 class OleEntry:
@@ -30,7 +31,7 @@ class OleEntry:
 def _clean(name: str) -> str:
     """Stream names as container signatures write them: leading control characters dropped
     (``\\x01CompObj`` -> ``CompObj``, ``\\x05SummaryInformation``)."""
-    return name.lstrip("".join(chr(c) for c in range(32)))
+    return name.lstrip(_CONTROL)
 
 
 class OleDirectory:
@@ -43,6 +44,7 @@ class OleDirectory:
         self._fat: list[int] = []
         self._minifat: list[int] | None = None
         self._root: OleEntry | None = None
+        self._root_chain: list[int] | None = None
         try:
             self._read()
         except (struct.error, ValueError, OSError, IndexError):
@@ -150,7 +152,9 @@ class OleDirectory:
             raw = b"".join(self._sector(s) for s in self._chain(self._minifat_start, self._fat))
             self._minifat = list(struct.unpack(f"<{len(raw) // 4}I", raw[:len(raw) // 4 * 4]))
         assert self._root is not None
-        root_chain = self._chain(self._root.start, self._fat)
+        if self._root_chain is None:
+            self._root_chain = self._chain(self._root.start, self._fat)
+        root_chain = self._root_chain
         per = self._ssize // 64
         out: list[bytes] = []
         for msid in self._chain(entry.start, self._minifat, want // 64 + 1):
