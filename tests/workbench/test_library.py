@@ -99,9 +99,27 @@ def test_read_ids():
     assert "ids.txt:2" in str(info.value) and "ids.txt:3" in str(info.value)
 
 
+class _Recorder:
+    def __init__(self) -> None:
+        self.events: list[tuple[str, object]] = []
+
+    def start(self, label: str, total: int | None = None) -> None:
+        self.events.append(("start", total))
+
+    def advance(self, units: int = 1) -> None:
+        self.events.append(("advance", units))
+
+    def finish(self) -> None:
+        self.events.append(("finish", None))
+
+
 def test_reidentify_dry_run_writes_nothing(archive: Archive):
     before = [_state(archive.engine, i) for i in range(1, 7)]
-    changes = _run_reidentify(archive, Selection(ext="htm"), dry_run=True)
+    progress = _Recorder()
+    changes = _run_reidentify(archive, Selection(ext="htm"), dry_run=True, progress=progress,
+                              batch_size=1)
+    assert progress.events[0] == ("start", 2) and progress.events[-1] == ("finish", None)
+    assert sum(n for kind, n in progress.events if kind == "advance") == 2
     assert [(c.bitstream_id, c.status) for c in changes] == [(2, CHANGED), (4, CHANGED)]
     assert all(c.new.key == str(HTML) for c in changes)
     assert [_state(archive.engine, i) for i in range(1, 7)] == before
