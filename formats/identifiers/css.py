@@ -106,6 +106,10 @@ def _declarations_ok(content: list[tinycss2.ast.Node] | None) -> bool | None:
             good += 1
         elif item.type == "error":
             return False
+        elif item.type == "qualified-rule":          # CSS nesting
+            if not _selector_ok(item.prelude) or _declarations_ok(item.content) is False:
+                return False
+            good += 1
     return good > 0 or None
 
 
@@ -134,10 +138,63 @@ def _tally(nodes: list[tinycss2.ast.Node], tally: _Tally, depth: int = 0) -> Non
                 tally.good += 1
 
 
+_COMMENT = re.compile(rb"/\*.*?(\*/|\Z)", re.S)
+_STATEMENT_AT = re.compile(rb"\A\s*@(charset|import|namespace|layer)\b[^;{]*;", re.I)
+_BLOCK_AT = re.compile(rb"\A\s*@-?[a-z-]+", re.I)
+_BRACKETS = re.compile(rb"\[[^\]{};]*\]")
+_PSEUDO_ARGS = re.compile(rb":[\w-]+\([^(){};]*(\([^(){};]*\)[^(){};]*)*\)")
+_SELECTOR_CHARS = re.compile(rb"\A[\w\s.#*>+~,:|&%\\-]*[\w*&][\w\s.#*>+~,:|&%\\-]*\Z")
+_DECLARATION = re.compile(rb"\A\s*(--[\w-]+|-?[A-Za-z_][\w-]*)\s*:")
+PREFILTER_WINDOW = 4096
+
+
+def _leading_comments_end(data: bytes) -> int:
+    """Offset after the comments and blank space a stylesheet starts with (licence headers)."""
+    pos = 0
+    while True:
+        while pos < len(data) and data[pos] in b" \t\r\n":
+            pos += 1
+        if not data.startswith(b"/*", pos):
+            return pos
+        end = data.find(b"*/", pos + 2)
+        if end == -1:
+            return pos
+        pos = end + 2
+
+
+def looks_like_css_start(data: bytes, depth: int = 0) -> bool:
+    """A regex-only first look (microseconds) so tinycss2 runs only on likely stylesheets.
+
+    The first rule after comments and ``@charset``/``@import`` statements must be a block
+    at-rule, or a selector (brackets and ``:pseudo(...)`` arguments removed, nothing but
+    selector characters left) followed by ``{ name:`` or by a nested rule (CSS nesting).
+    """
+    text = _COMMENT.sub(b" ", data[_leading_comments_end(data):][:PREFILTER_WINDOW])
+    statements = 0
+    while (statement := _STATEMENT_AT.match(text)) is not None:
+        text = text[statement.end():]
+        statements += 1
+    if statements and not text.strip():
+        return True                      # only @import/@charset lines in the window
+    if _BLOCK_AT.match(text):
+        return True
+    brace = text.find(b"{")
+    if brace <= 0:
+        return False
+    prelude = _PSEUDO_ARGS.sub(b":x", _BRACKETS.sub(b"[x]", text[:brace]))
+    if not _SELECTOR_CHARS.match(prelude.replace(b"[x]", b"x")):
+        return False
+    content = text[brace + 1:]
+    return bool(_DECLARATION.match(content)) or (depth < 2 and looks_like_css_start(content,
+                                                                                   depth + 1))
+
+
 def css_rule_count(data: bytes, truncated: bool = False) -> int | None:
     """Number of rules when ``data`` is a real stylesheet, else None."""
     start = data.lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n\x00")
     if not start or start[:1] in (b"<", b"{", b"[", b"\""):
+        return None
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and not looks_like_css_start(start):
         return None
     nodes, _encoding = tinycss2.parse_stylesheet_bytes(data, skip_comments=True,
                                                        skip_whitespace=True)

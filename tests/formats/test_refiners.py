@@ -221,3 +221,22 @@ def test_css_rejects_code_whose_prelude_is_not_a_selector() -> None:
     assert css_rule_count(code) is None
     assert css_rule_count(b"a:not(.x) > b[href='y'], ::slotted(p) { color: red !important }") \
         == 1
+
+
+@pytest.mark.parametrize("css", [
+    b":not(.dark-mode) {\n  pre code.hljs { display: block; }\n  .x { color: red }\n}\n",
+    b"/* theme */\n@import url(core.css);\n@import url(framing.css);\n",
+    b"/*" + b" long licence text " * 400 + b"*/\n* { box-sizing: border-box; }\nb { margin: 0 }\n",
+    b'input[type="text"]:focus-visible, a::after { outline: 1px solid; content: "\\201C" }\n',
+])
+def test_css_real_world_shapes(css: bytes) -> None:
+    assert css_rule_count(css) is not None
+
+
+def test_css_prefilter_rejects_code_cheaply() -> None:
+    from formats.identifiers.css import looks_like_css_start
+
+    assert not looks_like_css_start(b"import os\n\ndef f(x):\n    return {'a': x}\n")
+    assert not looks_like_css_start(b"function f() { return 1; }\n")
+    assert not looks_like_css_start(b"no braces at all")
+    assert looks_like_css_start(b"@media print { a { color: red } }")
