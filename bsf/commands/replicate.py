@@ -153,6 +153,12 @@ def remove(ctx: typer.Context, handle: HandleArg,
         err_console.print(f"  {group}/{name}")
     err_console.print("Once an AIP is deleted the object can never be restored from it. "
                       "This cannot be undone.")
+    from archive.queries import resolve_handle
+
+    with engine.connect() as conn:
+        if resolve_handle(conn, handle) is not None:
+            err_console.print(f"note: {handle} is still in the archive; the next sync will "
+                              "transmit its AIP again.")
     if not unattended and not typer.confirm("Delete them?", default=False, err=True):
         raise typer.Abort()
     result = remove_object(engine, store, config, handle)

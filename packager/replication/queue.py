@@ -213,6 +213,17 @@ def claim(engine: Engine, worker: str, *, limit: int = 10,
     return claimed
 
 
+def renew(engine: Engine, task: Task, worker: str,
+          lease: timedelta = timedelta(minutes=30)) -> bool:
+    """Extend the lease of a claimed task just before working on it (claims come in small
+    batches, and one large AIP may take a while); False if the task was taken over."""
+    with engine.begin() as conn:
+        return bool(conn.execute(
+            update(QUEUE).where(QUEUE.c.task_id == task.task_id, QUEUE.c.worker == worker,
+                                QUEUE.c.state == "running")
+            .values(lease_until=now() + lease)).rowcount)
+
+
 def finish(conn: Connection, task: Task, worker: str, outcome: str) -> bool:
     """Mark a claimed task done (in the caller's transaction, with the work's own writes)."""
     return bool(conn.execute(

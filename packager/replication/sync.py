@@ -24,6 +24,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -46,6 +47,8 @@ from packager.replication.store import ObjectStore, StoreConfig, deletion_record
 
 T = T15
 AGENT = f"bsf {__version__} replicate sync"
+#: finished queue rows are kept this long (for status and post-mortems), then purged
+DONE_KEPT = timedelta(days=7)
 
 __all__ = ["SyncSummary", "Worker", "plan", "sync"]
 
@@ -112,6 +115,8 @@ class Worker:
             if not tasks:
                 return summary
             for task in tasks:
+                if not q.renew(self.engine, task, self.worker):
+                    continue  # our lease ran out and another worker took it over
                 try:
                     if task.action == "transmit":
                         self.transmit(task, summary)
@@ -226,6 +231,8 @@ def sync(engine: Engine, store: ObjectStore, config: StoreConfig, packager: AipP
     q.ensure_tables(engine)
     summary = SyncSummary()
     summary.reclaimed = q.reclaim_dead(engine)
+    with engine.begin() as conn:
+        q.purge_done(conn, DONE_KEPT)
     if handle is not None:
         handle = normalise_handle(handle)
         with engine.connect() as conn:

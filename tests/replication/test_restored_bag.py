@@ -21,6 +21,7 @@ from packager.replication.aip import DSpaceAipPackager, UnknownObjectError
 from packager.replication.store import LocalObjectStore, StoreConfig
 from packager.replication.sync import sync
 from tests.replication.builder import SmallArchive
+from upgrade.history import HistoryEntry, ensure_history_table, record
 
 WHEN = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
 BTR_ID = "https://github.com/dpscollaborative/btr_bagit_profile/releases/download/1.0/" \
@@ -80,6 +81,12 @@ def test_bag_from_a_mets_aip(engine: Engine, small: SmallArchive, synced: LocalO
                              store_config: StoreConfig, tmp_path: Path, profile: str,
                              algorithms: list[str]) -> None:
     handle = small.items[0]
+    changed = small.bitstreams[handle][0]
+    with engine.begin() as conn:  # a workbench change recorded after the AIP was sent
+        ensure_history_table(conn)
+        record(conn, [HistoryEntry(changed, "tester", "set", None, "PRONOM:fmt/18", "PDF 1.4",
+                                   2, "DROID", None, "PRONOM:fmt/276", "PDF 1.7", 5, "manual",
+                                   note="checked by hand")])
     result = restore_bag(engine, synced, store_config, handle, tmp_path / "out",
                          profile=profile, when=WHEN)
     assert result.path == tmp_path / "out" / "ITEM@123456789-4"
@@ -105,6 +112,9 @@ def test_bag_from_a_mets_aip(engine: Engine, small: SmallArchive, synced: LocalO
     assert ident["generic_file_identifier"].startswith("data/bitstream_")
     assert "confidence=POSITIVE_SPECIFIC" in ident["outcome_detail"]
     assert events["intellectual_object_identifier"] == f"hdl:{handle}"
+    change = next(e for e in events["events"] if e["event_type"] == "format change")
+    assert change["generic_file_identifier"].startswith(f"data/bitstream_{changed}")
+    assert "set by tester: PRONOM:fmt/18 -> PRONOM:fmt/276" in change["detail"]
     # one flipped payload byte fails full validation
     target = result.path / "data" / "mets.xml"
     data = bytearray(target.read_bytes())
