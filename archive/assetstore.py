@@ -23,9 +23,12 @@ import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from bsfcore.errors import AssetError
+
+if TYPE_CHECKING:
+    from bsfcore.settings import Settings
 
 REGISTERED_PREFIX = "-R"
 _DIGITS_PER_LEVEL = 2
@@ -70,14 +73,14 @@ class AssetStore:
         self.stores: dict[int, Path] = {int(n): Path(p) for n, p in stores.items()}
 
     @classmethod
-    def from_settings(cls, settings: object, *, create: bool = False) -> AssetStore:
+    def from_settings(cls, settings: Settings, *, create: bool = False) -> AssetStore:
         """The stores named by the settings (``assetstore.dir``, ``assetstore.dir.N``).
 
         Without ``create`` a store folder that does not exist is an error (a typo in the config
         would otherwise make every bitstream look missing); with it the folders are made.
         """
-        dirs: dict[int, Path] = settings.assetstore_dirs()  # type: ignore[attr-defined]
-        where = getattr(settings, "path", None)
+        dirs = settings.assetstore_dirs()
+        where = settings.path
         for number, folder in sorted(dirs.items()):
             if create:
                 folder.mkdir(parents=True, exist_ok=True)

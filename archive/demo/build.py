@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from archive.assetstore import AssetStore
 from archive.db import has_table, inserted_id, is_renovated, sync_sequences
@@ -270,8 +270,6 @@ class _Builder:
 
 def _submitters(conn: Connection) -> list[int]:
     """A dozen depositor epersons (created once per archive)."""
-    from sqlalchemy import insert
-
     ep = T15.eperson
     existing = conn.execute(select(ep.c.eperson_id).where(ep.c.email.like("%@demo.example.org"))
                             .order_by(ep.c.eperson_id)).scalars().all()

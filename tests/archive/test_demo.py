@@ -11,7 +11,7 @@ from archive.queries import in_archive_bitstreams, upgradable_bitstreams
 from archive.schema import T15
 from bsfcore.errors import DatabaseError
 
-ITEMS = 40
+ITEMS = 30
 
 
 def _rows(engine: Engine) -> list[tuple]:
