@@ -137,13 +137,6 @@ def bench_fido(files: list[str], workers: int) -> Timing:
     return elapsed, None
 
 
-def best(fn: Callable[[], Timing], repeat: int) -> Timing:
-    runs = [fn() for _ in range(repeat)]
-    wall = min(r[0] for r in runs)
-    cpus = [r[1] for r in runs if r[1] is not None]
-    return wall, (min(cpus) if cpus else None)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("dirs", nargs="+")
@@ -175,16 +168,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[tuple[str, int, Timing]] = []
     counts = sorted({1, args.workers})
     for n in counts:
-        rows.append(("bsf DroidIdentifier", n,
-                     best(lambda n=n: bench_bsf("droid", files, n, sig, cont), args.repeat)))
+        # interleaved rounds, best of each: on a shared machine the load changes by the second
+        runners: dict[str, Callable[[], Timing]] = {
+            "bsf DroidIdentifier": lambda n=n: bench_bsf("droid", files, n, sig, cont)}
         if not args.no_stack:
-            try:
-                rows.append(("bsf full stack", n,
-                             best(lambda n=n: bench_bsf("stack", files, n, sig, cont),
-                                  args.repeat)))
-            except Exception as exc:  # the stack belongs to another module; report, go on
-                print(f"full stack skipped: {exc}", file=sys.stderr)
-        rows.append(("siegfried", n, best(lambda n=n: bench_siegfried(files, n), args.repeat)))
+            runners["bsf full stack"] = lambda n=n: bench_bsf("stack", files, n, sig, cont)
+        runners["siegfried"] = lambda n=n: bench_siegfried(files, n)
+        results: dict[str, list[Timing]] = {name: [] for name in runners}
+        for _ in range(args.repeat):
+            for name, run in list(runners.items()):
+                try:
+                    results[name].append(run())
+                except Exception as exc:  # the stack belongs to another module; report it
+                    print(f"{name} skipped: {exc}", file=sys.stderr)
+                    del runners[name]
+        for name, runs in results.items():
+            if runs:
+                cpus = [r[1] for r in runs if r[1] is not None]
+                rows.append((name, n, (min(r[0] for r in runs), min(cpus) if cpus else None)))
     fido_files = files[:args.fido_max]
     if not args.no_fido:
         for n in counts:
