@@ -85,6 +85,13 @@ def _copy_hashing(src: BinaryIO, dst: BinaryIO) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+def _signature(path: Path) -> tuple[int, int]:
+    """(size, mtime ns): enough to notice a file rewritten while we copied it, without a
+    second read of a large AIP."""
+    st = path.stat()
+    return st.st_size, st.st_mtime_ns
+
+
 def check_name(name: str) -> str:
     """Refuse object names that could leave their group folder."""
     if not _NAME.match(name) or ".." in name:
@@ -141,22 +148,23 @@ class LocalObjectStore:
         path = self._path(group, name)
         if not path.is_file():
             raise PackageError(f"{group}/{name}: not in the object store {self.root}")
+        before = _signature(path)
         with path.open("rb") as src:
             md5, size = atomic_copy(src, dest)
-        again, _ = md5_file(path)
-        if again != md5:
+        if _signature(path) != before or size != before[0]:
             dest.unlink(missing_ok=True)
             raise PackageError(f"{group}/{name}: changed while it was fetched; try again")
-        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        return StoredObject(group, name, size, md5, modified)
+        return StoredObject(group, name, size, md5,
+                            datetime.fromtimestamp(before[1] / 1e9, UTC))
 
     def transfer(self, group: str, name: str, source: Path) -> StoredObject:
         dest = self._path(group, name)
+        before = _signature(Path(source))
         with Path(source).open("rb") as src:
             md5, size = atomic_copy(src, dest)
-        expected, _ = md5_file(Path(source))
-        if expected != md5:
-            raise PackageError(f"{group}/{name}: copy into the store does not match its source")
+        if _signature(Path(source)) != before or size != before[0]:
+            raise PackageError(f"{group}/{name}: its source {source} changed while it was "
+                               "copied into the store")
         modified = datetime.fromtimestamp(dest.stat().st_mtime, UTC)
         return StoredObject(group, name, size, md5, modified)
 
