@@ -19,11 +19,13 @@ Decisions (DROID's definitions, siegfried's wording):
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from formats.model import Confidence, Match, Sample, unknown
 from formats.signatures import DEFAULT_MAX_BYTES, Hit, code_version, load_engine
 from formats.signatures.container import ContainerHit, ContainerMatcher
+from formats.signatures.window import Window
 from registries.model import FormatKey, Registry
 from registries.pronom import (
     NAMESPACE,
@@ -35,6 +37,8 @@ from registries.pronom.cache import cached
 
 _CONTAINER_MAGIC = {"ZIP": (b"PK",), "OLE2": (b"\xd0\xcf\x11\xe0",)}
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
+#: containers up to this size are read once, whole, and parsed in memory
+IN_MEMORY_CONTAINER = 256 << 10
 
 
 def _magic_kinds(head: bytes) -> set[str]:
@@ -151,7 +155,7 @@ class DroidIdentifier:
         # makes the byte scan moot, since DROID replaces the trigger hit with it anyway
         head = win.head(8)
         tried = _magic_kinds(head)
-        container_hits = self._containers(sample, tried) if tried else []
+        container_hits = self._containers(sample, tried, win) if tried else []
         hits = [] if container_hits else self.engine.match(win, self.exhaustive)
         if not container_hits and hits and self.containers is not None:
             # a trigger format found by its byte signature whose magic is not at offset 0
@@ -159,7 +163,7 @@ class DroidIdentifier:
             triggers = self.containers.triggers
             kinds = {triggers[h.puid] for h in hits if h.puid in triggers} - tried
             if kinds:
-                container_hits = self._containers(sample, kinds)
+                container_hits = self._containers(sample, kinds, win)
         if container_hits:
             return self._rank([(h.puid, False, h.basis) for h in container_hits], ext), ext
         if hits:
@@ -193,12 +197,18 @@ class DroidIdentifier:
 
         return [seen[p] for p in sorted(keep, key=order)]
 
-    def _containers(self, sample: Sample, kinds: set[str]) -> list[ContainerHit]:
+    def _containers(self, sample: Sample, kinds: set[str],
+                    win: Window | None = None) -> list[ContainerHit]:
         if self.containers is None or not kinds:
             return []
         found: list[ContainerHit] = []
         for kind in sorted(kinds):
             try:
+                if win is not None and sample.size <= IN_MEMORY_CONTAINER:
+                    # small containers: one read through the window, then seeks in memory
+                    found.extend(self.containers.match(io.BytesIO(win.head(sample.size)),
+                                                       sample.size, kind))
+                    continue
                 with sample.open() as fh:
                     found.extend(self.containers.match(fh, sample.size, kind))
             except OSError:
