@@ -36,7 +36,7 @@ from packager.model import ArchiveObject, MetadataValue, iso
 from packager.naming import is_plain_name
 from packager.options import Mode, PackagerOptions, coerce_options
 from packager.reading import ObjRef, resolve, site_handle, tables_for
-from packager.safezip import Package, ZipLimits
+from packager.safezip import Package, ZipLimits, limits_from_settings
 from packager.sequences import update_sequences
 from packager.validate import SchemaCatalog, check_entries, schema_catalog, validate_mets
 from packager.workflow import first_step, start_workflow
@@ -380,6 +380,8 @@ def ingest_aip(engine: Engine, store: object, package: Path, *, mode: Mode,
     if identifier is not None and mode is not Mode.REPLACE:
         raise PackageError("-i with an ingest is only valid in force replace mode (-r -f)")
     catalog = schema_catalog(settings) if opts.validate else SchemaCatalog()
+    if limits is None:
+        limits = limits_from_settings(settings)
     package = Path(package)
     writer: ArchiveWriter | None = None
     assets = RunAssets(store)  # type: ignore[arg-type]

@@ -11,13 +11,13 @@ and ``mets.xml`` with a DOCTYPE/ENTITY (XXE, entity expansion) or malformed XML.
 from __future__ import annotations
 
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
 from lxml import etree
 
-from bsfcore.errors import InputError, PackageError, UnsafeInputError
+from bsfcore.errors import ConfigError, InputError, PackageError, UnsafeInputError
 from packager.naming import is_plain_name
 from registries.xmlsafe import parse_xml
 
@@ -31,6 +31,25 @@ class ZipLimits:
     max_ratio: int = 1_000  # uncompressed / compressed, for entries over ratio_floor
     ratio_floor: int = 1 << 20
     max_manifest_bytes: int = 256 << 20
+
+
+def limits_from_settings(settings: object | None) -> ZipLimits:
+    """ZipLimits with ``packager.zip.maxEntries`` / ``maxBytes`` / ``maxRatio`` /
+    ``maxManifestBytes`` overrides from the configuration."""
+    limits = ZipLimits()
+    if settings is None:
+        return limits
+    values = {}
+    for key, field_name in (("maxEntries", "max_entries"), ("maxBytes", "max_total_bytes"),
+                            ("maxRatio", "max_ratio"), ("maxManifestBytes", "max_manifest_bytes")):
+        raw = settings.get(f"packager.zip.{key}")  # type: ignore[attr-defined]
+        if raw is None:
+            continue
+        if not str(raw).strip().isdigit() or int(raw) <= 0:
+            raise ConfigError.at(getattr(settings, "path", None), None,
+                                 f"packager.zip.{key} must be a positive integer, not {raw!r}")
+        values[field_name] = int(raw)
+    return replace(limits, **values)
 
 
 class _Bounded:

@@ -252,8 +252,9 @@ def queue_counts(conn: Connection) -> dict[str, dict[str, int]]:
 
 
 def purge_done(conn: Connection, older_than: timedelta = timedelta(days=30)) -> int:
-    """Drop finished rows older than ``older_than`` (the queue is not an audit log)."""
-    return conn.execute(delete(QUEUE).where(QUEUE.c.state == "done",
+    """Drop finished (done or failed) rows older than ``older_than`` (the queue is not an
+    audit log; the replica events are)."""
+    return conn.execute(delete(QUEUE).where(QUEUE.c.state.in_(("done", "failed")),
                                             QUEUE.c.finished_at < now() - older_than)
                         ).rowcount or 0
 

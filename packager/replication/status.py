@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, func, select
 
 from packager.replication import queue as q
 from packager.replication.store import LocalObjectStore, ObjectStore, StoreConfig
@@ -31,7 +31,8 @@ class StoreStatus:
 
     @property
     def clean(self) -> bool:
-        return not (self.missing_in_store or self.checksum_mismatch or self.failed)
+        """The store holds exactly what the registry says (failed objects aside)."""
+        return not (self.missing_in_store or self.checksum_mismatch)
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items()} | {"clean": self.clean}
@@ -43,9 +44,7 @@ def store_status(engine: Engine, store: ObjectStore, config: StoreConfig, *,
     status = StoreStatus(str(config.store_dir), verified=verify)
     with engine.connect() as conn:
         status.queue = q.queue_counts(conn)
-        status.failed = [{"handle": r.handle, "action": r.action, "error": r.error or ""}
-                         for r in conn.execute(select(q.QUEUE).where(q.QUEUE.c.state == "failed")
-                                               .order_by(q.QUEUE.c.task_id))]
+        status.failed = _still_failing(conn)
         registry = {(r.grp, r.name): r.md5 for r in conn.execute(
             select(q.REPLICA.c.grp, q.REPLICA.c.name, q.REPLICA.c.md5))}
     seen: set[tuple[str, str]] = set()
@@ -65,6 +64,17 @@ def store_status(engine: Engine, store: ObjectStore, config: StoreConfig, *,
         status.groups[group] = {"objects": objects, "bytes": bytes_}
     status.missing_in_store = sorted(f"{g}/{n}" for g, n in registry if (g, n) not in seen)
     return status
+
+
+def _still_failing(conn: Connection) -> list[dict[str, str]]:
+    """Objects whose latest task failed (an older failure followed by success is history)."""
+    latest = select(q.QUEUE.c.handle, q.QUEUE.c.action,
+                    func.max(q.QUEUE.c.task_id).label("task_id")) \
+        .group_by(q.QUEUE.c.handle, q.QUEUE.c.action).subquery()
+    rows = conn.execute(select(q.QUEUE.c.handle, q.QUEUE.c.action, q.QUEUE.c.error)
+                        .join(latest, q.QUEUE.c.task_id == latest.c.task_id)
+                        .where(q.QUEUE.c.state == "failed").order_by(q.QUEUE.c.task_id))
+    return [{"handle": r.handle, "action": r.action, "error": r.error or ""} for r in rows]
 
 
 def _list(store: ObjectStore, group: str, verify: bool) -> list[tuple[str, int, str]]:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bsfcore.errors import PackageError, UnsafeInputError
+from bsfcore.errors import ConfigError, PackageError, UnsafeInputError
+from bsfcore.settings import load_settings
 from packager.ingest import ingest_aip
 from packager.options import Mode
 from packager.safezip import ZipLimits
@@ -63,6 +64,13 @@ def test_zip_bombs(hostile) -> None:
         submit(bomb, limits=ZipLimits(max_ratio=100))
     with pytest.raises(UnsafeInputError, match="zip bomb"):
         submit(item, limits=ZipLimits(max_total_bytes=100))
+    config = site.tmp / "limits.cfg"
+    config.write_text("packager.zip.maxRatio = 100\n")
+    with pytest.raises(UnsafeInputError, match="zip bomb"):
+        submit(bomb, settings=load_settings(config))
+    config.write_text("packager.zip.maxRatio = lots\n")
+    with pytest.raises(ConfigError, match="positive integer"):
+        submit(bomb, settings=load_settings(config))
     assert unchanged()
 
 
