@@ -117,8 +117,12 @@ def status(ctx: typer.Context,
         for failed in report.failed:
             typer.echo(f"failed\t{failed['action']}\t{failed['handle']}\t"
                               f"{failed['error']}")
+    if report.failed:
+        err_console.print(f"{len(report.failed)} object(s) failed to replicate (see 'failed' "
+                          "lines); the next sync tries them again")
     if not report.clean:
         err_console.print("the store differs from the registry (see above)")
+    if report.failed or not report.clean:
         raise typer.Exit(1)
 
 

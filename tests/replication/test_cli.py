@@ -7,12 +7,14 @@ from pathlib import Path
 import bagit
 import pytest
 from rich.console import Console
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
 import bsf.commands.archive_delete as delete_cli
 import bsf.commands.replicate as replicate_cli
+from archive.assetstore import AssetStore
 from archive.queries import resolve_handle
+from archive.schema import T16 as T
 from bsf.main import app
 from bsfcore.errors import BsfError
 from packager.replication.store import LocalObjectStore, StoreConfig
@@ -103,8 +105,25 @@ def test_bad_input_gets_a_clear_error(cli, store_config: StoreConfig) -> None:
         assert "123456789/404" in str(result.exception)
 
 
-def test_status_reports_a_corrupt_replica(cli, store_config: StoreConfig) -> None:
-    assert cli("replicate", "sync").exit_code == 0
+def test_failures_and_a_corrupt_replica(cli, engine: Engine, small: SmallArchive,
+                                        store_config: StoreConfig, tmp_path: Path) -> None:
+    # one item's asset file is missing: that item fails, the others are sent
+    with engine.connect() as conn:
+        internal = conn.execute(select(T.bitstream.c.internal_id).where(
+            T.bitstream.c.bitstream_id == small.bitstreams[small.items[1]][0])).scalar_one()
+    asset = AssetStore({0: tmp_path / "assetstore"}).path(internal)
+    data = asset.read_bytes()
+    asset.unlink()
+    first = cli("replicate", "sync")
+    assert first.exit_code == 1
+    assert first.stdout.count("transmitted\t") == 7
+    assert f"failed\t{small.items[1]}\t" in first.stdout and "is missing" in first.stdout
+    failing = cli("replicate", "status")
+    assert failing.exit_code == 1 and f"failed\ttransmit\t{small.items[1]}" in failing.stdout
+    asset.write_bytes(data)
+    second = cli("replicate", "sync")
+    assert second.exit_code == 0 and second.stdout == "transmitted\tITEM@123456789-5.zip\n"
+    assert cli("replicate", "status").exit_code == 0  # the old failure is history
     path = store_config.store_dir / store_config.aip_group / "ITEM@123456789-7.zip"
     path.write_bytes(path.read_bytes()[:-1] + b"!")
     quick = cli("replicate", "status")
