@@ -143,7 +143,8 @@ _STATEMENT_AT = re.compile(rb"\A\s*@(charset|import|namespace|layer)\b[^;{]*;", 
 _BLOCK_AT = re.compile(rb"\A\s*@-?[a-z-]+", re.I)
 _BRACKETS = re.compile(rb"\[[^\]{};]*\]")
 _PSEUDO_ARGS = re.compile(rb":[\w-]+\([^(){};]*(\([^(){};]*\)[^(){};]*)*\)")
-_SELECTOR_CHARS = re.compile(rb"\A[\w\s.#*>+~,:|&%\\-]*[\w*&][\w\s.#*>+~,:|&%\\-]*\Z")
+_SELECTOR_CHARS = re.compile(rb"\A[\w\s.#*>+~,:|&%\\-]*\Z")   # linear: no nested quantifiers
+_SELECTOR_CORE = re.compile(rb"[\w*&]")
 _DECLARATION = re.compile(rb"\A\s*(--[\w-]+|-?[A-Za-z_][\w-]*)\s*:")
 PREFILTER_WINDOW = 4096
 
@@ -182,7 +183,8 @@ def looks_like_css_start(data: bytes, depth: int = 0) -> bool:
     if brace <= 0:
         return False
     prelude = _PSEUDO_ARGS.sub(b":x", _BRACKETS.sub(b"[x]", text[:brace]))
-    if not _SELECTOR_CHARS.match(prelude.replace(b"[x]", b"x")):
+    prelude = prelude.replace(b"[x]", b"x")
+    if not _SELECTOR_CHARS.match(prelude) or not _SELECTOR_CORE.search(prelude):
         return False
     content = text[brace + 1:]
     return bool(_DECLARATION.match(content)) or (depth < 2 and looks_like_css_start(content,

@@ -25,6 +25,8 @@ from registries.model import FormatKey, RegistrySet
 
 CSV_WINDOW = 64 * 1024
 MAX_RECORDS = 2000
+#: records the prose/code tests look at (enough to judge, cheap on wide files)
+_JUDGED_ROWS = 200
 _DELIMITERS = (",", ";", "\t", "|")
 _TABULAR_EXTENSIONS = frozenset({"csv", "tsv", "tab"})
 _BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
@@ -87,7 +89,8 @@ def csv_shape(text: str, *, truncated: bool = False, tabular_name: bool = False
             continue
         if any(len(row) != width for row in rows):
             continue
-        if _looks_like_prose(rows) or _looks_like_code(rows):
+        head = rows[:_JUDGED_ROWS]
+        if _looks_like_prose(head) or _looks_like_code(head):
             continue
         return delimiter, width, len(rows)
     return None

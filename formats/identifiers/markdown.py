@@ -107,10 +107,13 @@ class MarkdownIdentifier(ContentRefiner):
         """The name says another specific format (``.py``, ``.rst``, ``.tex``): trust it."""
         if not ext or self.key is None:
             return False
-        ours = self.registries.equivalent(self.key)
-        formats = self.registries.by_extension(ext)
-        return bool(formats) and not any(
-            f.key in self.generic or f.key in ours for f in formats)
+        cache: dict[str, bool] = self.__dict__.setdefault("_named_cache", {})
+        if ext not in cache:
+            ours = self.registries.equivalent(self.key)
+            formats = self.registries.by_extension(ext)
+            cache[ext] = bool(formats) and not any(
+                f.key in self.generic or f.key in ours for f in formats)
+        return cache[ext]
 
     def detect(self, sample: Sample, cls: str) -> tuple[FormatKey | None, str, str] | None:
         if self._named_otherwise(sample.extension):
