@@ -89,6 +89,8 @@ class DroidIdentifier:
             signed.update(p for c in self.containers.containers for p in c.puids)
         self._signed = frozenset(signed)
         self._keys: dict[str, FormatKey] = {}
+        self._triggers: dict[str, str] = dict(self.containers.triggers) if self.containers \
+            else {}
         #: siegfried's " (signature 2/3)" for formats with several signatures
         self._suffix = {(p, sid): f" (signature {i}/{len(f.signature_ids)})"
                         for p, f in self._formats.items() if len(f.signature_ids) > 1
@@ -157,17 +159,16 @@ class DroidIdentifier:
         tried = _magic_kinds(head)
         container_hits = self._containers(sample, tried, win) if tried else []
         hits = [] if container_hits else self.engine.match(win, self.exhaustive)
-        if not container_hits and hits and self.containers is not None:
+        triggers = self._triggers
+        if hits and triggers:
             # a trigger format found by its byte signature whose magic is not at offset 0
             # (self-extracting or prefixed archives)
-            triggers = self.containers.triggers
-            kinds = {triggers[h.puid] for h in hits if h.puid in triggers} - tried
-            if kinds:
-                container_hits = self._containers(sample, kinds, win)
+            kinds = {triggers[h.puid] for h in hits if h.puid in triggers}
+            if kinds - tried:
+                container_hits = self._containers(sample, kinds - tried, win)
         if container_hits:
             return self._rank([(h.puid, False, h.basis) for h in container_hits], ext), ext
         if hits:
-            triggers = self.containers.triggers if self.containers else {}
             return self._rank([(h.puid, h.generic or h.puid in triggers, h)
                                for h in hits], ext), ext
         return self._extension_only(ext), ext

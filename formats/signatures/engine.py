@@ -324,9 +324,10 @@ class SignatureEngine:
         found: dict[int, Hit | None] = {}
         verify = []
         whole = hlen >= win.size and hlen <= NEEDLE_WINDOW
+        startswith = head.startswith
         for entry in cands:
             for o, lit in entry.checks:
-                if head[o:o + len(lit)] != lit:
+                if not startswith(lit, o):
                     break
             else:
                 if whole and entry.needle and entry.needle not in head:
@@ -359,9 +360,11 @@ class SignatureEngine:
         hits = [h for h in found.values() if h is not None]
         if not hits:
             return []
-        if len(hits) == 1 and len(self.formats_of[hits[0].signature]) == 1:
+        if len(hits) == 1:
             hit = hits[0]
-            return [hit._replace(puid=self.formats_of[hit.signature][0])]
+            puids = self.formats_of[hit.signature]
+            if len(puids) == 1:
+                return [Hit(puids[0], hit.signature, hit.positions, hit.generic)]
         best: dict[str, Hit] = {}
         for sid in sorted(found):
             got = found[sid]
