@@ -35,7 +35,6 @@ from registries.pronom import (
 )
 from registries.pronom.cache import cached
 
-_CONTAINER_MAGIC = {"ZIP": (b"PK",), "OLE2": (b"\xd0\xcf\x11\xe0",)}
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
 #: containers up to this size are read once, whole, and parsed in memory
 IN_MEMORY_CONTAINER = 256 << 10
