@@ -40,7 +40,8 @@ class DeletionRecord:
     """One deletion: the object, its type, its parent and every member deleted with it."""
 
     object_id: str
-    object_type: str = "ITEM"
+    #: ITEM / COLLECTION / COMMUNITY; None in records that do not say (the suite's)
+    object_type: str | None = None
     owner_id: str | None = None
     created_ms: int = 0
     members: list[str] = field(default_factory=list)
@@ -62,7 +63,8 @@ def _properties_text(record: DeletionRecord) -> str:
     if record.owner_id:
         lines.append(("ownerId", record.owner_id))
     # Our extension: the deleted object's own type (the suite leaves it implicit).
-    lines.append(("deletedType", record.object_type))
+    if record.object_type:
+        lines.append(("deletedType", record.object_type))
     return "".join(f"{k}{PROPERTIES_DELIMITER}{v}\n" for k, v in lines)
 
 
@@ -168,7 +170,7 @@ def read_deletion_record(path: Path, *, where: str | None = None) -> DeletionRec
     except ValueError:
         raise PackageError(f"{where}: object.properties: bad created value "
                            f"{props.get('created')!r}") from None
-    return DeletionRecord(props["objectId"], props.get("deletedType", "ITEM"),
+    return DeletionRecord(props["objectId"], props.get("deletedType"),
                           props.get("ownerId"), created, members, member_types)
 
 

@@ -191,7 +191,7 @@ class Worker:
                 if reps:
                     types[member] = reps[0].type_name
         own = [r for r in replicas if r.grp == self.config.aip_group]
-        record = DeletionRecord(task.handle, own[0].type_name if own else "ITEM",
+        record = DeletionRecord(task.handle, own[0].type_name if own else None,
                                 gone.get(task.handle), int(q.now().timestamp() * 1000),
                                 members, types)
         with tempfile.TemporaryDirectory(prefix="c-", dir=self._work) as tmp:

@@ -74,3 +74,24 @@ def test_truncated_and_hostile_records(tmp_path: Path) -> None:
     with pytest.raises(UnsafeInputError, match="unsafe entry name"):
         read_deletion_record(evil)
     assert not (tmp_path.parent / "escape.txt").exists()
+
+
+def test_reads_a_record_written_the_suites_way(tmp_path: Path) -> None:
+    """The replication suite's CatalogPacker: BagIt 0.97/1.0 bag in a folder named after the
+    record, object.properties without our deletedType, members, no member.types."""
+    bag_dir = tmp_path / "DELETION-RECORD@123456789-2"
+    bag_dir.mkdir()
+    (bag_dir / "object.properties").write_text(
+        "bagType  man\nobjectType  deletion\nobjectId  123456789/2\ncreated  1583193600000\n"
+        "ownerId  123456789/1\n")
+    (bag_dir / "members").write_text("123456789/7\n123456789/8\n")
+    bagit.make_bag(str(bag_dir), bag_info={"Source-Organization": "org.dspace",
+                                           "Bag-Size": "103 bytes"}, checksums=["md5"])
+    zpath = tmp_path / "DELETION-RECORD@123456789-2.zip"
+    with zipfile.ZipFile(zpath, "w") as archive:
+        for path in sorted(bag_dir.rglob("*")):
+            archive.write(path, f"{bag_dir.name}/{path.relative_to(bag_dir).as_posix()}")
+    record = read_deletion_record(zpath)
+    assert record == DeletionRecord("123456789/2", None, "123456789/1", 1583193600000,
+                                    ["123456789/7", "123456789/8"])
+    assert record.all_handles() == ["123456789/2", "123456789/7", "123456789/8"]
