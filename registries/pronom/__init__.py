@@ -131,17 +131,16 @@ def load_pronom_registry(signature_file: Path | None = None,
     ``container_file`` is checked (parsed and cached) so that a broken configuration fails at
     load time; PUIDs that only a container mapping names are added as bare formats.
     Descriptions come from PRONOM's format records: ``records`` (a zip or a directory of
-    ``puid.fmt.N.xml`` reports), else opf-fido's v109 zip when the default signature file is
-    used. Records older than the signature file simply leave newer formats undescribed.
+    ``puid.fmt.N.xml`` reports), else opf-fido's v109 zip. Records older than the signature
+    file simply leave the newer formats undescribed.
     """
     sigfile = load_signature_file(signature_file)
     descriptions: dict[str, str] = {}
-    if records is not None or signature_file is None:
-        try:
-            descriptions = load_records(records)
-        except RegistryError:
-            if records is not None:
-                raise
+    try:
+        descriptions = load_records(records)
+    except RegistryError:
+        if records is not None:
+            raise  # the default records are a bonus; configured ones must load
     formats = {puid: pronom_format(f, descriptions.get(puid))
                for puid, f in sigfile.formats.items()}
     if container_file is not None or signature_file is None:
