@@ -246,9 +246,12 @@ class ArchiveReader:
             obj.submitter = self.email(int(row.submitter_id))
         self._read_metadata(obj)
         ib, bu = t.item2bundle, t.bundle
-        bundles = c.execute(select(bu).join(ib, ib.c.bundle_id == bu.c.bundle_id)
+        bundle_rows = c.execute(select(bu).join(ib, ib.c.bundle_id == bu.c.bundle_id)
                             .where(ib.c.item_id == obj.id)
-                            .order_by(bu.c.name, bu.c.bundle_id)).all()
+                            ).all()
+        # sorted here, not in SQL: NULL order and string collation differ between databases,
+        # and the manifest must not depend on which database the archive lives in
+        bundles = sorted(bundle_rows, key=lambda b: (b.name or "", b.bundle_id))
         bundles = [b for b in bundles if self.options.bundle_included(b.name or "")]
         bundle_ids = [b.bundle_id for b in bundles]
         bb, bs = t.bundle2bitstream, t.bitstream
@@ -256,8 +259,9 @@ class ArchiveReader:
                          .join(bs, bb.c.bitstream_id == bs.c.bitstream_id)
                          .where(bb.c.bundle_id.in_(bundle_ids),
                                 or_(bs.c.deleted.is_(None), bs.c.deleted.is_not(true())))
-                         .order_by(bb.c.bundle_id, bs.c.sequence_id, bs.c.bitstream_id)
                          ).all() if bundle_ids else []
+        rows = sorted(rows, key=lambda r: (r.in_bundle, r.sequence_id is not None,
+                                           r.sequence_id or 0, r.bitstream_id))
         bit_ids = [r.bitstream_id for r in rows]
         bundle_policies = self.policies_many(BUNDLE, bundle_ids)
         bit_policies = self.policies_many(BITSTREAM, bit_ids)
@@ -279,12 +283,13 @@ class ArchiveReader:
         mv, mf, ms = t.metadatavalue, t.metadatafieldregistry, t.metadataschemaregistry
         rows = self.conn.execute(
             select(mv.c.text_value, mv.c.text_lang, mf.c.element, mf.c.qualifier,
-                   mf.c.scope_note, ms.c.short_id, ms.c.namespace)
+                   mf.c.scope_note, ms.c.short_id, ms.c.namespace, mv.c.place,
+                   mv.c.metadata_value_id)
             .join(mf, mf.c.metadata_field_id == mv.c.metadata_field_id)
             .join(ms, ms.c.metadata_schema_id == mf.c.metadata_schema_id)
-            .where(mv.c.item_id == obj.id)
-            .order_by(ms.c.short_id, mf.c.element, mf.c.qualifier, mv.c.place,
-                      mv.c.metadata_value_id)).all()
+            .where(mv.c.item_id == obj.id)).all()
+        rows = sorted(rows, key=lambda r: (r.short_id or "", r.element or "", r.qualifier or "",
+                                           r.place or 0, r.metadata_value_id))
         schemas: dict[str, SchemaDef] = {}
         fields: dict[tuple[str, str, str | None], FieldDef] = {}
         for r in rows:
@@ -382,10 +387,11 @@ class ArchiveReader:
         keys: tuple[FormatKey, ...] = ()
         if self.renovated and t.externalidentifier is not None:
             ext = t.externalidentifier
-            keys = tuple(FormatKey(r.namespace, r.identifier) for r in self.conn.execute(
-                select(ext.c.namespace, ext.c.identifier)
-                .where(ext.c.bitstream_format_id == format_id)
-                .order_by(ext.c.canonical.desc(), ext.c.namespace, ext.c.identifier)))
+            found = self.conn.execute(
+                select(ext.c.namespace, ext.c.identifier, ext.c.canonical)
+                .where(ext.c.bitstream_format_id == format_id)).all()
+            keys = tuple(FormatKey(r.namespace, r.identifier) for r in sorted(
+                found, key=lambda r: (not r.canonical, r.namespace, r.identifier)))
         name, version = row.short_description or "", None
         if keys and self._namer is not None:
             named = self._namer(keys[0])
