@@ -21,6 +21,11 @@ Precedence (the one rule every caller relies on):
 7. An identified answer of HEURISTIC or better without a warning gets ``extension mismatch``
    when the name has an extension that the format (and its synonyms) does not list.
 
+``identify`` skips an identifier whose ``max_confidence`` (a class attribute; identifiers
+without one always run) could not be accepted over the running best -- e.g. the text heuristic
+after a byte-signature match -- which is the same decision, only cheaper. ``explain`` runs every
+identifier so the workbench shows what each would say.
+
 An identifier that fails with an unexpected exception is skipped and named in the warning
 (one odd bitstream must not stop a 100,000-bitstream run); ``OSError`` (the file cannot be
 read) propagates to the caller, which reports it.
@@ -63,6 +68,16 @@ def _accepts(identifier: Identifier, answer: Match, best: Match | None) -> bool:
     return answer.confidence > best.confidence
 
 
+def _hopeless(identifier: Identifier, best: Match) -> bool:
+    """True when even the identifier's best possible answer would not be accepted."""
+    ceiling = getattr(identifier, "max_confidence", None)
+    if ceiling is None or not best.identified:
+        return False
+    if getattr(identifier, "refines", False):
+        return bool(ceiling < best.confidence)
+    return bool(ceiling <= best.confidence)
+
+
 class IdentifierStack:
     """The configured identifiers in order; ``identify`` decides, ``explain`` shows the turns."""
 
@@ -84,7 +99,7 @@ class IdentifierStack:
 
     def identify(self, sample: Sample) -> Match:
         """The stack's answer for ``sample``; never None (Unknown is an UNIDENTIFIED Match)."""
-        return self._run(sample, None)
+        return self._run(sample, None, fast=True)
 
     def explain(self, sample: Sample) -> list[tuple[str, Match | None]]:
         """What each identifier answered at its turn (given the running best), then the decision.
@@ -97,12 +112,15 @@ class IdentifierStack:
         steps.append((STACK_SOURCE, final))
         return steps
 
-    def _run(self, sample: Sample, steps: list[tuple[str, Match | None]] | None) -> Match:
+    def _run(self, sample: Sample, steps: list[tuple[str, Match | None]] | None,
+             fast: bool = False) -> Match:
         if sample.size == 0:
             return empty_match()
         best: Match | None = None
         failures: list[str] = []
         for identifier in self.identifiers:
+            if fast and best is not None and _hopeless(identifier, best):
+                continue
             try:
                 answer = identifier.identify(sample, best)
             except (OSError, MemoryError, KeyboardInterrupt):

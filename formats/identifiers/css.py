@@ -216,6 +216,7 @@ class CSSIdentifier:
     """Answers the canonical CSS key when a text sample is a real stylesheet (a refiner)."""
 
     refines = True
+    max_confidence = Confidence.HEURISTIC
 
     def __init__(self, name: str, keys: Sequence[FormatKey], registries: RegistrySet, *,
                  generic: frozenset[FormatKey] = GENERIC_TEXT_KEYS) -> None:

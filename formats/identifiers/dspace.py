@@ -122,6 +122,7 @@ class DSpaceIdentifier:
     """Extension lookup over the DSpace registry, confirmed or doubted by libmagic."""
 
     refines = False
+    max_confidence = Confidence.POSITIVE_GENERIC
 
     def __init__(self, name: str, registry: Registry, *, magic_window: int = MAGIC_WINDOW) -> None:
         self.name = name

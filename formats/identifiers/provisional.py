@@ -20,6 +20,7 @@ from registries.model import RegistrySet
 
 class ProvisionalIdentifier:
     refines = False
+    max_confidence = Confidence.EXTENSION
 
     def __init__(self, name: str, registries: RegistrySet, *, namespace: str = PROVISIONAL
                  ) -> None:

@@ -36,6 +36,7 @@ class ContentRefiner:
     """Gating and answer-building shared by JSON/CSV/Markdown; subclasses implement ``detect``."""
 
     refines = True
+    max_confidence = Confidence.HEURISTIC
     #: the format's PRONOM key and MIME types; subclasses set them
     PUID: str | None = None
     MIMES: tuple[str, ...] = ()

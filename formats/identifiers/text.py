@@ -89,6 +89,8 @@ class TextHeuristicIdentifier:
         self.name = name
         self.formats = resolve_class_formats(registries, class_formats)
         self.tar_format = tar_format
+        self.max_confidence = (Confidence.POSITIVE_GENERIC if tar_format is not None
+                               else Confidence.HEURISTIC)
         generic = set(GENERIC_TEXT_KEYS) | set(self.formats.values())
         self._text_exts: set[str] = set()
         for key in generic:

@@ -245,3 +245,21 @@ def test_refiner_formats_are_subtypes_after_the_configured_ones(
                                                    J + "TextSubtypeHelper")
     bad_json = stack.identify(s(b"this is not json\n", "broken.json"))
     assert bad_json.key == key("PRONOM:x-fmt/111")      # a failed parse is definitive
+
+
+def test_identify_skips_hopeless_identifiers_explain_runs_all() -> None:
+    calls: list[str] = []
+
+    class Counting(Fixed):
+        def identify(self, sample: Sample, previous: Match | None) -> Match | None:
+            calls.append(self.name)
+            return self.answer
+
+    strong = Counting("droid", m("PRONOM:fmt/18", Confidence.POSITIVE_SPECIFIC, "droid"))
+    weak = Counting("text", m("PRONOM:x-fmt/111", Confidence.HEURISTIC, "text"))
+    weak.max_confidence = Confidence.HEURISTIC  # type: ignore[attr-defined]
+    stack = IdentifierStack([strong, weak])
+    assert stack.identify(s(b"x", "a.pdf")).source == "droid" and calls == ["droid"]
+    calls.clear()
+    assert [n for n, _ in stack.explain(s(b"x", "a.pdf"))] == ["droid", "text", STACK_SOURCE]
+    assert calls == ["droid", "text"]
