@@ -22,6 +22,9 @@ from packager.replication.store import StoreConfig
 
 T = T15
 BATCH = 1000
+#: beyond this many handles a --handle run works the whole queue rather than filter claims by
+#: a huge IN list (PostgreSQL allows at most 65,535 bound parameters per statement)
+MAX_SCOPE = 5000
 
 
 @dataclass(frozen=True)
@@ -158,8 +161,11 @@ def plan(engine: Engine, config: StoreConfig, *, handle: str | None = None,
     with engine.begin() as conn:
         t = tables_for(conn)
         global_fp = None if full or context is None else global_fingerprint(conn, t, context)
-        batches = archive_objects(conn) if handle is None else iter([subtree(conn, handle)])
-        if handle is not None:
+        if handle is None:
+            batches: Iterator[list[LiveObject]] = archive_objects(conn)
+        else:
+            below = subtree(conn, handle)
+            batches = iter([below[i:i + BATCH] for i in range(0, len(below), BATCH)])
             scope = []
         for batch in batches:
             if scope is not None:
@@ -172,5 +178,7 @@ def plan(engine: Engine, config: StoreConfig, *, handle: str | None = None,
             roots = {r: m for r, m in roots.items() if r == handle or handle in m}
             assert scope is not None
             scope += sorted(roots)
+            if len(scope) > MAX_SCOPE:
+                scope = None  # too many to filter claims by; work the whole queue instead
         queued += q.enqueue(conn, ((root, "catalog") for root in sorted(roots)))
     return queued, scope, skipped

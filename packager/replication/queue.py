@@ -296,9 +296,13 @@ def forget_replica(conn: Connection, grp: str, name: str) -> None:
 
 
 def mark_deleted(conn: Connection, grp: str, handles: Sequence[str], record: str | None) -> None:
-    conn.execute(update(REPLICA).where(REPLICA.c.grp == grp,
-                                       REPLICA.c.handle.in_(bindparam("hs", expanding=True)))
-                 .values(deletion_record=record), {"hs": list(handles)})
+    """Set (or with None clear) the deletion record of these handles' replicas, in chunks
+    (a community's record may list more handles than one statement may bind)."""
+    stmt = update(REPLICA).where(REPLICA.c.grp == grp,
+                                 REPLICA.c.handle.in_(bindparam("hs", expanding=True))) \
+        .values(deletion_record=record)
+    for start in range(0, len(handles), 1000):
+        conn.execute(stmt, {"hs": list(handles[start:start + 1000])})
 
 
 def add_event(conn: Connection, handle: str, event_type: str, outcome: str, *,
@@ -308,6 +312,23 @@ def add_event(conn: Connection, handle: str, event_type: str, outcome: str, *,
     conn.execute(insert(EVENTS).values(
         handle=handle, event_type=event_type, date_time=when or now(), outcome=outcome,
         detail=detail, outcome_detail=outcome_detail, object=obj, agent=agent))
+
+
+def add_events(conn: Connection, handles: Iterable[str], event_type: str, outcome: str, *,
+               detail: str | None = None, obj: str | None = None, agent: str | None = None,
+               outcome_detail: dict[str, str] | None = None) -> None:
+    """The same event for many objects, in batches (a deletion record's members)."""
+    stamp = now()
+    rows: list[dict[str, object]] = []
+    for handle in handles:
+        rows.append({"handle": handle, "event_type": event_type, "date_time": stamp,
+                     "outcome": outcome, "detail": detail, "object": obj, "agent": agent,
+                     "outcome_detail": (outcome_detail or {}).get(handle)})
+        if len(rows) >= 1000:
+            conn.execute(insert(EVENTS), rows)
+            rows = []
+    if rows:
+        conn.execute(insert(EVENTS), rows)
 
 
 def events_of(conn: Connection, handle: str) -> list[dict[str, object]]:

@@ -133,10 +133,10 @@ def restore_object(engine: Engine, store: ObjectStore, config: StoreConfig,
     result = RestoreResult(handle, deletion_record_name(handle) if record else None, created)
     with engine.begin() as conn:
         q.mark_deleted(conn, config.aip_group, wanted, None)
-        for restored in wanted:
-            q.add_event(conn, restored, "restoration", "success", agent=AGENT,
-                        obj=top_name if restored == handle else None,
-                        detail="object restored into the archive from its AIP")
+        q.add_events(conn, wanted, "restoration", "success", agent=AGENT,
+                     detail="object restored into the archive from its AIP",
+                     outcome_detail={m: f"restored with {handle}" for m in wanted
+                                     if m != handle})
     if record is not None:
         store.remove(config.delete_group, deletion_record_name(handle))
         with engine.begin() as conn:

@@ -212,12 +212,11 @@ class Worker:
                                                      record.owner_id, sent.md5, sent.size,
                                                      q.now(), None))
                 q.mark_deleted(conn, self.config.aip_group, record.all_handles(), name)
-                for handle in record.all_handles():
-                    q.add_event(conn, handle, "deletion", "success", obj=name, agent=AGENT,
-                                detail="object deleted from the archive; deletion record "
-                                       "written, AIP kept",
-                                outcome_detail=None if handle == task.handle
-                                else f"member of {task.handle}")
+                q.add_events(conn, record.all_handles(), "deletion", "success", obj=name,
+                             agent=AGENT, detail="object deleted from the archive; deletion "
+                             "record written, AIP kept",
+                             outcome_detail={m: f"member of {task.handle}"
+                                             for m in record.members})
                 q.finish(conn, task, self.worker, "recorded")
         summary.deletion_records.append(name)
 
