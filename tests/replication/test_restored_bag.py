@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from archive.assetstore import AssetStore
 from archive.db import open_engine
-from bsfcore.errors import PackageError
+from bsfcore.errors import PackageError, UnsafeInputError
 from packager.bags.restored import restore_bag
 from packager.replication.aip import DSpaceAipPackager, UnknownObjectError
 from packager.replication.store import LocalObjectStore, StoreConfig
@@ -206,3 +206,18 @@ def test_corrupt_store_object_and_unknown_handle(engine: Engine, small: SmallArc
     assert path.read_bytes() != original  # the evidence is left for the operator
     with pytest.raises(UnknownObjectError, match="no AIP for handle 123456789/404"):
         restore_bag(engine, synced, store_config, "123456789/404", out)
+
+
+def test_hostile_package_is_refused_and_nothing_written(
+        local_engine: Engine, store_config: StoreConfig, tmp_path: Path) -> None:
+    store = LocalObjectStore(store_config.store_dir)
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(evil, "w") as archive:
+        archive.writestr("bag/bagit.txt", "BagIt-Version: 1.0\n")
+        archive.writestr("bag/../../../escaped.txt", "gotcha")
+    store.transfer(store_config.aip_group, "ITEM@123456789-96.zip", evil)
+    out = tmp_path / "out"
+    with pytest.raises(UnsafeInputError, match="unsafe entry name"):
+        restore_bag(local_engine, store, store_config, "123456789/96", out)
+    assert list(out.iterdir()) == []
+    assert not list(tmp_path.parent.glob("escaped.txt"))
