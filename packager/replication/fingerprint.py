@@ -8,10 +8,12 @@ built from, read in bulk (a handful of queries per 1,000 items):
 * the item row, its handle rows and its collection mappings;
 * its metadata values, bundles, bundle links, bitstreams (all columns, including the renovated
   format columns), and the resource policies of item, bundles and bitstreams;
+* the e-persons it names (submitter, policy holders): id, email, names, netid — not
+  ``last_active``, which DSpace rewrites at every login;
 * a *global* part: the format registry (formats, extensions, external identifiers), the metadata
-  schema and field registries, e-persons, groups and memberships, plus the bsf version, the
-  packager options, the DROID signature file name and the configured registry documents (size
-  and time), since all of them show up in AIPs.
+  schema and field registries and the group names, plus the bsf version, the packager options,
+  the DROID signature file name and the configured registry documents (size and time), since
+  all of them show up in AIPs.
 
 An item whose fingerprint is unchanged is not rebuilt. Communities and collections (few, and
 made of rows outside this list) are always rebuilt and compared by MD5. ``sync --full``
@@ -70,7 +72,7 @@ def context_fingerprint(settings: Settings | None, options: dict[str, str]) -> s
 def global_fingerprint(conn: Connection, t: Tables, context: str) -> str:
     """Everything outside an item that its AIP shows (see the module docstring)."""
     tables = [t.bitstreamformatregistry, t.fileextension, t.metadataschemaregistry,
-              t.metadatafieldregistry, t.eperson, t.epersongroup, t.epersongroup2eperson]
+              t.metadatafieldregistry, t.epersongroup]
     if t.externalidentifier is not None:
         tables.append(t.externalidentifier)
     h = hashlib.sha256(context.encode())
@@ -94,9 +96,20 @@ def _chunk(conn: Connection, t: Tables, ids: list[int], global_fp: str) -> dict[
     for row in _rows(conn, t.item, t.item.c.item_id.in_(ids)):
         parts[int(row[0])] = [global_fp, row]
 
-    def add(item_id: Any, label: str, row: object) -> None:
+    people: dict[int, set[Any]] = {}  # eperson id -> items showing that person
+    submitter = t.item.c.keys().index("submitter_id")
+    policy_person = t.resourcepolicy.c.keys().index("eperson_id")
+
+    def add(item_id: Any, label: str, row: tuple[Any, ...]) -> None:
         if item_id in parts:
             parts[item_id].append((label, row))
+            if label.endswith("policy") and row[policy_person] is not None:
+                people.setdefault(int(row[policy_person]), set()).add(item_id)
+
+    for item_id, item_parts in parts.items():
+        person = item_parts[1][submitter]  # type: ignore[index]
+        if person is not None:
+            people.setdefault(int(person), set()).add(item_id)
 
     for row in _rows(conn, t.handle, t.handle.c.resource_type_id == ITEM,
                      t.handle.c.resource_id.in_(ids)):
@@ -133,4 +146,15 @@ def _chunk(conn: Connection, t: Tables, ids: list[int], global_fp: str) -> dict[
     for row in _rows(conn, t.resourcepolicy, t.resourcepolicy.c.resource_type_id == ITEM,
                      t.resourcepolicy.c.resource_id.in_(ids)):
         add(row[2], "item-policy", row)
+    # The people an AIP names (submitter, policy holders) by their stable columns only: DSpace
+    # rewrites eperson.last_active at every login, which must not make every item "changed".
+    ep = t.eperson.c
+    ids_seen = sorted(people)
+    for start in range(0, len(ids_seen), CHUNK):
+        for row in conn.execute(select(ep.eperson_id, ep.email, ep.firstname, ep.lastname,
+                                       ep.netid).where(ep.eperson_id.in_(ids_seen[start:start
+                                                                                   + CHUNK]))
+                                .order_by(ep.eperson_id)):
+            for item_id in sorted(people[int(row[0])]):
+                parts[item_id].append(("eperson", tuple(row)))
     return {item_id: _digest(p) for item_id, p in parts.items()}

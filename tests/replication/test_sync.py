@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import Engine, func, select, update
@@ -214,6 +215,18 @@ def test_fingerprints_skip_unchanged_items_but_see_every_change(
     packager = RowsPackager()
     result = sync(engine, store, store_config, packager)
     assert small.items[4] in packager.builds and result.transmitted == ["ITEM@123456789-8.zip"]
+    # a login (DSpace rewrites eperson.last_active) changes no AIP and queues no item...
+    with engine.begin() as conn:
+        conn.execute(update(T.eperson).values(last_active=datetime.now(UTC)))
+    packager = RowsPackager()
+    sync(engine, store, store_config, packager)
+    assert not set(small.items) & set(packager.builds)
+    # ...but a new email of the submitter, which item AIPs show, queues every item
+    with engine.begin() as conn:
+        conn.execute(update(T.eperson).values(email="curator@example.org"))
+    packager = RowsPackager()
+    sync(engine, store, store_config, packager)
+    assert set(small.items) <= set(packager.builds)
     # a registry-wide change (a format renamed) makes every item a candidate again
     with engine.begin() as conn:
         conn.execute(update(T.bitstreamformatregistry)
