@@ -8,6 +8,8 @@ built from, read in bulk (a handful of queries per 1,000 items):
 * the item row, its handle rows and its collection mappings;
 * its metadata values, bundles, bundle links, bitstreams (all columns, including the renovated
   format columns), and the resource policies of item, bundles and bitstreams;
+* the format-change history of its bitstreams (``bsf_format_history``), which dates each
+  format identification in the AIP's PREMIS;
 * the e-persons it names (submitter, policy holders): id, email, names, netid — not
   ``last_active``, which DSpace rewrites at every login;
 * a *global* part: the format registry (formats, extensions, external identifiers), the metadata
@@ -82,6 +84,15 @@ def global_fingerprint(conn: Connection, t: Tables, context: str) -> str:
     return h.hexdigest()
 
 
+def _history_table(conn: Connection) -> Table | None:
+    """The workbench's format-change history table, when this archive has one."""
+    try:
+        from upgrade.history import FORMAT_HISTORY, history_exists
+    except ImportError:  # pragma: no cover - part of the project
+        return None
+    return FORMAT_HISTORY if history_exists(conn) else None
+
+
 def item_fingerprints(conn: Connection, t: Tables, item_ids: Sequence[int],
                       global_fp: str) -> dict[int, str]:
     """item_id -> fingerprint for every id in ``item_ids`` (missing items are left out)."""
@@ -135,6 +146,7 @@ def _chunk(conn: Connection, t: Tables, ids: list[int], global_fp: str) -> dict[
                          t.resourcepolicy.c.resource_id.in_(part)):
             add(bundle_item[int(row[2])], "bundle-policy", row)
     bits = list(bitstream_item)
+    history = _history_table(conn)
     for start in range(0, len(bits), CHUNK):
         part = bits[start:start + CHUNK]
         for row in _rows(conn, t.bitstream, t.bitstream.c.bitstream_id.in_(part)):
@@ -143,6 +155,12 @@ def _chunk(conn: Connection, t: Tables, ids: list[int], global_fp: str) -> dict[
                          t.resourcepolicy.c.resource_type_id == BITSTREAM,
                          t.resourcepolicy.c.resource_id.in_(part)):
             add(bitstream_item[int(row[2])], "bitstream-policy", row)
+        if history is not None:  # AIPs date each format identification from this history
+            for row in conn.execute(select(history.c.bitstream_id, history.c.history_id,
+                                           history.c.changed_at)
+                                    .where(history.c.bitstream_id.in_(part))
+                                    .order_by(history.c.history_id)):
+                add(bitstream_item[int(row[0])], "format-history", tuple(row))
     for row in _rows(conn, t.resourcepolicy, t.resourcepolicy.c.resource_type_id == ITEM,
                      t.resourcepolicy.c.resource_id.in_(ids)):
         add(row[2], "item-policy", row)
