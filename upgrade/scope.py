@@ -25,6 +25,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union_all,
 )
 
 from archive.schema import T15, T16, Tables
@@ -37,8 +38,9 @@ def is_upgradable(t: Tables = T16) -> ColumnElement[bool]:
     """WHERE clause: the row of ``t.bitstream`` is upgradable.
 
     Same population as ``archive.queries.upgradable_condition`` (a test holds them equal), but
-    written as uncorrelated ``IN`` subqueries, which PostgreSQL runs as hashed sub-plans and
-    SQLite as one-off lookup tables: one pass instead of three correlated probes per bitstream.
+    written as one uncorrelated ``IN`` over a ``UNION ALL``, which PostgreSQL runs as a hash
+    semi-join and SQLite as a one-off lookup table: one pass instead of three correlated
+    probes per bitstream.
     That keeps cleanup -c, phase 1 and phase 2 linear on archives of 150,000+ bitstreams.
     """
     in_workspace = select(t.workspaceitem.c.item_id).where(t.workspaceitem.c.item_id.is_not(None))
@@ -53,10 +55,13 @@ def is_upgradable(t: Tables = T16) -> ColumnElement[bool]:
         t.community.c.logo_bitstream_id.is_not(None))
     collection_logos = select(t.collection.c.logo_bitstream_id).where(
         t.collection.c.logo_bitstream_id.is_not(None))
-    bid = t.bitstream.c.bitstream_id
+    # One IN over a UNION ALL, never IN ... OR IN ...: PostgreSQL plans a lone IN as a
+    # (hash) semi-join whatever its row estimates say, while an OR of IN sub-plans falls back
+    # to re-running the join per bitstream when fresh tables have no statistics.
+    reachable = union_all(in_items, community_logos, collection_logos)
     deleted = t.bitstream.c.deleted
     return and_(or_(deleted.is_(None), deleted == false()),
-                or_(bid.in_(in_items), bid.in_(community_logos), bid.in_(collection_logos)))
+                t.bitstream.c.bitstream_id.in_(reachable))
 
 
 def is_upgradable_row(t: Tables = T16) -> ColumnElement[bool]:
