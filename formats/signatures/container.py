@@ -116,7 +116,7 @@ class ContainerMatcher:
     def _satisfied(self, cont: _Container, directory: ZipDirectory | OleDirectory,
                    cache: dict[str, tuple[int, Window]]) -> str | None:
         names: list[str] = []
-        byte_basis = ""
+        byte_basis = byte_path = ""
         for f in cont.files:
             if not directory.has(f.path):
                 return None
@@ -137,8 +137,10 @@ class ContainerMatcher:
             if not byte_basis:
                 spans = " ".join(f"[{o} {n}]" for o, n in found)
                 byte_basis = f"container name {f.path} with byte match at [{spans}]"
+                byte_path = f.path
             else:
                 names.append(f.path)
+        unique = list(dict.fromkeys(names))  # a path may be listed twice (with and without bytes)
         if byte_basis:
-            return byte_basis + "".join(f"; name {n}" for n in names)
-        return "container name " + "; name ".join(names)
+            return byte_basis + "".join(f"; name {n}" for n in unique if n != byte_path)
+        return "container name " + "; name ".join(unique)
