@@ -27,7 +27,6 @@ from registries.model import FormatKey
 MD_WINDOW = 64 * 1024
 
 _STRONG: dict[str, re.Pattern[str]] = {
-    "heading": re.compile(r"^ {0,3}#{1,6}[ \t]+[^\s#]*[^\W\d_]", re.M),
     "setext heading": re.compile(r"^[^\s#>|=~*-][^\n]*[^\W\d_][^\n]*\n {0,3}(={3,}|-{3,})[ \t]*$",
                                  re.M),
     "fenced code": re.compile(r"^ {0,3}(```|~~~)(?![`~])[ \t]*[\w+.-]*[ \t]*$", re.M),
@@ -50,11 +49,27 @@ _CODE_LINE = re.compile(
     r"|class \w+\s*[(:]|@[\w.]+(\(.*\))?\s*$|return\b|raise\b|try:|except\b|elif\b|else:"
     r"|finally:|yield\b|function\b|package \w|public |private |var |const |let |using \w"
     r"|export \w|echo |[A-Za-z_][\w.]*(\[[^\]\n]*\])?\s*[-+*/|&]?=\s*\S"
-    r"|[A-Za-z_][\w.]*\(.*\)\s*;?\s*$)")
+    r"|[A-Za-z_][\w.]*\()")
 #: reStructuredText directives, targets and roles: a sibling format, not Markdown
-_RST = re.compile(r"^\.\. [\w-]+::|^\.\. _[^:\n]+:|:[a-z]+:`[^`\n]+`", re.M)
+_RST = re.compile(r"^\.\. [\w-]+::|^\.\. _[^:\n]+:|:[a-z]+:`[^`\n]+`|^::[ \t]*$|\.rst:", re.M)
 _CODE_LINE_END = re.compile(r"[;{}][ \t]*$", re.M)
 _FENCED = re.compile(r"^ {0,3}(```|~~~).*?(?:^ {0,3}\1|\Z)", re.M | re.S)
+
+
+_ATX = re.compile(r" {0,3}#{1,6}[ \t]+[^\s#]*[^\W\d_]")
+
+
+def _has_atx_heading(text: str) -> bool:
+    """An ATX heading that stands alone: a ``# line`` inside a block of ``#`` lines is a
+    comment block (scripts, config and data files), not a Markdown heading."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if _ATX.match(line):
+            before = lines[i - 1].lstrip() if i else ""
+            after = lines[i + 1].lstrip() if i + 1 < len(lines) else ""
+            if not before.startswith("#") and not after.startswith("#"):
+                return True
+    return False
 
 
 def looks_like_code(text: str) -> bool:
@@ -80,6 +95,8 @@ def markdown_kinds(text: str) -> tuple[list[str], list[str]] | None:
     if looks_like_code(text) or _RST.search(text):
         return None
     strong = [kind for kind, rx in _STRONG.items() if rx.search(text)]
+    if _has_atx_heading(text):
+        strong.insert(0, "heading")
     weak = [kind for kind, rx in _WEAK.items() if rx.search(text)]
     return strong, weak
 
