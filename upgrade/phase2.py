@@ -77,13 +77,15 @@ class Phase2:
         if ctx.dry_run:
             return self._dry_run(ctx, stack, store)
         ensure_state_tables(ctx.engine)
-        plan_id = self._plan(ctx)
         with ctx.engine.begin() as conn:
             unknown_id = unknown_format_id(conn)
         ids = FormatIds(ctx.engine, ctx.registries(), unknown_id)
-        if plan_id is not None:
-            left = self._left(ctx, plan_id)
-            ctx.progress.start("phase 2", left)
+        plans: list[int] = []
+        # A resumed plan may not cover everything (e.g. the undo SQL ran meanwhile): after it,
+        # plan again until nothing upgradable is left unconverted.
+        while (plan_id := self._plan(ctx)) is not None and plan_id not in plans:
+            plans.append(plan_id)
+            ctx.progress.start("phase 2", self._left(ctx, plan_id))
             try:
                 if ctx.engine.dialect.name == "postgresql":
                     self._run_postgres(ctx, plan_id, stack, store, ids)
@@ -91,11 +93,13 @@ class Phase2:
                     self._run_sqlite(ctx, plan_id, stack, store, ids)
             finally:
                 ctx.progress.finish()
+            if ctx.worker_only:
+                break
         if ctx.worker_only:
             line = "Phase 2 worker finished: no batch left to claim."
             ctx.emit(line)
             return Summary(self.key, [line], {}, False)
-        return self._summary(ctx, plan_id)
+        return self._summary(ctx, plans)
 
     # -- planning ------------------------------------------------------------------------
     def _plan(self, ctx: StepContext) -> int | None:
@@ -246,13 +250,13 @@ class Phase2:
         return self._lines(ctx, counts, dry_run=True)
 
     # -- summary --------------------------------------------------------------------------
-    def _summary(self, ctx: StepContext, plan_id: int | None) -> Summary:
+    def _summary(self, ctx: StepContext, plans: list[int]) -> Summary:
         counts = dict.fromkeys(_COUNTS, 0)
-        if plan_id is not None:
+        if plans:
             with ctx.engine.connect() as conn:
                 row = conn.execute(select(*(func.coalesce(func.sum(batches.c[c]), 0)
                                             for c in _COUNTS))
-                                   .where(batches.c.plan_id == plan_id)).one()
+                                   .where(batches.c.plan_id.in_(plans))).one()
             counts = {c: int(v) for c, v in zip(_COUNTS, row, strict=True)}
         else:
             ctx.log("Phase 2 has nothing to do: every upgradable bitstream is converted.")

@@ -172,3 +172,21 @@ def test_worker_mode_joins_a_planned_phase2(engine, tmp_path: Path) -> None:
     out = io.StringIO()
     run_step("phase2", arch.context(out=out))  # the coordinator finds nothing left
     assert "Total bitstreams touched = 0" in out.getvalue()
+
+
+def test_undo_sql_during_an_unfinished_plan_is_still_covered(engine, tmp_path: Path) -> None:
+    arch = build_archive(engine, tmp_path / "assets", bulk=9)
+    run_step("phase0", arch.context(out=io.StringIO()))
+
+    def stop(batch_id: int) -> None:
+        raise RuntimeError("crash after the first batch")
+
+    with pytest.raises(RuntimeError):
+        run_step("phase2", arch.context(out=io.StringIO(), batch_size=4, after_batch=stop))
+    with engine.begin() as conn:  # the instructions' undo, while the plan is half done
+        conn.execute(text("UPDATE Bitstream SET bitstream_format_id = NULL"))
+    out = io.StringIO()
+    run_step("phase2", arch.context(out=out, batch_size=4))
+    with engine.connect() as conn:
+        assert count_unconverted(conn) == 0
+    assert f"Total bitstreams touched = {len(UPGRADABLE) + 9 + 4}" in out.getvalue()
