@@ -39,11 +39,12 @@ def identify(
 ) -> None:
     """Identify files like siegfried/DROID with the configured identifier stack.
 
-    Default output is YAML in siegfried's layout (with confidence and source). Works without a
-    config file: PRONOM on the default signature data plus the text identifiers. Files that
-    cannot be read are reported in the errors field and the scan goes on; the exit code is 1
-    when any path had an error.
+    Default output: YAML in siegfried's layout, with confidence and source.
+    Works without a config file (PRONOM on the default data, plus the text identifiers).
+    Unreadable files get their error in the errors field and the scan goes on.
+    The exit status is 1 when any path had an error.
     """
+
     from bsfcore import __version__
     from formats.scan import load_name_map, scan, to_record
     from formats.stack import stack_from_settings
