@@ -89,10 +89,16 @@ def _value_ok(name: str, value: list[tinycss2.ast.Node]) -> bool:
     return True
 
 
-def _declarations_ok(content: list[tinycss2.ast.Node] | None) -> bool | None:
+#: nesting deeper than this is not a stylesheet a person wrote (and would exhaust the stack)
+MAX_NESTING = 16
+
+
+def _declarations_ok(content: list[tinycss2.ast.Node] | None, depth: int = 0) -> bool | None:
     """True: at least one good declaration and no error; False: junk; None: empty block."""
     if not content:
         return None
+    if depth > MAX_NESTING:
+        return False
     items = tinycss2.parse_blocks_contents(content, skip_comments=True, skip_whitespace=True)
     if not items:
         return None
@@ -107,7 +113,8 @@ def _declarations_ok(content: list[tinycss2.ast.Node] | None) -> bool | None:
         elif item.type == "error":
             return False
         elif item.type == "qualified-rule":          # CSS nesting
-            if not _selector_ok(item.prelude) or _declarations_ok(item.content) is False:
+            if not _selector_ok(item.prelude) or \
+                    _declarations_ok(item.content, depth + 1) is False:
                 return False
             good += 1
     return good > 0 or None
@@ -198,12 +205,15 @@ def css_rule_count(data: bytes, truncated: bool = False) -> int | None:
         return None
     if not data.startswith((b"\xff\xfe", b"\xfe\xff")) and not looks_like_css_start(start):
         return None
-    nodes, _encoding = tinycss2.parse_stylesheet_bytes(data, skip_comments=True,
-                                                       skip_whitespace=True)
-    if not nodes:
+    try:
+        nodes, _encoding = tinycss2.parse_stylesheet_bytes(data, skip_comments=True,
+                                                           skip_whitespace=True)
+        if not nodes:
+            return None
+        tally = _Tally()
+        _tally(nodes, tally)
+    except RecursionError:      # absurd nesting: hostile or generated, not a stylesheet
         return None
-    tally = _Tally()
-    _tally(nodes, tally)
     if truncated and nodes[-1].type == "error":
         tally.errors -= 1
     judged = tally.good + tally.bad + tally.errors

@@ -246,3 +246,9 @@ def test_css_prefilter_rejects_code_cheaply() -> None:
     assert not looks_like_css_start(b"function f() { return 1; }\n")
     assert not looks_like_css_start(b"no braces at all")
     assert looks_like_css_start(b"@media print { a { color: red } }")
+
+
+@pytest.mark.parametrize("data", [b"a{b:c}\n" + b"x{" * 50000,
+                                  b"a{b:c}\n" + b"x{y{" * 20000 + b"}" * 40000])
+def test_css_absurd_nesting_is_not_css_and_does_not_crash(data: bytes) -> None:
+    assert css_rule_count(data) is None
