@@ -97,6 +97,21 @@ def _selection(ids: list[int] | None, ids_from: Path | None, all_: bool, old_for
                      name_glob=name_glob)
 
 
+def _warn_missing(engine: Any, selection: Selection) -> None:
+    """Say which of the ids asked for are no (non-deleted) bitstream, before the work starts."""
+    if not selection.ids:
+        return
+    from upgrade.workbench_select import missing_ids
+
+    with engine.connect() as conn:
+        missing = missing_ids(conn, sorted(set(selection.ids)))
+    if missing:
+        shown = ", ".join(str(i) for i in missing[:20])
+        more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
+        err_console.print(f"warning: {len(missing)} id(s) are no bitstream or deleted: "
+                          f"{shown}{more}", soft_wrap=True)
+
+
 def _stack(ctx: typer.Context) -> tuple[Any, Any]:
     try:
         from formats.stack import stack_from_settings
@@ -197,6 +212,7 @@ def reidentify(
     require_renovated(st.engine)
     selection = _selection(ids, ids_from, all_, old_format, format_, confidence, confidence_max,
                            confidence_min, source, collection, ext, name_glob)
+    _warn_missing(st.engine, selection)
     stack, registries = _stack(ctx)
     changes = run(st.engine, selection, stack=stack, assets=_assets(ctx),
                   registries=registries, user=_user(user), dry_run=dry_run, force=force,
@@ -236,6 +252,7 @@ def set_(
     selection = _selection(ids, ids_from, all_, old_format, current_format, confidence,
                            confidence_max, confidence_min, source, collection, ext, name_glob,
                            extra_ids=bitstreams or ())
+    _warn_missing(st.engine, selection)
     _, registries = load_configured_registries(st.settings)
     changes = set_format(st.engine, selection, FormatKey.parse(format_key),
                          registries=registries, user=_user(user), dry_run=dry_run, note=note,

@@ -67,8 +67,9 @@ def test_reidentify_filters_and_ids_file(cli, archive: Archive, tmp_path: Path):
     rows = {r["bitstream_id"]: r for r in _csv(result.stdout)}
     assert rows["5"]["status"] == "kept-manual" and rows["6"]["status"] == "error"
     result = cli("workbench", "reidentify", "--ids-from", "-", "-n", "--csv", "-", "--force",
-                 input="5\n")
-    assert _csv(result.stdout)[0]["status"] == "changed"
+                 input="5\n7\n404\n")
+    assert [r["status"] for r in _csv(result.stdout)] == ["changed"]
+    assert "2 id(s) are no bitstream or deleted: 7, 404" in result.stderr
     result = cli("workbench", "reidentify", "--confidence", "<=HEURISTIC", "--old-format",
                  "Text", "-n", "--csv", "-")
     assert [r["bitstream_id"] for r in _csv(result.stdout)] == ["3"]
