@@ -59,7 +59,10 @@ def sync(ctx: typer.Context,
              "--handle", help="Only this object and what lies below it.")] = None,
          full: Annotated[bool, typer.Option(
              "--full", help="Rebuild every AIP and compare checksums, instead of skipping "
-             "items whose fingerprint is unchanged.")] = False) -> None:
+             "items whose fingerprint is unchanged.")] = False,
+         workers: Annotated[int, typer.Option(
+             "--workers", min=1, help="Worker processes sharing the queue (several syncs "
+             "on several machines may also run at once).")] = 1) -> None:
     """Compare the archive with the store: send new and changed AIPs, write deletion records.
 
     AIPs are never deleted by sync. The work queue lives in the database: a crashed sync is
@@ -70,7 +73,7 @@ def sync(ctx: typer.Context,
     cli = state(ctx)
     store, config = _store(ctx)
     summary = run_sync(cli.engine, store, config, _packager(ctx), handle=handle, full=full,
-                       staging=_staging(ctx), progress=cli.progress())
+                       workers=workers, staging=_staging(ctx), progress=cli.progress())
     for name in summary.transmitted:
         typer.echo(f"transmitted\t{name}")
     for name in summary.deletion_records:

@@ -20,12 +20,14 @@ rebuilt AIP then matches what the store already holds, so it is recorded, not se
 
 from __future__ import annotations
 
+import multiprocessing
 import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -222,11 +224,13 @@ class Worker:
 
 
 def sync(engine: Engine, store: ObjectStore, config: StoreConfig, packager: AipPackager, *,
-         handle: str | None = None, full: bool = False, worker: str | None = None,
-         staging: Path | None = None, progress: Progress = NO_PROGRESS,
+         handle: str | None = None, full: bool = False, workers: int = 1,
+         worker: str | None = None, staging: Path | None = None,
+         progress: Progress = NO_PROGRESS,
          on_planned: Callable[[int], None] | None = None) -> SyncSummary:
     """Plan, then work the queue until it is empty; see the module docstring. ``full``
-    rebuilds every object's AIP instead of trusting unchanged item fingerprints."""
+    rebuilds every object's AIP instead of trusting unchanged item fingerprints; ``workers``
+    > 1 forks that many worker processes in all (this one included) to share the queue."""
     q.ensure_tables(engine)
     summary = SyncSummary()
     summary.reclaimed = q.reclaim_dead(engine)
@@ -248,8 +252,59 @@ def sync(engine: Engine, store: ObjectStore, config: StoreConfig, packager: AipP
         live = sum(q.queue_counts(conn).get("pending", {}).values())
     progress.start("replicating", live)
     try:
+        helpers = _fork_workers(engine, store, config, packager, workers - 1, staging, scope)
         Worker(engine, store, config, packager, worker=worker, staging=staging).run(
             summary, progress=progress, handles=scope)
+        for part in _join_workers(helpers):
+            summary.transmitted += part.transmitted
+            summary.unchanged += part.unchanged
+            summary.deletion_records += part.deletion_records
+            summary.failed += part.failed
     finally:
         progress.finish()
     return summary
+
+
+def _fork_workers(engine: Engine, store: ObjectStore, config: StoreConfig,
+                  packager: AipPackager, count: int, staging: Path | None,
+                  scope: list[str] | None) -> list[tuple[Any, Any]]:
+    """Start ``count`` worker processes (fork: they inherit store and packager; each opens its
+    own database connections). Each sends its SyncSummary back through a pipe."""
+    if count <= 0:
+        return []
+    ctx = multiprocessing.get_context("fork")
+    started = []
+    for _ in range(count):
+        receiver, sender = ctx.Pipe(duplex=False)
+        process = ctx.Process(target=_worker_main,
+                              args=(engine, store, config, packager, staging, scope, sender),
+                              daemon=True)
+        process.start()
+        sender.close()
+        started.append((process, receiver))
+    return started
+
+
+def _worker_main(engine: Engine, store: ObjectStore, config: StoreConfig,
+                 packager: AipPackager, staging: Path | None, scope: list[str] | None,
+                 sender: Any) -> None:
+    engine.dispose(close=False)  # never share the parent's pooled connections
+    part = SyncSummary()
+    try:
+        Worker(engine, store, config, packager, staging=staging).run(part, handles=scope)
+    except BaseException as exc:  # report, never hang the parent
+        part.failed.append(("(worker)", f"{type(exc).__name__}: {exc}"))
+    sender.send(part)
+    sender.close()
+
+
+def _join_workers(started: list[tuple[Any, Any]]) -> list[SyncSummary]:
+    parts = []
+    for process, receiver in started:
+        try:
+            parts.append(receiver.recv())
+        except EOFError:  # the worker died; its claims are reclaimed by the next sync
+            parts.append(SyncSummary(failed=[("(worker)", f"worker process {process.pid} "
+                                              f"died (exit code {process.exitcode})")]))
+        process.join()
+    return parts

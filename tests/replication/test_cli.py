@@ -42,7 +42,7 @@ def cli(engine: Engine, small: SmallArchive, tmp_path: Path, store_config: Store
 
 def test_sync_delete_status_remove(cli, engine: Engine, small: SmallArchive,
                                    store_config: StoreConfig, tmp_path: Path) -> None:
-    first = cli("replicate", "sync")
+    first = cli("replicate", "sync", "--workers", "2")
     assert first.exit_code == 0, first.output
     assert first.stdout.count("transmitted\t") == 8
     assert "8 transmitted, 0 unchanged" in first.stderr

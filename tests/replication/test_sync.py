@@ -239,3 +239,15 @@ def test_fingerprints_skip_unchanged_items_but_see_every_change(
     packager = RowsPackager()
     full = sync(engine, store, store_config, packager, full=True)
     assert len(packager.builds) == ALL and full.transmitted == [] and full.unchanged == ALL
+
+
+def test_worker_processes_share_the_queue(engine: Engine, small: SmallArchive,
+                                          store_config: StoreConfig) -> None:
+    store = LocalObjectStore(store_config.store_dir)
+    result = sync(engine, store, store_config, RowsPackager(), workers=3)
+    assert result.ok
+    assert sorted(result.transmitted) == sorted(set(result.transmitted))
+    assert len(result.transmitted) == ALL == len(store.names(store_config.aip_group))
+    with engine.connect() as conn:
+        rows = conn.execute(select(q.QUEUE.c.handle, q.QUEUE.c.state, q.QUEUE.c.worker)).all()
+    assert len(rows) == ALL and {r.state for r in rows} == {"done"}
