@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, case, func, insert, select, update
 
 from archive.formatcache import ensure_format, unknown_format_id
 from archive.schema import T16
@@ -31,8 +31,6 @@ from formats.model import Confidence
 from registries.model import Format, Registry
 from upgrade.scope import (
     PHASE1_SOURCE,
-    count_unconverted,
-    count_upgradable,
     has_preserved_data,
     is_renovated,
     is_upgradable,
@@ -110,16 +108,21 @@ class Phase1:
         ensure_state_tables(ctx.engine)
         with ctx.engine.begin() as conn:
             self.check(conn)
-            counts["upgradable"] = count_upgradable(conn)
-            usage = conn.execute(
+            # One pass over the upgradable bitstreams gives every count: per old format, all
+            # of them and the unconverted ones (no old format -> a row with NULL id).
+            per_format = conn.execute(
                 select(old_reg.c.bitstream_format_id, old_reg.c.short_description,
-                       func.count().label("n"))
-                .select_from(bs.join(old_bs, old_bs.c.bitstream_id == bs.c.bitstream_id)
-                             .join(old_reg, old_reg.c.bitstream_format_id
-                                   == old_bs.c.bitstream_format_id))
-                .where(unconverted(), is_upgradable())
+                       func.count().label("total"),
+                       func.coalesce(func.sum(case((unconverted(), 1), else_=0)), 0)
+                       .label("n"))
+                .select_from(bs.outerjoin(old_bs, old_bs.c.bitstream_id == bs.c.bitstream_id)
+                             .outerjoin(old_reg, old_reg.c.bitstream_format_id
+                                        == old_bs.c.bitstream_format_id))
+                .where(is_upgradable())
                 .group_by(old_reg.c.bitstream_format_id, old_reg.c.short_description)).all()
-            counts["touched"] = count_unconverted(conn)
+            counts["upgradable"] = sum(int(r.total) for r in per_format)
+            counts["touched"] = sum(int(r.n) for r in per_format)
+            usage = [r for r in per_format if r.bitstream_format_id is not None and r.n]
             mapping: list[dict[str, object]] = []
             for row in usage:
                 if row.short_description == UNKNOWN_15:
