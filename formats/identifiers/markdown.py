@@ -27,8 +27,6 @@ from registries.model import FormatKey
 MD_WINDOW = 64 * 1024
 
 _STRONG: dict[str, re.Pattern[str]] = {
-    "setext heading": re.compile(r"^[^\s#>|=~*-][^\n]*[^\W\d_][^\n]*\n {0,3}(={3,}|-{3,})[ \t]*$",
-                                 re.M),
     "fenced code": re.compile(r"^ {0,3}(```|~~~)(?![`~])[ \t]*[\w+.-]*[ \t]*$", re.M),
     "link": re.compile(r"!?\[[^\]\n]+\]\((?:https?://|mailto:|#|\.{0,2}/|[\w.-]+)[^)\n]*\)"),
     "link definition": re.compile(r"^ {0,3}\[[^\]\n]+\]:[ \t]+\S", re.M),
@@ -57,6 +55,23 @@ _FENCED = re.compile(r"^ {0,3}(```|~~~).*?(?:^ {0,3}\1|\Z)", re.M | re.S)
 
 
 _ATX = re.compile(r" {0,3}#{1,6}[ \t]+[^\s#]*[^\W\d_]")
+
+
+_UNDERLINE = re.compile(r"^ {0,3}(?:={3,}|-{3,})[ \t]*$", re.M)
+
+
+def _has_setext_heading(text: str) -> bool:
+    """A ``===``/``---`` underline below a line of words (found in linear time: the
+    underline first, then its previous line)."""
+    for found in _UNDERLINE.finditer(text):
+        start = found.start()
+        if start == 0:
+            continue
+        line_start = text.rfind("\n", 0, start - 1) + 1
+        title = text[line_start:start - 1]
+        if title and title[0] not in " \t#>|=~*-" and any(c.isalpha() for c in title):
+            return True
+    return False
 
 
 def _has_atx_heading(text: str) -> bool:
@@ -95,6 +110,8 @@ def markdown_kinds(text: str) -> tuple[list[str], list[str]] | None:
     if looks_like_code(text) or _RST.search(text):
         return None
     strong = [kind for kind, rx in _STRONG.items() if rx.search(text)]
+    if _has_setext_heading(text):
+        strong.insert(0, "setext heading")
     if _has_atx_heading(text):
         strong.insert(0, "heading")
     weak = [kind for kind, rx in _WEAK.items() if rx.search(text)]
