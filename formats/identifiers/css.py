@@ -148,8 +148,9 @@ def _tally(nodes: list[tinycss2.ast.Node], tally: _Tally, depth: int = 0) -> Non
 _COMMENT = re.compile(rb"/\*.*?(\*/|\Z)", re.S)
 _STATEMENT_AT = re.compile(rb"\A\s*@(charset|import|namespace|layer)\b[^;{]*;", re.I)
 _BLOCK_AT = re.compile(rb"\A\s*@-?[a-z-]+", re.I)
-_BRACKETS = re.compile(rb"\[[^\]{};]*\]")
-_PSEUDO_ARGS = re.compile(rb":[\w-]+\([^(){};]*(\([^(){};]*\)[^(){};]*)*\)")
+_BRACKETS = re.compile(rb"\[[^\]{};]{0,200}+\]")       # bounded + possessive: linear
+_PSEUDO_ARGS = re.compile(rb":[\w-]{1,60}+\([^(){};]{0,200}+"
+                          rb"(?:\([^(){};]{0,200}+\)[^(){};]{0,200}+)*+\)")
 _SELECTOR_CHARS = re.compile(rb"\A[\w\s.#*>+~,:|&%\\-]*\Z")   # linear: no nested quantifiers
 _SELECTOR_CORE = re.compile(rb"[\w*&]")
 _DECLARATION = re.compile(rb"\A\s*(--[\w-]+|-?[A-Za-z_][\w-]*)\s*:")
