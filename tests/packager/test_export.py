@@ -32,7 +32,8 @@ def test_package_names() -> None:
     assert package_name("SITE", "1/0", 0, manifest_only=True) == "SITE@1-0.xml"
 
 
-def test_site_hierarchy_layout_and_validation(site, settings) -> None:
+def test_site_hierarchy_layout_and_validation(lite_site, settings) -> None:
+    site = lite_site
     out = site.tmp / "aips"
     result = export_aip(site.engine, site.store, "123456789/0", out / "site.zip",
                         recursive=True, eperson=ADMIN, settings=settings)

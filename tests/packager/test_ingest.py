@@ -179,7 +179,8 @@ def test_submit_hierarchy_under_new_parent(lite_site) -> None:
     assert not set(h for _, h in result.created) & set(site.built.handles.values())
 
 
-def test_mappings_resolve_when_collection_arrives(site, tmp_path) -> None:
+def test_mappings_resolve_when_collection_arrives(lite_site, tmp_path) -> None:
+    site = lite_site
     folder, _ = _aips(site)
     from archive.db import open_engine
     from tests.packager.builder import new_archive
