@@ -248,8 +248,8 @@ def test_css_prefilter_rejects_code_cheaply() -> None:
     assert looks_like_css_start(b"@media print { a { color: red } }")
 
 
-@pytest.mark.parametrize("data", [b"a{b:c}\n" + b"x{" * 50000,
-                                  b"a{b:c}\n" + b"x{y{" * 20000 + b"}" * 40000])
+@pytest.mark.parametrize("data", [b"a{b:c}\n" + b"x{" * 3000,
+                                  b"a{b:c}\n" + b"x{y{" * 1500 + b"}" * 3000])
 def test_css_absurd_nesting_is_not_css_and_does_not_crash(data: bytes) -> None:
     assert css_rule_count(data) is None
 
