@@ -80,7 +80,15 @@ def test_seed_report_survives_the_instructions_awk_recipes(archive: Archive):
     assert summary_only.splitlines() == lines[:4]
 
 
-def test_csv_report_read_by_pandas(archive: Archive, tmp_path: Path):
+def test_csv_json_summary_then_after_phase_3(archive: Archive, tmp_path: Path):
+    """Every report format on one archive (one database each), then again after phase 3."""
+    _check_csv(archive, tmp_path)
+    _check_json(archive)
+    _check_summary(archive, tmp_path)
+    _check_after_phase_3(archive)
+
+
+def _check_csv(archive: Archive, tmp_path: Path) -> None:
     target = tmp_path / "report.csv"
     _bsf(archive, "report", "--format", "csv", "-o", str(target))
     frame = pd.read_csv(target)
@@ -95,13 +103,13 @@ def test_csv_report_read_by_pandas(archive: Archive, tmp_path: Path):
     assert pd.read_csv(io.StringIO(stdout)).shape == frame.shape
 
 
-def test_json_lines_report(archive: Archive):
+def _check_json(archive: Archive) -> None:
     records = [json.loads(line) for line in _bsf(archive, "report", "-f", "json").splitlines()]
     assert [r["bitstream_id"] for r in records] == [1, 2, 3, 4, 5, 6]
     assert records[3]["new_format"] is None and records[0]["handle"] == "123456789/10"
 
 
-def test_summary_terminal_and_html(archive: Archive, tmp_path: Path):
+def _check_summary(archive: Archive, tmp_path: Path) -> None:
     page = tmp_path / "summary.html"
     out = _bsf(archive, "report", "summary", "--html", str(page))
     assert "Windows Portable Executable" in out and "⚠" in out
@@ -161,7 +169,7 @@ def test_report_before_phase_0(engine):
     assert "BITSTREAM, 1, a%2C b.pdf, Adobe PDF, (NONE), UNIDENTIFIED" in seed.stdout
 
 
-def test_report_after_phase_3(archive: Archive):
+def _check_after_phase_3(archive: Archive) -> None:
     from tests.workbench.conftest import drop_15_tables
 
     drop_15_tables(archive.engine)

@@ -83,7 +83,7 @@ def test_reidentify_filters_and_ids_file(cli, archive: Archive, tmp_path: Path):
     assert isinstance(bad.exception, BsfError) and "--all" in str(bad.exception)
 
 
-def test_set_and_show(cli, archive: Archive):
+def test_set_show_and_registry_admin(cli, archive: Archive, tmp_path: Path):
     result = cli("workbench", "set", "3", "--format", "PRONOM:fmt/96", "--user", "ann",
                  "--note", "checked by eye")
     assert result.exit_code == 0, result.output
@@ -106,9 +106,10 @@ def test_set_and_show(cli, archive: Archive):
     assert isinstance(missing.exception, BsfError) and "404" in str(missing.exception)
     nofmt = cli("workbench", "set", "3")
     assert isinstance(nofmt.exception, BsfError) and "--format" in str(nofmt.exception)
+    _check_registry_admin(cli, tmp_path)
 
 
-def test_registry_add_synonym_and_subtypes(cli, archive: Archive, tmp_path: Path):
+def _check_registry_admin(cli, tmp_path: Path) -> None:
     result = cli("registry", "add-synonym", str(HTML), "Provisional:HTM")
     assert result.exit_code == 0, result.output
     assert "PRONOM:fmt/96, Provisional:HTM" in result.stdout
