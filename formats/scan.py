@@ -81,7 +81,7 @@ class ScanRecord:
 
 
 def _os_error(exc: OSError) -> str:
-    return exc.strerror or str(exc) if isinstance(exc, OSError) else str(exc)
+    return exc.strerror or str(exc)
 
 
 def _inside(target: str, root: str) -> bool:
