@@ -27,7 +27,7 @@ from typing import NamedTuple
 import ahocorasick
 
 from formats.signatures.compile import CompiledSignature, Segment
-from formats.signatures.match import match_signature, rx
+from formats.signatures.match import find_literal, match_signature, rx
 from formats.signatures.window import Window
 from registries.pronom.model import EOF
 
@@ -290,7 +290,7 @@ class SignatureEngine:
                     tail = win.tail(SMALL_WINDOW)
                 buf, lo, hi = tail, max(0, len(tail) - window), len(tail)
             for needle in needles:
-                if buf.find(needle, lo, hi) >= 0:
+                if find_literal(buf, needle, lo, hi) >= 0:
                     cands.add(sid)
                     break
         if self.head_ac is not None and head:
@@ -330,7 +330,7 @@ class SignatureEngine:
                 if not startswith(lit, o):
                     break
             else:
-                if whole and entry.needle and entry.needle not in head:
+                if whole and entry.needle and find_literal(head, entry.needle) < 0:
                     continue
                 if entry.trivial and entry.end <= hlen:
                     found[entry.sid] = Hit("", entry.sid, ((entry.end - entry.length,

@@ -24,6 +24,12 @@ from registries.pronom.model import EOF
 _DOTALL = re.DOTALL
 #: positions tried per segment before giving up on a chain
 MAX_CANDIDATES = 64
+#: prefix occurrences tried one by one before handing the rest of the window to the regex
+PREFIX_HOPS = 256
+#: below this window size the regex engine's own prefix scan is cheaper than hopping
+HOP_WINDOW = 8192
+#: occurrences of a needle's anchor byte checked before trusting bytes.find instead
+ANCHOR_HOPS = 16
 
 
 @cache
@@ -95,6 +101,53 @@ def _bof_chain(segs: tuple[Segment, ...], i: int, pos: int, win: Window,
     return None
 
 
+def _byte_score(b: int) -> int:
+    """How common a byte value tends to be in files (higher = more common)."""
+    if b in (0x00, 0xFF):
+        return 9
+    if b == 0x20 or 0x61 <= b <= 0x7A or 0x30 <= b <= 0x39:
+        return 5
+    if 0x21 <= b <= 0x7E:
+        return 3
+    return 1
+
+
+@cache
+def _anchor(needle: bytes) -> tuple[int, bytes]:
+    """The needle's rarest-looking byte (position, byte)."""
+    k = min(range(len(needle)), key=lambda i: (_byte_score(needle[i]), -i))
+    return k, needle[k:k + 1]
+
+
+def find_literal(buf: bytes, needle: bytes, lo: int = 0, end: int | None = None) -> int:
+    """``buf.find(needle, lo, end)``, fast where ``bytes.find`` is slow.
+
+    CPython's multi-byte search crawls through zero padding (hundreds of µs per 64 KiB
+    when the needle holds a 00 byte); a one-byte search is ``memchr``. So we look for the
+    needle's rarest-looking byte and compare the whole needle only there, falling back to
+    ``bytes.find`` if that byte turns out to be common in this buffer.
+    """
+    if end is None:
+        end = len(buf)
+    if len(needle) < 2:
+        return buf.find(needle, lo, end)
+    k, byte = _anchor(needle)
+    stop = end - len(needle) + k + 1
+    pos = lo + k
+    if stop <= pos:
+        return -1
+    for _ in range(ANCHOR_HOPS):
+        at = buf.find(byte, pos, stop)
+        if at < 0:
+            return -1
+        if buf.startswith(needle, at - k):
+            return at - k
+        pos = at + 1
+        if pos >= stop:
+            return -1
+    return buf.find(needle, pos - k, end)
+
+
 def _search(seg: Segment, buf: bytes, lo: int, end: int) -> tuple[int, int] | None:
     """Leftmost match of ``seg`` starting at or after ``lo`` and ending by ``end``.
 
@@ -102,13 +155,22 @@ def _search(seg: Segment, buf: bytes, lo: int, end: int) -> tuple[int, int] | No
     prefix scan); a segment with one fixed prefix jumps to its first occurrence first.
     """
     if seg.pure:
-        at = buf.find(seg.pure, lo, end)
+        at = find_literal(buf, seg.pure, lo, end)
         return None if at < 0 else (at, at + len(seg.pure))
-    if len(seg.prefixes) == 1 and len(seg.prefixes[0]) >= 3:
-        lo = buf.find(seg.prefixes[0], lo, end)
-        if lo < 0:
-            return None
-    m = rx(seg.src).search(buf, lo, end)
+    pattern = rx(seg.src)
+    if end - lo > HOP_WINDOW and len(seg.prefixes) == 1 and len(seg.prefixes[0]) >= 3:
+        # jump from one occurrence of the fixed prefix to the next (C speed) and try the
+        # pattern only there; a prefix that occurs too often falls back to the regex scan
+        prefix = seg.prefixes[0]
+        for _ in range(PREFIX_HOPS):
+            lo = find_literal(buf, prefix, lo, end)
+            if lo < 0:
+                return None
+            m = pattern.match(buf, lo, end)
+            if m is not None:
+                return m.start(), m.end()
+            lo += 1
+    m = pattern.search(buf, lo, end)
     return None if m is None else (m.start(), m.end())
 
 

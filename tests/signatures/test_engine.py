@@ -181,3 +181,22 @@ def test_wide_gaps_are_chained_searches(tmp_path: Path) -> None:
     eng = engine(tmp_path, one("t/1", Seq(BOF, [Sub("'MM' 00 2A {0-999999} 'Nikon'")])))
     assert puids(eng, b"MM\x00*" + b"\0" * 200_000 + b"Nikon") == ["t/1"]
     assert puids(eng, b"MM\x00*" + b"\0" * 200_000 + b"Nikor") == []
+
+
+def test_find_literal_agrees_with_bytes_find() -> None:
+    import random
+
+    from formats.signatures.match import find_literal
+
+    rng = random.Random(3)
+    for _ in range(3000):
+        alphabet = rng.choice([b"\x00", b"\x00a", b"ab\x00\xff ", bytes(range(256))])
+        buf = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 200)))
+        needle = bytes(rng.choice(alphabet) for _ in range(rng.randint(1, 4)))
+        if buf and rng.random() < 0.3:
+            at = rng.randrange(len(buf))
+            needle = buf[at:at + len(needle)] or needle
+        lo = rng.randint(0, len(buf) + 2)
+        end = rng.choice([None, rng.randint(0, len(buf) + 2)])
+        want = buf.find(needle, lo, len(buf) if end is None else end)
+        assert find_literal(buf, needle, lo, end) == want, (buf, needle, lo, end)
