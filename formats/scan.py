@@ -172,7 +172,12 @@ def load_name_map(path: str | Path) -> dict[str, str]:
     """
     names: dict[str, str] = {}
     problems: list[Problem] = []
-    with open(path, encoding="utf-8", errors="surrogateescape", newline="") as fh:
+    try:
+        fh = open(path, encoding="utf-8", errors="surrogateescape", newline="")  # noqa: SIM115
+    except OSError as exc:
+        raise InputError([Problem(str(path), None, f"cannot read the name list: "
+                                                   f"{_os_error(exc)}")]) from None
+    with fh:
         for number, row in enumerate(csv.reader(fh), start=1):
             if not row or (len(row) == 1 and not row[0].strip()):
                 continue

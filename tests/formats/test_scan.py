@@ -159,3 +159,8 @@ def test_workers_keep_order(tree: Path) -> None:
     two = [(r.filename, r.match) for r in scan([str(tree)], stack, recursive=True, workers=2,
                                                chunk=4)]
     assert one == two and len(one) > 40
+
+
+def test_missing_name_list_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="cannot read the name list"):
+        load_name_map(tmp_path / "missing.csv")
