@@ -15,9 +15,11 @@ def delete(ctx: typer.Context,
                                                       "community.")],
            unattended: Annotated[bool, typer.Option(
                "-u", "--unattended", help="Do not ask for confirmation.")] = False) -> None:
-    """Delete an object and everything below it from the archive, as DSpace does: rows are
-    removed, asset files are marked deleted for the cleanup step. Replicas in the object store
-    are untouched; the next ``bsf replicate sync`` writes a deletion record."""
+    """Delete an object and everything below it from the archive, as DSpace does.
+
+    Rows are removed, asset files are marked deleted for the cleanup step. Replicas in the
+    object store are untouched; the next `bsf replicate sync` writes a deletion record.
+    """
     from archive.delete import UnknownHandleError, delete_object
     from archive.queries import resolve_handle
 

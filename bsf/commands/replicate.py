@@ -131,8 +131,10 @@ def status(ctx: typer.Context,
 
 @app.command()
 def restore(ctx: typer.Context, handle: HandleArg, eperson: EpersonOpt = None) -> None:
-    """Restore a deleted object (and every object its deletion record lists) from its AIPs;
-    the deletion record is removed only when all of them are back."""
+    """Restore a deleted object and everything its deletion record lists.
+
+    The deletion record is removed only when all of them are back in the archive.
+    """
     from packager.replication.restore import restore_object
 
     store, config = _store(ctx)
@@ -148,8 +150,10 @@ def restore(ctx: typer.Context, handle: HandleArg, eperson: EpersonOpt = None) -
 def remove(ctx: typer.Context, handle: HandleArg,
            unattended: Annotated[bool, typer.Option(
                "-u", "--unattended", help="Do not ask for confirmation.")] = False) -> None:
-    """Permanently delete an object's AIP(s), its members' AIPs and its deletion record from
-    the store. This cannot be undone."""
+    """Permanently delete an object's AIPs and deletion record from the store.
+
+    Also deletes the AIPs of every member the deletion record lists. This cannot be undone.
+    """
     from packager.replication.restore import removal_plan, remove_object
 
     store, config = _store(ctx)
@@ -185,8 +189,11 @@ def restore_bag(ctx: typer.Context, handle: HandleArg,
                 tar: Annotated[bool, typer.Option(
                     "--tar", help="Write <TYPE>@<handle>.tar instead of a folder.")] = False,
                 ) -> None:
-    """Rebuild a BagIt bag for one object from the store (verified payload, original tag
-    files kept, bag-info rewritten with Original-* values, premis-events.json)."""
+    """Rebuild a BagIt bag for one object from the store.
+
+    Payload verified on the way, original tag files kept, bag-info rewritten with Original-*
+    values, premis-events.json added; the bag is validated before it is published.
+    """
     from packager.bags.restored import restore_bag as build
 
     store, config = _store(ctx)
