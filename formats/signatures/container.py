@@ -88,6 +88,7 @@ class ContainerMatcher:
             index.setdefault((cont.kind, key), []).append(i)
         self._index = index
         self._always = always
+        self._paths = frozenset(e.path for c in containers for e in c.files)
 
     def kinds(self) -> set[str]:
         return {c.kind for c in self.containers}
@@ -95,9 +96,14 @@ class ContainerMatcher:
     def match(self, fh: BinaryIO, size: int, kind: str) -> list[ContainerHit]:
         """Every container signature of ``kind`` the file satisfies (no priorities yet)."""
         directory: ZipDirectory | OleDirectory
-        directory = ZipDirectory(fh, size) if kind == "ZIP" else OleDirectory(fh, size)
-        if not directory.entries:
-            return []
+        if kind == "ZIP":
+            directory = ZipDirectory(fh, size, self._paths)
+            if not directory.names:
+                return []
+        else:
+            directory = OleDirectory(fh, size)
+            if not directory.entries:
+                return []
         cache: dict[str, tuple[int, Window]] = {}
         chosen = set(self._always.get(kind, ()))
         index = self._index

@@ -39,14 +39,19 @@ class ZipEntry:
 class ZipDirectory:
     """Entries of a ZIP file by name (directory entries keep their trailing ``/``)."""
 
-    def __init__(self, fh: BinaryIO, size: int) -> None:
+    def __init__(self, fh: BinaryIO, size: int, wanted: frozenset[str] | None = None) -> None:
+        """``wanted``: the only member names anyone will ask for (others are listed in
+        ``names`` but get no entry object — a jar holds thousands of members)."""
         self._fh = fh
         self.size = size
+        self._wanted = wanted
         self.entries: dict[str, ZipEntry] = {}
+        self.names: list[str] = []
         try:
             self._read_directory()
         except (struct.error, ValueError, OSError):
             self.entries = {}
+            self.names = []
 
     def _read_directory(self) -> None:
         fh, size = self._fh, self.size
@@ -75,12 +80,18 @@ class ZipDirectory:
         pos = 0
         unpack = _CDH_STRUCT.unpack_from
         entries = self.entries
+        names = self.names
+        wanted = self._wanted
         while pos + 46 <= len(data):
             (sig, flags, method, csize, usize, nlen, xlen, clen, offset) = unpack(data, pos)
             if sig != _CDH:
                 break
             raw = data[pos + 46:pos + 46 + nlen]
             name = raw.decode("utf-8" if flags & 0x800 else "cp437", "replace")
+            names.append(name)
+            if wanted is not None and name not in wanted:
+                pos += 46 + nlen + xlen + clen
+                continue
             if csize == 0xFFFFFFFF or usize == 0xFFFFFFFF or offset == 0xFFFFFFFF:
                 csize, usize, offset = _zip64(data[pos + 46 + nlen:pos + 46 + nlen + xlen],
                                               csize, usize, offset)
@@ -93,7 +104,7 @@ class ZipDirectory:
         if path in self.entries:
             return True
         if path.endswith("/"):
-            return any(name.startswith(path) for name in self.entries)
+            return any(name.startswith(path) for name in self.names)
         return False
 
     def read(self, name: str, limit: int) -> bytes:
