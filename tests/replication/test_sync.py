@@ -38,9 +38,18 @@ class CountingStore(LocalObjectStore):
 
 
 def _set_manual(engine: Engine, bitstream_id: int) -> None:
-    with engine.begin() as conn:
-        conn.execute(update(T.bitstream).where(T.bitstream.c.bitstream_id == bitstream_id)
-                     .values(format_confidence=int(Confidence.MANUAL), format_source="manual"))
+    """A workbench change: ``bsf workbench set`` through its library call."""
+    from registries.model import FormatKey
+    from upgrade.workbench import set_format
+    from upgrade.workbench_select import Selection
+
+    changes = list(set_format(engine, Selection(ids=(bitstream_id,)),
+                              FormatKey("PRONOM", "x-fmt/111"), registries=None, user="tester"))
+    assert [c.bitstream_id for c in changes] == [bitstream_id]
+    with engine.connect() as conn:
+        assert conn.execute(select(T.bitstream.c.format_confidence)
+                            .where(T.bitstream.c.bitstream_id == bitstream_id)
+                            ).scalar() == int(Confidence.MANUAL)
 
 
 def test_sync_sends_exactly_the_changed_items(engine: Engine, small: SmallArchive,
