@@ -126,6 +126,8 @@ def rewrite_bag_info(original: list[tuple[str, str]], *, payload_bytes: int, pay
             kept.append((f"Original-{name}", old[name]))
     if "bagit-profile-identifier" not in present:
         kept.append(("BagIt-Profile-Identifier", profile.identifier))
+    if "source-organization" not in present:  # required by the BTR profile
+        kept += [(k, v) for k, v in defaults if k == "Source-Organization"]
     return kept
 
 
