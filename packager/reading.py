@@ -139,6 +139,7 @@ class ArchiveReader:
         self._emails: dict[int, str] = {}
         self._reader_groups: set[int] | None = None
         self._history = self.renovated and _has_history(conn)
+        self._handles: dict[tuple[int, int], str | None] = {}
         self._is_admin = True
         if eperson_id is not None:
             gm = self.t.epersongroup2eperson
@@ -153,7 +154,26 @@ class ArchiveReader:
     def ref(self, type_id: int, object_id: int) -> ObjRef:
         if type_id == SITE:
             return ObjRef(SITE, 0, self.site)
-        return ObjRef(type_id, object_id, handle_of(self.conn, self.t, type_id, object_id))
+        key = (type_id, object_id)
+        if key not in self._handles:
+            if len(self._handles) > 50_000:  # memory stays flat on huge archives
+                self._handles.clear()
+            self._handles[key] = handle_of(self.conn, self.t, type_id, object_id)
+        return ObjRef(type_id, object_id, self._handles[key])
+
+    def _prefetch_handles(self, type_id: int, ids: list[int]) -> None:
+        """One query for the handles of many objects (a collection's items)."""
+        h = self.t.handle
+        for start in range(0, len(ids), 1000):
+            chunk = ids[start:start + 1000]
+            found: dict[int, str] = {}
+            for rid, handle in self.conn.execute(
+                    select(h.c.resource_id, h.c.handle)
+                    .where(h.c.resource_type_id == type_id, h.c.resource_id.in_(chunk))
+                    .order_by(h.c.handle_id.desc())):
+                found[int(rid)] = str(handle)  # lowest handle_id wins, as handle_of
+            for i in chunk:
+                self._handles[(type_id, i)] = found.get(i)
 
     def children(self, ref: ObjRef) -> list[ObjRef]:
         t, c = self.t, self.conn
@@ -173,11 +193,13 @@ class ArchiveReader:
             return [self.ref(COMMUNITY, i) for i in subs] + [self.ref(COLLECTION, i) for i in cols]
         if ref.type_id == COLLECTION:
             ci, it = t.collection2item, t.item
-            ids = c.execute(select(ci.c.item_id).join(it, it.c.item_id == ci.c.item_id)
-                            .where(ci.c.collection_id == ref.id,
-                                   or_(it.c.in_archive == true(), it.c.withdrawn == true()))
-                            .order_by(ci.c.item_id).distinct()).scalars()
-            return [self.ref(ITEM, i) for i in ids]
+            item_ids = [int(i) for i in c.execute(
+                select(ci.c.item_id).join(it, it.c.item_id == ci.c.item_id)
+                .where(ci.c.collection_id == ref.id,
+                       or_(it.c.in_archive == true(), it.c.withdrawn == true()))
+                .order_by(ci.c.item_id).distinct()).scalars()]
+            self._prefetch_handles(ITEM, item_ids)
+            return [self.ref(ITEM, i) for i in item_ids]
         return []
 
     def parents(self, ref: ObjRef) -> list[ObjRef]:

@@ -200,10 +200,19 @@ class ArchiveWriter:
                               .values(**values))
 
     def set_policies(self, type_id: int, object_id: int, policies: list[Policy]) -> None:
+        """Replace the object's policies."""
+        self.set_policies_many(type_id, {object_id: policies})
+
+    def set_policies_many(self, type_id: int, policies_of: Mapping[int, list[Policy]]) -> None:
+        """Replace the policies of several objects of one type: one delete (stale rows of a
+        reused id must never grant anything), one executemany insert."""
+        if not policies_of:
+            return
         rp = T.resourcepolicy
         self.conn.execute(delete(rp).where(rp.c.resource_type_id == type_id,
-                                           rp.c.resource_id == object_id))
-        for p in policies:
+                                           rp.c.resource_id.in_(list(policies_of))))
+        rows = []
+        for object_id, p in ((o, p) for o, ps in policies_of.items() for p in ps):
             gid = self.group_id(p.group) if p.group else None
             pid = self.eperson_id(p.eperson) if p.eperson else None
             if (p.group and gid is None) or (p.eperson and pid is None):
@@ -214,9 +223,11 @@ class ArchiveWriter:
             if action is None:
                 self.warnings.append(f"policy action {p.action} unknown; skipped")
                 continue
-            self.conn.execute(insert(rp).values(
-                resource_type_id=type_id, resource_id=object_id, action_id=action,
-                epersongroup_id=gid, eperson_id=pid, start_date=p.start, end_date=p.end))
+            rows.append({"resource_type_id": type_id, "resource_id": object_id,
+                         "action_id": action, "epersongroup_id": gid, "eperson_id": pid,
+                         "start_date": p.start, "end_date": p.end})
+        if rows:
+            self.conn.execute(insert(rp), rows)
 
     # -- metadata ----------------------------------------------------------------------------
 
@@ -252,9 +263,10 @@ class ArchiveWriter:
         return int(fid)
 
     def set_metadata(self, item_id: int, obj: ArchiveObject,
-                     values: list[MetadataValue]) -> None:
+                     values: list[MetadataValue], *, fresh: bool = False) -> None:
         mv = T.metadatavalue
-        self.conn.execute(delete(mv).where(mv.c.item_id == item_id))
+        if not fresh:
+            self.conn.execute(delete(mv).where(mv.c.item_id == item_id))
         places: dict[int, int] = {}
         rows = []
         for v in values:
@@ -304,7 +316,8 @@ class ArchiveWriter:
         self._formats[cache_key] = int(fid)
         return int(fid)
 
-    def write_bitstream(self, bit: BitstreamRec, package: Package, where: str) -> int | None:
+    def write_bitstream(self, bit: BitstreamRec, package: Package, where: str,
+                        collect: dict[int, list[Policy]] | None = None) -> int | None:
         """Stream the entry into the asset store, verify it, and insert the bitstream row."""
         if bit.internal_id and not bit.entry_name:  # written by this run already
             asset = StoredAsset(bit.internal_id, bit.size, bit.checksum or "")
@@ -334,7 +347,10 @@ class ArchiveWriter:
             "format_basis": bit.ident.basis, "format_warning": bit.ident.warning,
         }
         bid = self.insert_row(T.bitstream, values, bit.id or None)
-        self.set_policies(BITSTREAM, bid, bit.policies)
+        if collect is None:
+            self.set_policies(BITSTREAM, bid, bit.policies)
+        else:
+            collect[bid] = bit.policies
         if bit.ident.date is not None and bit.ident.date != DEFAULT_DATE:
             self._record_identification(bid, bit, format_id)
         return bid
@@ -370,14 +386,18 @@ class ArchiveWriter:
 
     def write_item_content(self, item_id: int, obj: ArchiveObject, package: Package,
                            values: list[MetadataValue]) -> None:
-        self.set_metadata(item_id, obj, values)
+        """Metadata, bundles, bitstreams, policies of a new or emptied item."""
+        # no stale values can exist: metadatavalue.item_id is a foreign key of item
+        self.set_metadata(item_id, obj, values, fresh=True)
+        bit_policies: dict[int, list[Policy]] = {}
+        bundle_policies: dict[int, list[Policy]] = {}
         where = f"{package.path.name}"
         for bundle in obj.bundles:
             bundle_id = self.insert_row(T.bundle, {"name": bundle.name}, None)
             self.conn.execute(insert(T.item2bundle).values(item_id=item_id, bundle_id=bundle_id))
             new_ids: dict[int, int] = {}
             for bit in bundle.bitstreams:
-                bid = self.write_bitstream(bit, package, where)
+                bid = self.write_bitstream(bit, package, where, bit_policies)
                 if bid is None:
                     continue
                 new_ids[bit.id] = bid
@@ -387,7 +407,9 @@ class ArchiveWriter:
                 self.conn.execute(update(T.bundle).where(T.bundle.c.bundle_id == bundle_id)
                                   .values(primary_bitstream_id=new_ids[
                                       bundle.primary_bitstream_id]))
-            self.set_policies(BUNDLE, bundle_id, bundle.policies)
+            bundle_policies[bundle_id] = bundle.policies
+        self.set_policies_many(BITSTREAM, bit_policies)
+        self.set_policies_many(BUNDLE, bundle_policies)
         self.set_policies(ITEM, item_id, obj.policies)
 
     def clear_item(self, item_id: int) -> None:
