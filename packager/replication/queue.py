@@ -200,16 +200,22 @@ def claim(engine: Engine, worker: str, *, limit: int = 10,
     if handles is not None:
         query = query.where(QUEUE.c.handle.in_(list(handles)))
     claimed: list[Task] = []
-    with engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            query = query.with_for_update(skip_locked=True)
-        for row in conn.execute(query).all():
-            got = conn.execute(
-                update(QUEUE).where(QUEUE.c.task_id == row.task_id, claimable)
-                .values(state="running", worker=worker, lease_until=stamp + lease,
-                        attempts=QUEUE.c.attempts + 1)).rowcount
-            if got:
-                claimed.append(Task(row.task_id, row.handle, row.action, row.attempts + 1))
+    for _attempt in range(5):
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            candidates = conn.execute(query).all()
+            for row in candidates:
+                got = conn.execute(
+                    update(QUEUE).where(QUEUE.c.task_id == row.task_id, claimable)
+                    .values(state="running", worker=worker, lease_until=stamp + lease,
+                            attempts=QUEUE.c.attempts + 1)).rowcount
+                if got:
+                    claimed.append(Task(row.task_id, row.handle, row.action, row.attempts + 1))
+        # On SQLite another worker may have taken every candidate between our read and our
+        # guarded update: look again rather than report an empty queue that is not empty.
+        if claimed or not candidates:
+            return claimed
     return claimed
 
 
