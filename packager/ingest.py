@@ -81,6 +81,7 @@ class _Run:
         #: original collection handle -> item ids waiting to be mapped into it
         self.pending: dict[str, list[int]] = {}
         self.prefix = writer.prefix
+        self._containers: dict[str, ObjRef] = {}
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -90,8 +91,17 @@ class _Run:
         return self.w.handle_map.get(handle, handle)
 
     def _resolve(self, handle: str | None) -> ObjRef | None:
+        """Resolve through the run's handle map; containers found are cached (a run never
+        unbinds a handle, and every item of a collection asks for the same parent)."""
         local = self._local(handle)
-        return resolve(self.conn, T, local, self.prefix) if local else None
+        if not local:
+            return None
+        if local in self._containers:
+            return self._containers[local]
+        ref = resolve(self.conn, T, local, self.prefix)
+        if ref is not None and ref.type_id != ITEM:
+            self._containers[local] = ref
+        return ref
 
     def _missing_parent(self, handle: str, what: str) -> None:
         message = f"Could not find a parent DSpaceObject referenced as '{handle}'"
