@@ -26,7 +26,7 @@ from typing import NamedTuple
 
 import ahocorasick
 
-from formats.signatures.compile import CompiledSignature, Segment
+from formats.signatures.compile import CompiledSequence, CompiledSignature, Segment
 from formats.signatures.match import find_literal, match_signature, rx
 from formats.signatures.window import Window
 from registries.pronom.model import EOF
@@ -35,6 +35,9 @@ from registries.pronom.model import EOF
 DEFAULT_MAX_BYTES = 65536
 #: literals in windows up to this size are searched with bytes.find, not the automaton
 SMALL_WINDOW = 4096
+#: the prefilter automata scan this much past the cap: a match may start just inside the cap
+#: and end beyond it, and its needle with it
+SCAN_SLACK = 4096
 #: the needle pre-check runs only on files no larger than this (it scans the whole head)
 NEEDLE_WINDOW = 16384
 
@@ -52,6 +55,19 @@ class _Entry:
     #: the needle is not, the signature cannot match
     needle: bytes = b""
     generic: bool = False
+
+
+def _reaches(seq: CompiledSequence, cap: int) -> list[tuple[Segment, int]]:
+    """Each segment with the furthest distance from the sequence's anchor (BOF, or EOF for
+    EOF sequences) at which any of its bytes can lie, as the matcher searches."""
+    out: list[tuple[Segment, int]] = []
+    reach = 0
+    segs = list(reversed(seq.segments)) if seq.reference == EOF else list(seq.segments)
+    for seg in segs:
+        start = cap if seg.gap_max is None else reach + seg.gap_max
+        reach = start + (seg.max_len if seg.max_len is not None else cap)
+        out.append((seg, reach))
+    return out
 
 
 def _needle(sig: CompiledSignature, anchor: Segment) -> bytes:
@@ -179,9 +195,9 @@ class SignatureEngine:
             best: tuple[int, tuple[bytes, ...], int, bool] | None = None
             for seq in self.signatures[sid].sequences:
                 is_eof = seq.reference == EOF
-                window = min(seq.extent if seq.extent is not None else self.max_bytes,
-                             self.max_bytes)
-                for seg in seq.segments:
+                for seg, window in _reaches(seq, self.max_bytes):
+                    if window > self.max_bytes + SCAN_SLACK:
+                        continue  # could lie beyond the scanned window: not a sound filter
                     for needles in ((seg.literal,), seg.prefixes):
                         shortest = min((len(n) for n in needles), default=0)
                         if shortest < 2:
@@ -275,7 +291,8 @@ class SignatureEngine:
 
     def _search_candidates(self, win: Window) -> set[int]:
         cands: set[int] = set(self.always)
-        head = win.head(self.max_bytes) if self.head_ac is not None else win.head(SMALL_WINDOW)
+        head = win.head(self.max_bytes + SCAN_SLACK) if self.head_ac is not None \
+            else win.head(SMALL_WINDOW)
         tail: bytes | None = None
         if self.small_ac is not None and head:
             for end, found in self.small_ac.iter(head[:SMALL_WINDOW].decode("latin-1")):
@@ -297,7 +314,7 @@ class SignatureEngine:
             for _, sids in self.head_ac.iter(head.decode("latin-1")):
                 cands.update(sids)
         if self.tail_ac is not None and win.size:
-            text = win.tail(self.max_bytes).decode("latin-1")
+            text = win.tail(self.max_bytes + SCAN_SLACK).decode("latin-1")
             for _, sids in self.tail_ac.iter(text):
                 cands.update(sids)
         return cands

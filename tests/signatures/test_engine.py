@@ -200,3 +200,12 @@ def test_find_literal_agrees_with_bytes_find() -> None:
         end = rng.choice([None, rng.randint(0, len(buf) + 2)])
         want = buf.find(needle, lo, len(buf) if end is None else end)
         assert find_literal(buf, needle, lo, end) == want, (buf, needle, lo, end)
+
+
+def test_prefilter_keeps_matches_that_run_past_the_cap(tmp_path: Path) -> None:
+    # the match starts inside the 4 KiB cap, its best needle ("NEEDLE") lies beyond it
+    eng = engine(tmp_path, one("t/1", Seq(None, [Sub("'AAAA' {0-2000} 'NEEDLE'", 0, None)])),
+                 max_bytes=4096)
+    data = b"x" * 4000 + b"AAAA" + b"y" * 1500 + b"NEEDLE" + b"z" * 20000
+    assert puids(eng, data) == ["t/1"]
+    assert puids(eng, b"x" * 4100 + b"AAAA" + b"NEEDLE" + b"z" * 20000) == []
