@@ -209,3 +209,12 @@ def test_prefilter_keeps_matches_that_run_past_the_cap(tmp_path: Path) -> None:
     data = b"x" * 4000 + b"AAAA" + b"y" * 1500 + b"NEEDLE" + b"z" * 20000
     assert puids(eng, data) == ["t/1"]
     assert puids(eng, b"x" * 4100 + b"AAAA" + b"NEEDLE" + b"z" * 20000) == []
+
+
+def test_eof_subsequences_are_in_file_order(tmp_path: Path) -> None:
+    # DROID: the last subsequence is anchored to EOF; each one's offsets reach to the next
+    seq = Seq(EOF, [Sub("'AB'", 2, 2), Sub("'YZ'", 1, 1)])
+    eng = engine(tmp_path, one("t/1", seq))
+    assert puids(eng, b"....AB..YZ.") == ["t/1"]
+    assert puids(eng, b"....AB.YZ.") == []
+    assert puids(eng, b"....YZ..AB.") == []
