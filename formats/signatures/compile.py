@@ -155,9 +155,10 @@ def compile_sequence(seq: ByteSequence) -> CompiledSequence:
     subs = list(seq.subsequences)
     tokens: list[P.Token] = []
     if seq.reference == EOF:
-        # Position 1 is the subsequence nearest the end of file; its offsets are its distance
-        # to EOF, and each further subsequence's offsets are its distance to the one after it.
-        for sub in reversed(subs):
+        # As DROID matches them: subsequences are in file order, the last one (highest
+        # Position) is anchored to EOF, and each one's offsets are its distance to the next
+        # subsequence on its right (or to EOF for the last).
+        for sub in subs:
             tokens.extend(subsequence_tokens(sub))
             tokens.append(P.Gap(sub.min_offset, _max(sub.min_offset, sub.max_offset)))
         pieces = _split(tokens, trailing=True)
