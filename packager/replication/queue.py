@@ -41,6 +41,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     or_,
     select,
     text,
@@ -49,6 +50,7 @@ from sqlalchemy import (
 from sqlalchemy import (
     Sequence as DbSequence,
 )
+from sqlalchemy.exc import DBAPIError
 
 META = MetaData()
 
@@ -118,10 +120,25 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+#: pg_advisory_xact_lock key serialising the creation of these tables (``bsfR`` in ASCII)
+_DDL_LOCK = 0x62736652
+
+
 def ensure_tables(engine: Engine) -> None:
-    """Create the three tables when missing (idempotent, safe to call on every command)."""
-    with engine.begin() as conn:
-        META.create_all(conn, checkfirst=True)
+    """Create the three tables when missing (idempotent, safe to call on every command, and
+    from several processes at once: PostgreSQL serialises the creation with an advisory lock;
+    elsewhere a lost race is noticed and ignored once the tables exist)."""
+    names = set(META.tables)
+    if names <= set(inspect(engine).get_table_names()):
+        return
+    try:
+        with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DDL_LOCK})
+            META.create_all(conn, checkfirst=True)
+    except DBAPIError:
+        if not names <= set(inspect(engine).get_table_names()):
+            raise
 
 
 def this_worker() -> str:
