@@ -1,4 +1,5 @@
 import hashlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,21 @@ def _rows(engine: Engine) -> list[tuple]:
                    b.c.store_number)
             .join(f, f.c.bitstream_format_id == b.c.bitstream_format_id)
             .order_by(b.c.bitstream_id))]
+
+
+def _items(engine: Engine) -> list[tuple]:
+    """Items with last_modified as naive UTC (PostgreSQL returns it zone-aware)."""
+    i = T15.item
+    with engine.connect() as conn:
+        rows = conn.execute(select(i.c.item_id, i.c.last_modified, i.c.in_archive, i.c.withdrawn,
+                                   i.c.owning_collection).order_by(i.c.item_id)).all()
+    result = []
+    for item_id, modified, in_archive, withdrawn, owner in rows:
+        assert isinstance(modified, datetime)
+        if modified.tzinfo is not None:
+            modified = modified.astimezone(UTC).replace(tzinfo=None)
+        result.append((item_id, modified, in_archive, withdrawn, owner))
+    return result
 
 
 @pytest.fixture
@@ -85,6 +101,7 @@ def test_demo_is_deterministic_and_refuses_a_second_run(demo, tmp_path: Path) ->
     other = open_engine(f"sqlite:///{tmp_path / 'again.db'}")
     build_demo(other, AssetStore({0: tmp_path / "again"}), items=ITEMS, seed=7)
     assert _rows(other) == _rows(engine)
+    assert _items(other) == _items(engine)
     different = open_engine(f"sqlite:///{tmp_path / 'other.db'}")
     build_demo(different, AssetStore({0: tmp_path / "other"}), items=ITEMS, seed=8)
     assert _rows(different) != _rows(engine)
