@@ -71,6 +71,7 @@ class AssetStore:
         if not stores:
             raise AssetError("no asset store configured")
         self.stores: dict[int, Path] = {int(n): Path(p) for n, p in stores.items()}
+        self._real_roots: dict[Path, Path] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, *, create: bool = False) -> AssetStore:
@@ -127,11 +128,12 @@ class AssetStore:
         self._check_inside(root, candidate, internal_id)
         return candidate
 
-    @staticmethod
-    def _check_inside(root: Path, candidate: Path, internal_id: str) -> None:
-        real_root = root.resolve()
+    def _check_inside(self, root: Path, candidate: Path, internal_id: str) -> None:
+        real_root = self._real_roots.get(root)
+        if real_root is None:
+            real_root = self._real_roots[root] = root.resolve()
         real = candidate.resolve()
-        if real != real_root and real_root not in real.parents:
+        if real_root not in real.parents:
             raise AssetError(f"internal_id {internal_id!r} leads outside asset store {root}",
                              path=str(candidate))
 

@@ -56,6 +56,7 @@ def test_registered_ids(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("bad", [
     "-R../outside.txt", "-R/etc/passwd", "-Rsub/../../outside.txt", "..", "", "12\x0034567",
+    "-R.", "-Rsub/..",
 ])
 def test_path_escapes_are_refused(tmp_path: Path, bad: str) -> None:
     (tmp_path / "outside.txt").write_text("secret")
