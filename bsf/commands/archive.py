@@ -21,8 +21,10 @@ def init_command(
     admin: Annotated[str | None, typer.Option(
         "--admin", metavar="EMAIL", help="E-mail of an administrator eperson to create.")] = None,
 ) -> None:
-    """Create an empty archive: DSpace 1.5 tables, the 73 default formats, Dublin Core, the
-    site handle (or, with --renovated, the renovated model with an administrator)."""
+    """Create an empty archive: DSpace 1.5 tables, 73 default formats, Dublin Core, site handle.
+
+    With --renovated: the renovated format model and an administrator eperson instead.
+    """
     from sqlalchemy.engine import make_url
 
     from archive.db import normalise_url
