@@ -38,7 +38,7 @@ from sqlalchemy.schema import CreateIndex, CreateSequence, CreateTable, Sequence
 
 from archive.schema import T15, T16
 from bsfcore.errors import StepError
-from upgrade.scope import is_renovated, preserved_tables
+from upgrade.scope import analyze, is_renovated, preserved_tables
 from upgrade.step import StepContext, Summary
 
 _PRESERVED = ["bsf15_bitstreamformatregistry", "bsf15_fileextension", "bsf15_bitstreamformat"]
@@ -97,6 +97,9 @@ class Phase0:
                 bitstream_format_id=t15.bitstream.c.bitstream_format_id).where(text("1 = 0")),
                 label="open transaction")
             self._convert(ctx, conn)
+        if not ctx.dry_run:
+            with ctx.engine.begin() as conn:
+                analyze(conn)  # every bitstream row was rewritten: fresh planner statistics
         lines = [
             "Phase 0 finished: database converted to the renovated format model.",
             f"Preserved 1.5 format data: {n_formats} formats, {n_ext} extensions, "

@@ -39,10 +39,10 @@ from upgrade.phase2_batch import (
     write_batch,
 )
 from upgrade.scope import (
+    analyze,
     count_unconverted,
     is_renovated,
     is_upgradable,
-    is_upgradable_row,
     stream,
     unconverted,
 )
@@ -79,6 +79,8 @@ class Phase2:
         ensure_state_tables(ctx.engine)
         with ctx.engine.begin() as conn:
             unknown_id = unknown_format_id(conn)
+            if not ctx.worker_only:
+                analyze(conn)
         ids = FormatIds(ctx.engine, ctx.registries(), unknown_id)
         plans: list[int] = []
         # A resumed plan may not cover everything (e.g. the undo SQL ran meanwhile): after it,
@@ -230,7 +232,7 @@ class Phase2:
             while True:
                 ids_page = conn.execute(
                     select(T16.bitstream.c.bitstream_id)
-                    .where(T16.bitstream.c.bitstream_id > last, unconverted(), is_upgradable_row())
+                    .where(T16.bitstream.c.bitstream_id > last, unconverted())
                     .order_by(T16.bitstream.c.bitstream_id).limit(ctx.batch_size)).scalars().all()
                 if not ids_page:
                     break

@@ -31,7 +31,7 @@ from bsfcore.errors import AssetError
 from formats.model import Confidence, Match, Sample
 from registries.model import Format, FormatKey, RegistrySet
 from upgrade.assets import Store, opener
-from upgrade.scope import PHASE2_SOURCE, is_upgradable_row, unconverted
+from upgrade.scope import PHASE2_SOURCE, is_upgradable, unconverted
 from upgrade.state import batches, now, worker_name
 from upgrade.step import StepContext
 
@@ -76,7 +76,7 @@ def load_rows(conn: Connection, first_id: int, last_id: int) -> list[tuple[Any, 
                          .outerjoin(old_reg, old_reg.c.bitstream_format_id
                                     == old_bs.c.bitstream_format_id))
             .where(bs.c.bitstream_id.between(first_id, last_id), unconverted(),
-                   is_upgradable_row())
+                   is_upgradable(first_id=first_id, last_id=last_id))
             .order_by(bs.c.bitstream_id))
     return [tuple(r) for r in conn.execute(stmt)]
 

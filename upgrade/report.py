@@ -21,7 +21,7 @@ from bsfcore.errors import StepError
 from formats.model import Confidence
 from reports.rows import ReportRow
 from reports.seed import SeedCounts, SeedWriter
-from upgrade.scope import has_preserved_data, is_renovated, is_upgradable, is_upgradable_row
+from upgrade.scope import has_preserved_data, is_renovated, is_upgradable
 from upgrade.step import StepContext, Summary
 
 
@@ -46,14 +46,19 @@ def iter_report_rows(engine: Engine, *, start_id: int = 0, batch: int = 1000,
     with engine.connect() as conn:
         renovated = is_renovated(conn)
         preserved = renovated and has_preserved_data(conn)
-    query = _query(renovated, preserved, only_upgradable)
+    bid = T15.bitstream.c.bitstream_id
     last = start_id - 1
     while True:
+        # A page of ids first (primary key only), then its rows with the scope test bounded
+        # to that id range: each page costs its own size on any database and planner.
         with engine.connect() as conn:
-            rows = conn.execute(query.where(T16.bitstream.c.bitstream_id > last)
-                                .limit(batch)).all()
-        if not rows:
-            return
+            page = conn.execute(select(bid).where(bid > last).order_by(bid)
+                                .limit(batch)).scalars().all()
+            if not page:
+                return
+            rows = conn.execute(_query(renovated, preserved, only_upgradable,
+                                       page[0], page[-1])).all()
+        last = int(page[-1])
         for r in rows:
             converted = renovated and r.new_format_id is not None
             confidence = None
@@ -73,10 +78,10 @@ def iter_report_rows(engine: Engine, *, start_id: int = 0, batch: int = 1000,
                 warning=r.format_warning if converted else None,
                 user_format_description=r.user_format_description,
                 size_bytes=r.size_bytes, checksum=r.checksum)
-        last = int(rows[-1].bitstream_id)
 
 
-def _query(renovated: bool, preserved: bool, only_upgradable: bool) -> Select[Any]:
+def _query(renovated: bool, preserved: bool, only_upgradable: bool, first: int,
+           last: int) -> Select[Any]:
     if not renovated:
         bs, reg = T15.bitstream, T15.bitstreamformatregistry
         stmt = select(
@@ -87,8 +92,9 @@ def _query(renovated: bool, preserved: bool, only_upgradable: bool) -> Select[An
             literal(None).label("format_source"), literal(None).label("format_basis"),
             literal(None).label("format_warning"),
         ).select_from(bs.outerjoin(reg, reg.c.bitstream_format_id == bs.c.bitstream_format_id))
+        stmt = stmt.where(bs.c.bitstream_id.between(first, last))
         if only_upgradable:
-            stmt = stmt.where(is_upgradable_row(T15))
+            stmt = stmt.where(is_upgradable(T15, first_id=first, last_id=last))
         return stmt.order_by(bs.c.bitstream_id)
     bs, reg, ext = T16.bitstream, T16.bitstreamformatregistry, T16.externalidentifier
     assert ext is not None
@@ -112,8 +118,9 @@ def _query(renovated: bool, preserved: bool, only_upgradable: bool) -> Select[An
             "new_format"), key.label("format_key"), bs.c.format_confidence, bs.c.format_source,
         bs.c.format_basis, bs.c.format_warning,
     ).select_from(source)
+    stmt = stmt.where(bs.c.bitstream_id.between(first, last))
     if only_upgradable:
-        stmt = stmt.where(is_upgradable_row(T16))
+        stmt = stmt.where(is_upgradable(T16, first_id=first, last_id=last))
     return stmt.order_by(bs.c.bitstream_id)
 
 

@@ -34,27 +34,36 @@ PHASE1_SOURCE = "Upgrade15To16 Phase 1 from "
 PHASE2_SOURCE = "Upgrade15To16 Phase 2 from "
 
 
-def is_upgradable(t: Tables = T16) -> ColumnElement[bool]:
+def is_upgradable(t: Tables = T16, *, first_id: int | None = None,
+                  last_id: int | None = None) -> ColumnElement[bool]:
     """WHERE clause: the row of ``t.bitstream`` is upgradable.
 
     Same population as ``archive.queries.upgradable_condition`` (a test holds them equal), but
     written as one uncorrelated ``IN`` over a ``UNION ALL``, which PostgreSQL runs as a hash
     semi-join and SQLite as a one-off lookup table: one pass instead of three correlated
-    probes per bitstream.
-    That keeps cleanup -c, phase 1 and phase 2 linear on archives of 150,000+ bitstreams.
+    probes per bitstream, and no dependence on planner statistics (a fresh or just-converted
+    database has none). With ``first_id``/``last_id`` the subquery itself is bounded to that id
+    range, so a batch costs its own size, not the archive's.
     """
+    b2b = t.bundle2bitstream
     in_workspace = select(t.workspaceitem.c.item_id).where(t.workspaceitem.c.item_id.is_not(None))
     in_items = (
-        select(t.bundle2bitstream.c.bitstream_id)
-        .join(t.item2bundle, t.item2bundle.c.bundle_id == t.bundle2bitstream.c.bundle_id)
+        select(b2b.c.bitstream_id)
+        .join(t.item2bundle, t.item2bundle.c.bundle_id == b2b.c.bundle_id)
         .join(t.item, t.item.c.item_id == t.item2bundle.c.item_id)
-        .where(t.bundle2bitstream.c.bitstream_id.is_not(None),
+        .where(b2b.c.bitstream_id.is_not(None),
                or_(t.item.c.in_archive == true(), t.item.c.withdrawn == true(),
                    t.item.c.item_id.in_(in_workspace))))
     community_logos = select(t.community.c.logo_bitstream_id).where(
         t.community.c.logo_bitstream_id.is_not(None))
     collection_logos = select(t.collection.c.logo_bitstream_id).where(
         t.collection.c.logo_bitstream_id.is_not(None))
+    if first_id is not None and last_id is not None:
+        in_items = in_items.where(b2b.c.bitstream_id.between(first_id, last_id))
+        community_logos = community_logos.where(
+            t.community.c.logo_bitstream_id.between(first_id, last_id))
+        collection_logos = collection_logos.where(
+            t.collection.c.logo_bitstream_id.between(first_id, last_id))
     # One IN over a UNION ALL, never IN ... OR IN ...: PostgreSQL plans a lone IN as a
     # (hash) semi-join whatever its row estimates say, while an OR of IN sub-plans falls back
     # to re-running the join per bitstream when fresh tables have no statistics.
@@ -64,13 +73,16 @@ def is_upgradable(t: Tables = T16) -> ColumnElement[bool]:
                 t.bitstream.c.bitstream_id.in_(reachable))
 
 
-def is_upgradable_row(t: Tables = T16) -> ColumnElement[bool]:
-    """The same test as :func:`is_upgradable`, correlated (``EXISTS`` per row): the right form
-    for queries already bounded to a few rows (an id range, a page), where materialising the
-    whole upgradable set per query would make a pass over N bitstreams cost O(N^2 / batch)."""
-    from archive.queries import upgradable_condition
-
-    return upgradable_condition(t)
+def analyze(conn: Connection) -> None:
+    """Refresh PostgreSQL's planner statistics of the tables the upgrade queries (after phase 0
+    rewrote every bitstream row, or on a database freshly loaded). No-op on SQLite."""
+    if conn.dialect.name != "postgresql":
+        return
+    names = set(inspect(conn).get_table_names())
+    wanted = ["bitstream", "bundle2bitstream", "item2bundle", "item", "workspaceitem",
+              "community", "collection", "bsf15_bitstreamformat", "bitstreamformatregistry",
+              "externalidentifier"]
+    conn.exec_driver_sql("ANALYZE " + ", ".join(n for n in wanted if n in names))
 
 
 def unconverted() -> ColumnElement[bool]:
