@@ -8,6 +8,7 @@ stderr carries the summary and warnings.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -18,6 +19,9 @@ from bsf.context import err_console, state
 if TYPE_CHECKING:
     from packager.replication.aip import DSpaceAipPackager
     from packager.replication.store import LocalObjectStore, StoreConfig
+
+#: bagit logs every file it hashes at INFO on its own logger; stderr is for our messages.
+logging.getLogger("bagit").setLevel(logging.WARNING)
 
 app = typer.Typer(
     help="Replicate AIPs to an object store (replicate.store.dir), write deletion records, "

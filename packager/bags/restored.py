@@ -23,7 +23,6 @@ the ``Original-*`` tags sort beside the others rather than at the end as APTrust
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import shutil
 import tarfile
@@ -212,7 +211,6 @@ def restore_bag(engine: Engine, store: ObjectStore, config: StoreConfig, handle:
                 source_organization: str = "org.dspace",
                 when: datetime | None = None) -> RestoredBag:
     """Rebuild ``handle``'s bag under ``dest``; see the module docstring."""
-    logging.getLogger("bagit").setLevel(logging.WARNING)
     handle = normalise_handle(handle)
     when = when or datetime.now(UTC)
     q.ensure_tables(engine)

@@ -16,7 +16,6 @@ tampered or truncated record is refused with its name rather than half-trusted.
 
 from __future__ import annotations
 
-import logging
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -106,7 +105,6 @@ def write_deletion_record(record: DeletionRecord, dest: Path, *,
             "External-Identifier": f"hdl:{record.object_id}",
             "Bag-Software-Agent": f"bsf {__version__}",
         }
-        _quiet_bagit()
         bag = bagit.make_bag(str(bag_dir), bag_info=info, checksums=["md5"])
         bag.validate()
         zip_tmp = Path(tmp) / "record.zip"
@@ -129,15 +127,9 @@ def _date_of(created_ms: int) -> str:
     return datetime.fromtimestamp(created_ms / 1000, UTC).strftime("%Y-%m-%d")
 
 
-def _quiet_bagit() -> None:
-    """bagit logs every step at INFO on its own logger; keep stderr for our own messages."""
-    logging.getLogger("bagit").setLevel(logging.WARNING)
-
-
 def read_deletion_record(path: Path, *, where: str | None = None) -> DeletionRecord:
     """Unpack, fully validate and parse a deletion record; any defect is a PackageError."""
     where = where or path.name
-    _quiet_bagit()
     with tempfile.TemporaryDirectory(prefix="bsf-delrec-") as tmp:
         entries = extract_all(path, Path(tmp), where)
         tops = {e.parts[0] for e in entries}
