@@ -12,8 +12,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, inspect, or_, select, true
+from sqlalchemy import Connection, and_, inspect, or_, select, true
 
 from archive.schema import (
     BITSTREAM,
@@ -202,12 +203,14 @@ class ArchiveReader:
             return [self.ref(ITEM, i) for i in item_ids]
         return []
 
-    def parents(self, ref: ObjRef) -> list[ObjRef]:
-        """The parent first, then other parents (mapped collections, further communities)."""
+    def parents(self, ref: ObjRef, owner: int | None = None) -> list[ObjRef]:
+        """The parent first, then other parents (mapped collections, further communities).
+        ``owner``: an item's owning collection when the caller has the item row already."""
         t, c = self.t, self.conn
         if ref.type_id == ITEM:
-            owner = c.execute(select(t.item.c.owning_collection)
-                              .where(t.item.c.item_id == ref.id)).scalar()
+            if owner is None:
+                owner = c.execute(select(t.item.c.owning_collection)
+                                  .where(t.item.c.item_id == ref.id)).scalar()
             mapped = list(c.execute(select(t.collection2item.c.collection_id)
                                     .where(t.collection2item.c.item_id == ref.id)
                                     .order_by(t.collection2item.c.collection_id)).scalars())
@@ -238,14 +241,18 @@ class ArchiveReader:
     # -- the object ---------------------------------------------------------------------------
 
     def read(self, ref: ObjRef) -> ArchiveObject:
-        parents = self.parents(ref)
-        obj = ArchiveObject(
-            type_name=ref.type_name, id=ref.id, handle=ref.handle, site_handle=self.site,
-            parent_handle=parents[0].handle if parents else None,
-            other_parents=[p.handle for p in parents[1:] if p.handle],
-        )
+        obj = ArchiveObject(type_name=ref.type_name, id=ref.id, handle=ref.handle,
+                            site_handle=self.site)
+        item_row = None
         if ref.type_id == ITEM:
-            self._read_item(obj)
+            item_row = self.conn.execute(select(self.t.item)
+                                         .where(self.t.item.c.item_id == ref.id)).one()
+        parents = self.parents(ref, item_row.owning_collection if item_row is not None
+                               else None)
+        obj.parent_handle = parents[0].handle if parents else None
+        obj.other_parents = [p.handle for p in parents[1:] if p.handle]
+        if item_row is not None:
+            self._read_item(obj, item_row)
         elif ref.type_id in (COMMUNITY, COLLECTION):
             self._read_container(obj, ref)
         if ref.type_id != ITEM:
@@ -254,14 +261,13 @@ class ArchiveReader:
                          package_name(c.type_name, c.handle, c.id,
                                       manifest_only=self.options.manifest_only))
                 for c in self.children(ref)]
-        if ref.type_id != SITE:
+        if ref.type_id not in (SITE, ITEM):  # an item's come with its bundles'
             obj.policies = self.policies(ref.type_id, ref.id)
         obj.roles = self._roles(obj, ref)
         return obj
 
-    def _read_item(self, obj: ArchiveObject) -> None:
+    def _read_item(self, obj: ArchiveObject, row: Any) -> None:
         t, c = self.t, self.conn
-        row = c.execute(select(t.item).where(t.item.c.item_id == obj.id)).one()
         obj.withdrawn = bool(row.withdrawn)
         obj.last_modified = utc(row.last_modified)
         if row.submitter_id is not None:
@@ -285,8 +291,10 @@ class ArchiveReader:
         rows = sorted(rows, key=lambda r: (r.in_bundle, r.sequence_id is not None,
                                            r.sequence_id or 0, r.bitstream_id))
         bit_ids = [r.bitstream_id for r in rows]
-        bundle_policies = self.policies_many(BUNDLE, bundle_ids)
-        bit_policies = self.policies_many(BITSTREAM, bit_ids)
+        policies = self.policies_of({ITEM: [obj.id], BUNDLE: bundle_ids, BITSTREAM: bit_ids})
+        obj.policies = policies.get((ITEM, obj.id), [])
+        bundle_policies = {i: policies.get((BUNDLE, i), []) for i in bundle_ids}
+        bit_policies = {i: policies.get((BITSTREAM, i), []) for i in bit_ids}
         dates = self._identified_many(bit_ids)
         by_bundle: dict[int, list[BitstreamRec]] = {}
         for r in rows:
@@ -458,16 +466,22 @@ class ArchiveReader:
 
     def policies_many(self, type_id: int, object_ids: list[int]) -> dict[int, list[Policy]]:
         """The resource policies of several objects of one type, in one query."""
-        if not object_ids:
-            return {}
+        found = self.policies_of({type_id: object_ids})
+        return {object_id: policies for (_t, object_id), policies in found.items()}
+
+    def policies_of(self, wanted: dict[int, list[int]]) -> dict[tuple[int, int], list[Policy]]:
+        """The resource policies of objects of several types, in one query."""
         rp = self.t.resourcepolicy
-        rows = self.conn.execute(select(rp).where(
-            rp.c.resource_type_id == type_id, rp.c.resource_id.in_(object_ids))).all()
-        found: dict[int, list[Policy]] = {}
+        conditions = [and_(rp.c.resource_type_id == type_id, rp.c.resource_id.in_(ids))
+                      for type_id, ids in wanted.items() if ids]
+        if not conditions:
+            return {}
+        rows = self.conn.execute(select(rp).where(or_(*conditions))).all()
+        found: dict[tuple[int, int], list[Policy]] = {}
         for r in rows:
             action = ACTIONS[r.action_id] if 0 <= (r.action_id or 0) < len(ACTIONS) \
                 else f"ACTION_{r.action_id}"
-            found.setdefault(int(r.resource_id), []).append(Policy(
+            found.setdefault((int(r.resource_type_id), int(r.resource_id)), []).append(Policy(
                 action=action,
                 group=self.group_name(r.epersongroup_id) if r.epersongroup_id is not None
                 else None,
