@@ -14,7 +14,6 @@ sequences ahead of them; submit mode always takes fresh ids.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -26,29 +25,27 @@ from archive.schema import BITSTREAM, BUNDLE, COLLECTION, COMMUNITY, ITEM, T16
 from bsfcore.errors import PackageError
 from packager.assets import RunAssets
 from packager.model import (
-    ACTIONS,
     DEFAULT_DATE,
     ArchiveObject,
     BitstreamRec,
     FormatInfo,
     GroupRec,
     MetadataValue,
-    PersonRec,
     Policy,
     Roles,
 )
 from packager.reading import COLLECTION_COLUMNS, COMMUNITY_COLUMNS
 from packager.safezip import Package
 from packager.sequences import bump_sequence, max_handle_suffix
+from packager.writing_people import PeopleWriter
 from registries.model import Format, SupportLevel
 
 T = T16
-_HDL_GROUP = re.compile(r"^(COMMUNITY|COLLECTION)_hdl:([^_]+)_(.+)$")
 _LIVE_TYPES = {ITEM: (T.item, T.item.c.item_id), COLLECTION: (T.collection,
                T.collection.c.collection_id), COMMUNITY: (T.community, T.community.c.community_id)}
 
 
-class ArchiveWriter:
+class ArchiveWriter(PeopleWriter):
     def __init__(self, conn: Connection, store: RunAssets, *, preserve_ids: bool,
                  create_metadata_fields: bool, site_handle: str) -> None:
         self.conn = conn
@@ -101,133 +98,6 @@ class ArchiveWriter:
                               .values(resource_type_id=type_id, resource_id=object_id))
         else:
             raise PackageError(f"handle {handle} is already in use")
-
-    # -- people and groups -------------------------------------------------------------------
-
-    def eperson_id(self, email: str | None) -> int | None:
-        if not email:
-            return None
-        if email not in self._people:
-            self._people[email] = self.conn.execute(
-                select(T.eperson.c.eperson_id).where(T.eperson.c.email == email)).scalar()
-        return self._people[email]
-
-    def group_id(self, name: str | None) -> int | None:
-        if not name:
-            return None
-        local = self.local_group_name(name)
-        if local not in self._groups:
-            self._groups[local] = self.conn.execute(
-                select(T.epersongroup.c.eperson_group_id)
-                .where(T.epersongroup.c.name == local)).scalar()
-        return self._groups[local]
-
-    def local_group_name(self, name: str, handle_map: dict[str, str | None] | None = None) -> str:
-        """``COLLECTION_hdl:123/5_SUBMIT`` -> ``COLLECTION_<id>_SUBMIT`` once the object exists."""
-        match = _HDL_GROUP.match(name)
-        if match is None:
-            return name
-        handle = (handle_map or self.handle_map).get(match.group(2), match.group(2))
-        if handle is None:
-            return name
-        row = self.conn.execute(select(T.handle.c.resource_id).where(
-            T.handle.c.handle == handle,
-            T.handle.c.resource_type_id == (COMMUNITY if match.group(1) == "COMMUNITY"
-                                            else COLLECTION))).scalar()
-        return name if row is None else f"{match.group(1)}_{row}_{match.group(3)}"
-
-    def rename_deferred_groups(self, type_name: str, original_handle: str | None,
-                               object_id: int) -> None:
-        """Groups restored before their community/collection get its new id in their name."""
-        if not original_handle:
-            return
-        prefix = f"{type_name}_hdl:{original_handle}_"
-        rows = self.conn.execute(select(T.epersongroup.c.eperson_group_id, T.epersongroup.c.name)
-                                 .where(T.epersongroup.c.name.startswith(prefix))).all()
-        for gid, name in rows:
-            new = f"{type_name}_{object_id}_{name[len(prefix):]}"
-            self.conn.execute(update(T.epersongroup).where(
-                T.epersongroup.c.eperson_group_id == gid).values(name=new))
-            self._groups.pop(name, None)
-            self._groups[new] = gid
-
-    def apply_roles(self, roles: Roles, *, mode: str) -> None:
-        """Create groups and people. ``mode``: ``restore`` (existing = error), ``keep``
-        (existing left alone), ``replace`` (existing overwritten), ``refs`` (a container's
-        references: create what is missing, leave what exists)."""
-        replaced_groups: set[int] = set()
-        for g in roles.groups:
-            gid = self.group_id(g.name)
-            if gid is not None:
-                if mode == "restore":
-                    raise PackageError(f"Group {g.name} already exists")
-                if mode == "replace":
-                    replaced_groups.add(gid)
-                continue
-            local = self.local_group_name(g.name)
-            gid = self.insert_row(T.epersongroup, {"name": local})
-            self._groups[local] = gid
-            replaced_groups.add(gid)
-        for p in roles.people:
-            self._person(p, mode)
-        for g in roles.groups:
-            gid = self.group_id(g.name)
-            if gid is None or gid not in replaced_groups:
-                continue
-            gm = T.epersongroup2eperson
-            self.conn.execute(delete(gm).where(gm.c.eperson_group_id == gid))
-            for email in g.members:
-                pid = self.eperson_id(email)
-                if pid is None:
-                    self.warnings.append(f"group {g.name}: member {email} is not in the archive")
-                    continue
-                self.conn.execute(insert(gm).values(eperson_group_id=gid, eperson_id=pid))
-
-    def _person(self, p: PersonRec, mode: str) -> None:
-        values = {"email": p.email, "firstname": p.firstname, "lastname": p.lastname,
-                  "netid": p.netid, "phone": p.phone, "language": p.language,
-                  "can_log_in": p.can_log_in, "require_certificate": p.require_certificate,
-                  "self_registered": p.self_registered}
-        if p.password:
-            values["password"] = p.password
-        pid = self.eperson_id(p.email)
-        if pid is None:
-            self._people[p.email] = self.insert_row(T.eperson, values)
-        elif mode == "restore":
-            raise PackageError(f"EPerson {p.email} already exists")
-        elif mode == "replace":
-            self.conn.execute(update(T.eperson).where(T.eperson.c.eperson_id == pid)
-                              .values(**values))
-
-    def set_policies(self, type_id: int, object_id: int, policies: list[Policy]) -> None:
-        """Replace the object's policies."""
-        self.set_policies_many(type_id, {object_id: policies})
-
-    def set_policies_many(self, type_id: int, policies_of: Mapping[int, list[Policy]]) -> None:
-        """Replace the policies of several objects of one type: one delete (stale rows of a
-        reused id must never grant anything), one executemany insert."""
-        if not policies_of:
-            return
-        rp = T.resourcepolicy
-        self.conn.execute(delete(rp).where(rp.c.resource_type_id == type_id,
-                                           rp.c.resource_id.in_(list(policies_of))))
-        rows = []
-        for object_id, p in ((o, p) for o, ps in policies_of.items() for p in ps):
-            gid = self.group_id(p.group) if p.group else None
-            pid = self.eperson_id(p.eperson) if p.eperson else None
-            if (p.group and gid is None) or (p.eperson and pid is None):
-                self.warnings.append(f"policy {p.action} for {p.group or p.eperson} skipped: "
-                                     "no such group or person in the archive")
-                continue
-            action = ACTIONS.index(p.action) if p.action in ACTIONS else None
-            if action is None:
-                self.warnings.append(f"policy action {p.action} unknown; skipped")
-                continue
-            rows.append({"resource_type_id": type_id, "resource_id": object_id,
-                         "action_id": action, "epersongroup_id": gid, "eperson_id": pid,
-                         "start_date": p.start, "end_date": p.end})
-        if rows:
-            self.conn.execute(insert(rp), rows)
 
     # -- metadata ----------------------------------------------------------------------------
 
