@@ -61,6 +61,7 @@ class ArchiveWriter(PeopleWriter):
         self._groups: dict[str, int | None] = {}
         self._people: dict[str, int | None] = {}
         self._next_handle: int | None = None
+        self._explicit: dict[str, int] = {}
         #: original handle (from the AIP) -> handle in this archive (None: not installed yet)
         self.handle_map: dict[str, str | None] = {}
 
@@ -68,12 +69,21 @@ class ArchiveWriter(PeopleWriter):
 
     def insert_row(self, table: Table, values: Mapping[str, object],
                    preferred: int | None = None) -> int:
+        """Insert a row; with ``preferred`` (restore modes) reuse that id when it is free.
+
+        An explicit id is remembered per table and the table's sequence is moved past it
+        just before the next id is drawn from that sequence (and at the end of the run), so
+        explicit and drawn ids never collide, at one round trip per table switch, not per row.
+        """
         pk = next(iter(table.primary_key.columns))
         if preferred is not None and self.preserve_ids and preferred >= 0 and \
                 self.conn.execute(select(pk).where(pk == preferred)).first() is None:
             self.conn.execute(insert(table).values(**values, **{pk.name: preferred}))
-            bump_sequence(self.conn, f"{table.name}_seq", preferred)
+            self._explicit[table.name] = max(preferred, self._explicit.get(table.name, 0))
             return preferred
+        pending = self._explicit.pop(table.name, None)
+        if pending is not None:
+            bump_sequence(self.conn, f"{table.name}_seq", pending)
         key = self.conn.execute(insert(table).values(**values)).inserted_primary_key
         assert key is not None
         return int(key[0])
