@@ -141,3 +141,24 @@ def test_not_an_aip(hostile) -> None:
     with pytest.raises(PackageError, match=r"no mets\.xml"):
         submit(empty)
     assert unchanged()
+
+
+def test_failed_force_replace_keeps_the_old_objects_and_files(lite_site) -> None:
+    """-r -f -a over a collection whose last item package is damaged: the items replaced
+    before the damage are back as they were, old asset files included."""
+    site = lite_site
+    folder = site.tmp / "aips"
+    export_site(site.engine, site.store, folder)
+    col = folder / f"COLLECTION@{site.built.handles['colB'].replace('/', '-')}.zip"
+    last = folder / f"ITEM@{site.built.handles['item1'].replace('/', '-')}.zip"
+    with zipfile.ZipFile(last) as z:
+        entry = next(n for n in z.namelist() if n.endswith(".pdf"))
+        data = z.read(entry)
+    damaged = _rewrite(last, site.tmp / "damaged.zip",
+                       replace={entry: data[:-1] + bytes([data[-1] ^ 1])})
+    damaged.replace(last)
+    state = snapshot(site.engine, site.tmp / "store")
+    with pytest.raises(PackageError, match="checksum mismatch"):
+        ingest_aip(site.engine, site.store, col, mode=Mode.REPLACE, recursive=True,
+                   eperson=ADMIN, options=["skipIfParentMissing=true"])
+    assert snapshot(site.engine, site.tmp / "store") == state
