@@ -162,3 +162,32 @@ def test_failed_force_replace_keeps_the_old_objects_and_files(lite_site) -> None
         ingest_aip(site.engine, site.store, col, mode=Mode.REPLACE, recursive=True,
                    eperson=ADMIN, options=["skipIfParentMissing=true"])
     assert snapshot(site.engine, site.tmp / "store") == state
+
+
+def test_entry_lying_about_its_size(tmp_path) -> None:
+    """Central directory says 100 bytes, the data inflates to 10 MiB: reading stops."""
+    import io
+    import struct
+
+    from packager.safezip import Package
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mets.xml", "<x/>")
+        z.writestr("big.bin", b"\0" * (10 << 20))
+    data = bytearray(buf.getvalue())
+    for signature, name_at, size_at, header in ((b"PK\x01\x02", 28, 24, 46),
+                                                 (b"PK\x03\x04", 26, 22, 30)):
+        i = data.find(signature)
+        while i >= 0:
+            length = struct.unpack_from("<H", data, i + name_at)[0]
+            if bytes(data[i + header:i + header + length]) == b"big.bin":
+                struct.pack_into("<I", data, i + size_at, 100)
+            i = data.find(signature, i + 4)
+    liar = tmp_path / "liar.zip"
+    liar.write_bytes(bytes(data))
+    with Package(liar) as pkg, pytest.raises((PackageError, UnsafeInputError),
+                                             match=r"corrupt|zip bomb"), \
+            pkg.open_entry("big.bin") as fh:
+        while fh.read(1 << 20):
+            pass
