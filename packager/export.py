@@ -124,6 +124,7 @@ def export_aip(engine: Engine, store: object, handle: str, target: Path, *,
         validate_mets(etree.Element("x"), catalog, require_schemas=True)
     ctx = ExportContext(store, opts, Agent(__version__, signature_file_name(settings)), catalog)
     result = ExportResult()
+    folder_given = str(target).endswith(("/", "\\"))
     target = Path(target)
     prefix = settings.get("handle.prefix") if settings is not None else None
     with engine.connect() as conn:
@@ -134,6 +135,8 @@ def export_aip(engine: Engine, store: object, handle: str, target: Path, *,
         top = resolve(conn, reader.t, handle, prefix)
         if top is None:
             raise PackageError(f"no object with handle {handle} in the archive (-i)")
+        if folder_given or target.is_dir():  # FILE may be a folder (the seed's cron example)
+            target = target / _child_name(reader, top)
         progress.start("exporting AIPs")
         stack: list[tuple[ObjRef, Path]] = [(top, target)]
         seen: set[tuple[int, int]] = set()

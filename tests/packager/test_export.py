@@ -149,6 +149,17 @@ def test_unauthorized_and_updated_after(lite_site) -> None:
     assert len(r.skipped) == 4
 
 
+def test_target_may_be_a_folder(lite_site) -> None:
+    site = lite_site
+    folder = site.tmp / "backup"
+    folder.mkdir()
+    r = export_aip(site.engine, site.store, "123456789/0", folder, recursive=True)
+    assert (folder / "SITE@123456789-0.zip").is_file() and len(r.packages) == 9
+    r = export_aip(site.engine, site.store, site.built.handles["item0"],
+                   str(site.tmp / "new-folder") + "/")  # type: ignore[arg-type]
+    assert r.packages[0].path.parent.name == "new-folder"
+
+
 def test_unknown_handle_and_eperson(lite_site) -> None:
     site = lite_site
     with pytest.raises(PackageError, match="no object with handle"):
