@@ -40,3 +40,4 @@ TOP_LEVEL_COMMANDS: list[Callable[[typer.Typer], None]] = [
 # Commands that extend a group owned by another module.
 registry_admin.register(registry.app)
 archive_delete.register(archive.app)
+packager.register_archive_commands(archive.app)
