@@ -14,6 +14,8 @@ import typer
 from bsf.context import err_console, state
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from archive.assetstore import AssetStore
     from archive.demo.site import DemoSite
 
@@ -66,16 +68,46 @@ def _mission(ctx: typer.Context, site: DemoSite, store: AssetStore) -> list[str]
     """The mission on the demo: the full Upgrade15To16 sequence, then the site as AIPs."""
     from bsf.commands.upgrade import make_context
     from packager.export import export_site
+    from upgrade.runner import run_step
     from upgrade.sequence import run_sequence
 
     st = state(ctx)
     step_ctx = make_context(ctx)
     # Worker processes (if any) must open the demo site, not the global configuration.
     step_ctx.cli_args = {"config": str(site.config), "db": None, "assetstore": None}
-    run_sequence(step_ctx, site.root)
+    # Reports are written before phase 3, while the old 1.5 formats are still there to compare.
+    run_sequence(step_ctx, site.root, finish=False)
+    report_lines = _reports(st.engine, site.root)
+    run_step("phase3", step_ctx)
     aips = site.root / "aips"
     result = export_site(st.engine, store, aips, settings=st.settings, progress=st.progress())
     for warning in result.warnings:
         err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
     return [f"upgrade:      Upgrade15To16 done; report in {site.root / 'report.out'}",
+            *report_lines,
             f"AIPs:         {len(result.packages)} packages in {aips}"]
+
+
+def _reports(engine: Engine, root: Path) -> list[str]:
+    """The reports people and pandas read: a CSV of every bitstream and the HTML summary."""
+    from reports.csv_writer import CsvReportWriter
+    from reports.summary import SummaryCollector
+    from reports.summary_html import render_html
+    from upgrade.report import iter_report_rows
+    from upgrade.workbench_report import with_handles
+
+    csv_path, html_path = root / "report.csv", root / "summary.html"
+    collector = SummaryCollector()
+    with open(csv_path, "w", encoding="utf-8", newline="") as stream:
+        writer = CsvReportWriter(stream)
+        writer.head()
+        collector.head()
+        for row in with_handles(engine, iter_report_rows(engine)):
+            writer.row(row)
+            collector.row(row)
+        writer.tail()
+        collector.tail()
+    summary = collector.summary
+    html_path.write_text(render_html(summary), encoding="utf-8")
+    return [f"reports:      {csv_path} (CSV), {html_path} "
+            f"({summary.total:,} bitstreams, {len(summary.suspect_pairs())} look suspicious)"]
