@@ -18,7 +18,7 @@ from typing import Any
 from lxml import etree
 from sqlalchemy import Connection, Engine, select
 
-from archive.schema import ITEM
+from archive.schema import COLLECTION, ITEM
 from bsfcore import __version__
 from bsfcore.errors import PackageError
 from bsfcore.progress import NO_PROGRESS, Progress
@@ -138,13 +138,18 @@ def export_aip(engine: Engine, store: object, handle: str, target: Path, *,
         if folder_given or target.is_dir():  # FILE may be a folder (the seed's cron example)
             target = target / _child_name(reader, top)
         progress.start("exporting AIPs")
-        stack: list[tuple[ObjRef, Path]] = [(top, target)]
+        # An item in one collection is met once; only items in several collections (and
+        # containers, which are few) can be met twice, so only they are remembered: memory
+        # does not grow with the number of items.
+        stack: list[tuple[ObjRef, Path, bool]] = [(top, target, True)]
         seen: set[tuple[int, int]] = set()
         while stack:
-            ref, dest = stack.pop()
-            if (ref.type_id, ref.id) in seen:
+            ref, dest, remember = stack.pop()
+            key = (ref.type_id, ref.id)
+            if key in seen:
                 continue
-            seen.add((ref.type_id, ref.id))
+            if remember:
+                seen.add(key)
             if ref.type_id == ITEM and opts.updated_after is not None and ref is not top \
                     and not updated_since(conn, reader.t, ref.id, opts.updated_after):
                 result.skipped.append(ref.handle or f"ITEM {ref.id}")
@@ -152,9 +157,11 @@ def export_aip(engine: Engine, store: object, handle: str, target: Path, *,
             result.packages.append(write_object_aip(conn, reader, ref, dest, ctx))
             progress.advance()
             if recursive:
-                children = [(c, dest.parent / _child_name(reader, c))
-                            for c in reader.children(ref)]
-                stack.extend(reversed(children))
+                children = reader.children(ref)
+                shared = reader.shared_here if ref.type_id == COLLECTION else set()
+                stack.extend(reversed([
+                    (c, dest.parent / _child_name(reader, c),
+                     c.type_id != ITEM or c.id in shared) for c in children]))
         progress.finish()
     result.warnings = list(dict.fromkeys(ctx.warnings))
     return result

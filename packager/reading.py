@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, inspect, or_, select, true
+from sqlalchemy import Connection, func, inspect, or_, select, true
 
 from archive.schema import (
     BITSTREAM,
@@ -135,6 +135,8 @@ class ArchiveReader(PeopleReader):
         self._reader_groups: set[int] | None = None
         self._history = self.renovated and _has_history(conn)
         self._handles: dict[tuple[int, int], str | None] = {}
+        #: after children() of a collection: its items that are in other collections too
+        self.shared_here: set[int] = set()
         self._is_admin = True
         if eperson_id is not None:
             gm = self.t.epersongroup2eperson
@@ -188,11 +190,17 @@ class ArchiveReader(PeopleReader):
             return [self.ref(COMMUNITY, i) for i in subs] + [self.ref(COLLECTION, i) for i in cols]
         if ref.type_id == COLLECTION:
             ci, it = t.collection2item, t.item
-            item_ids = [int(i) for i in c.execute(
-                select(ci.c.item_id).join(it, it.c.item_id == ci.c.item_id)
+            rows = c.execute(
+                select(ci.c.item_id)
+                .join(it, it.c.item_id == ci.c.item_id)
                 .where(ci.c.collection_id == ref.id,
                        or_(it.c.in_archive == true(), it.c.withdrawn == true()))
-                .order_by(ci.c.item_id).distinct()).scalars()]
+                .order_by(ci.c.item_id).distinct()).all()
+            item_ids = [int(r.item_id) for r in rows]
+            here = select(ci.c.item_id).where(ci.c.collection_id == ref.id)
+            self.shared_here = {int(i) for i in c.execute(
+                select(ci.c.item_id).where(ci.c.item_id.in_(here))
+                .group_by(ci.c.item_id).having(func.count() > 1)).scalars()}
             self._prefetch_handles(ITEM, item_ids)
             return [self.ref(ITEM, i) for i in item_ids]
         return []

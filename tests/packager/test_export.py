@@ -149,6 +149,17 @@ def test_unauthorized_and_updated_after(lite_site) -> None:
     assert len(r.skipped) == 4
 
 
+def test_items_in_several_collections_are_exported_once(lite_site) -> None:
+    site = lite_site
+    with site.engine.begin() as conn:  # item1 (owned by B, visited first) also in A
+        conn.execute(T16.collection2item.insert().values(
+            collection_id=site.built.ids["colA"], item_id=site.built.ids["item1"]))
+    r = export_aip(site.engine, site.store, "123456789/0", site.tmp / "x" / "s.zip",
+                   recursive=True)
+    paths = [p.path for p in r.packages]
+    assert len(paths) == len(set(paths)) == 9
+
+
 def test_target_may_be_a_folder(lite_site) -> None:
     site = lite_site
     folder = site.tmp / "backup"
