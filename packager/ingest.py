@@ -85,6 +85,17 @@ class _Run:
 
     # -- helpers -----------------------------------------------------------------------------
 
+    def _map(self, original: str, local: str | None) -> None:
+        """Record where an AIP's handle lives here; identical handles need no entry."""
+        if local != original:
+            self.w.handle_map[original] = local
+
+    def _remember(self, obj: ArchiveObject) -> None:
+        """Only containers and items in several collections can be met twice in a run, so
+        only they are remembered: memory does not grow with the number of items."""
+        if obj.handle and (obj.type_name != "ITEM" or obj.other_parents):
+            self.done.add(obj.handle)
+
     def _local(self, handle: str | None) -> str | None:
         if handle is None:
             return None
@@ -159,8 +170,8 @@ class _Run:
                                                 Mode.KEEP_EXISTING: "keep",
                                                 Mode.REPLACE: "replace"}[self.mode])
             if obj.handle:
-                self.w.handle_map[obj.handle] = self.w.site_handle
-                self.done.add(obj.handle)
+                self._map(obj.handle, self.w.site_handle)
+                self._remember(obj)
             return self.w.site_handle
         existing: ObjRef | None = None
         if replace_target is not None:
@@ -179,15 +190,15 @@ class _Run:
                 self.result.skipped.append((obj.type_name, existing.handle or ""))
                 self.result.warnings.append(f"{label} exists; kept, with its children")
                 if obj.handle:
-                    self.done.add(obj.handle)
+                    self._remember(obj)
                 return None
             if self.mode is Mode.SUBMIT:
                 raise PackageError(f"{label}: handle {obj.handle} is already in use "
                                    "(submit with -o ignoreHandle=false)")
             self._replace(existing, obj, pkg)
             if obj.handle:
-                self.w.handle_map[obj.handle] = existing.handle
-                self.done.add(obj.handle)
+                self._map(obj.handle, existing.handle)
+                self._remember(obj)
             self.result.replaced.append((obj.type_name, existing.handle or ""))
             return existing.handle
         # a new object: find its parent
@@ -210,8 +221,8 @@ class _Run:
                                f"{parent_ref.handle}")
         handle = self._create(obj, pkg, parent_ref)
         if obj.handle:
-            self.w.handle_map[obj.handle] = handle
-            self.done.add(obj.handle)
+            self._map(obj.handle, handle)
+            self._remember(obj)
         return handle
 
     # -- create / replace --------------------------------------------------------------------
@@ -238,7 +249,7 @@ class _Run:
             type_id, table, key = COLLECTION, T.collection, T.collection.c.collection_id
         self.w.bind_handle(handle, type_id, cid)
         if obj.handle:  # group names like COLLECTION_hdl:<old handle>_SUBMIT now resolve
-            self.w.handle_map[obj.handle] = handle
+            self._map(obj.handle, handle)
         self.w.rename_deferred_groups(obj.type_name, obj.handle, cid)
         self.w.apply_roles(obj.roles, mode="refs")
         self._container_content(obj, pkg, cid, type_id, table, key)
@@ -344,7 +355,7 @@ class _Run:
 
     def _replace(self, existing: ObjRef, obj: ArchiveObject, pkg: Package) -> None:
         if obj.handle:
-            self.w.handle_map[obj.handle] = existing.handle
+            self._map(obj.handle, existing.handle)
         if existing.type_id == ITEM:
             owner = self.conn.execute(select(T.item.c.owning_collection).where(
                 T.item.c.item_id == existing.id)).scalar()
