@@ -391,10 +391,12 @@ class SignatureEngine:
                 prev = best.get(puid)
                 if prev is None or (prev.generic and not got.generic):
                     best[puid] = Hit(puid, sid, got.positions, got.generic)
-        winners = set(best)
-        for puid in list(winners):
-            if any(puid in self.priorities.get(other, ()) for other in winners if other != puid):
-                winners.discard(puid)
+        # DROID drops a format when any *matched* format has priority over it, even one that
+        # is itself dropped (fmt/141 beats fmt/6, fmt/6 beats fmt/1886: only fmt/141 is left).
+        # Discarding while iterating made the answer depend on the set's (hash-seeded) order.
+        priorities = self.priorities
+        winners = [p for p in best
+                    if not any(p in priorities.get(o, ()) for o in best if o != p)]
         return [best[p] for p in sorted(winners, key=_puid_order)]
 
 

@@ -128,6 +128,22 @@ def test_priorities_drop_the_lower_format(tmp_path: Path) -> None:
     assert sorted(h.puid for h in both) == ["t/jar", "t/other"]
 
 
+def test_priorities_use_every_matched_format_in_any_order(tmp_path: Path) -> None:
+    # riff <- wav <- pcm: pcm beats wav, wav beats riff; DROID drops riff too, although wav
+    # is itself dropped (fmt/141 > fmt/6 > fmt/1886 in V118). Several format ids make the
+    # set order vary; the answer must not.
+    riff = Fmt(1, "t/riff", "riff", {1: [Seq(BOF, [Sub("'RIFF'")])]})
+    wav = Fmt(2, "t/wav", "wav", {2: [Seq(BOF, [Sub("'RIFF'"), Sub("'WAVE'", 4, 4)])]},
+              priority_over=[1])
+    pcm = Fmt(3, "t/pcm", "pcm", {3: [Seq(BOF, [Sub("'RIFF'"), Sub("'WAVEfmt'", 4, 4)])]},
+              priority_over=[2])
+    for order in ((riff, wav, pcm), (pcm, wav, riff), (wav, pcm, riff)):
+        eng = engine(tmp_path, *order)
+        data = b"RIFF\0\0\0\0WAVEfmt "
+        assert puids(eng, data) == ["t/pcm"]
+        assert [h.puid for h in eng.match(Window.of_bytes(data), exhaustive=True)] == ["t/pcm"]
+
+
 def test_specificity_flag_marks_generic_hits(tmp_path: Path) -> None:
     eng = engine(tmp_path, one("t/1", Seq(BOF, [Sub("'TXT'")]), generic=True))
     assert eng.match(Window.of_bytes(b"TXT"))[0].generic
