@@ -23,11 +23,10 @@ import csv
 import multiprocessing
 import os
 import stat
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO
 from urllib.parse import quote
 
 from bsfcore.errors import InputError, Problem
@@ -208,15 +207,11 @@ def identify_item(stack: IdentifierStack, item: ScanItem,
         return ScanResult(item.filename, name, None, None, item.error, None)
     try:
         st = os.stat(item.filename)
-        sample = Sample(name, st.st_size, _opener(item.filename))
+        sample = Sample.from_path(item.filename, name, st.st_size)
         match = stack.identify(sample)
     except OSError as exc:
         return ScanResult(item.filename, name, None, None, _os_error(exc), None)
     return ScanResult(item.filename, name, st.st_size, st.st_mtime, "", match)
-
-
-def _opener(path: str) -> Callable[[], BinaryIO]:
-    return lambda: open(path, "rb")
 
 
 # --- worker processes --------------------------------------------------------------------------

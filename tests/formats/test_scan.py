@@ -9,7 +9,7 @@ import pytest
 
 from bsfcore.errors import InputError
 from formats import scan as scanmod
-from formats.model import Confidence, Match
+from formats.model import Confidence, Match, Sample
 from formats.scan import load_name_map, scan, to_record, walk
 from formats.stack import IdentifierStack
 from tests.formats.helpers import Fixed, key, pronom_set
@@ -72,16 +72,14 @@ def test_missing_path_and_explicit_symlink(tree: Path) -> None:
 
 def test_unreadable_file_is_reported_and_scan_goes_on(tree: Path,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    real = scanmod._opener
+    real = Sample._pread
 
-    def opener(path: str):  # type: ignore[no-untyped-def]
-        if path.endswith("a.txt"):
-            def fail():  # type: ignore[no-untyped-def]
-                raise PermissionError(13, "Permission denied")
-            return fail
-        return real(path)
+    def pread(self: Sample, n: int, offset: int) -> bytes:
+        if self.name.endswith("a.txt"):
+            raise PermissionError(13, "Permission denied")
+        return real(self, n, offset)
 
-    monkeypatch.setattr(scanmod, "_opener", opener)
+    monkeypatch.setattr(Sample, "_pread", pread)
     text = Fixed("t", None)
     stack = IdentifierStack([_Reader(), text])
     results = list(scan([str(tree / "a.txt"), str(tree / "sub" / "b.txt")], stack))
