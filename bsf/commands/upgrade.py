@@ -45,21 +45,27 @@ def execute(step: Any, step_ctx: Any) -> Any:
     return run_step(step, step_ctx)
 
 
-@app.command("cleanup")
+@app.command(
+    "cleanup",
+    short_help="cleanup -c: find (and mark deleted) bitstreams with missing/unreadable assets.")
 def cleanup_cmd(ctx: typer.Context, dry_run: DryRun = False) -> None:
     """cleanup -c: find bitstreams whose asset file is missing or unreadable and mark them
     deleted (with -n only report them). Cost: one stat + open per bitstream."""
     execute("cleanup", make_context(ctx, dry_run=dry_run))
 
 
-@app.command("phase0")
+@app.command(
+    "phase0",
+    short_help="-0: convert the schema to the renovated model (no undo but a backup).")
 def phase0_cmd(ctx: typer.Context, dry_run: DryRun = False) -> None:
     """-0: convert the database schema to the renovated model. One transaction; once done
     there is NO UNDO except your backup. Refuses to run twice."""
     execute("phase0", make_context(ctx, dry_run=dry_run))
 
 
-@app.command("provisional")
+@app.command(
+    "provisional",
+    short_help="-p FILE: write a Provisional registry guess from the old formats in use.")
 def provisional_cmd(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="Where to write the Provisional registry "
@@ -75,14 +81,18 @@ def provisional_cmd(
     execute(Provisional(file, keep_known), make_context(ctx, dry_run=dry_run))
 
 
-@app.command("phase1")
+@app.command(
+    "phase1",
+    short_help="-1: convert bitstreams whose old format has a DSpace/Provisional analogue.")
 def phase1_cmd(ctx: typer.Context, dry_run: DryRun = False) -> None:
     """-1: convert bitstreams whose old format has a DSpace/Provisional analogue. Rerunnable
     (after editing the Provisional registry); refused after phase 2."""
     execute("phase1", make_context(ctx, dry_run=dry_run))
 
 
-@app.command("phase2")
+@app.command(
+    "phase2",
+    short_help="-2: identify every bitstream not yet converted (resumable, parallel).")
 def phase2_cmd(
     ctx: typer.Context,
     dry_run: DryRun = False,
@@ -102,27 +112,35 @@ def phase2_cmd(
                                    worker_only=worker, batch_size=batch_size))
 
 
-@app.command("report")
+@app.command(
+    "report",
+    short_help="-r [-v]: SUMMARY lines, and with -v one BITSTREAM line per bitstream.")
 def report_cmd(ctx: typer.Context, verbose: Verbose = False) -> None:
     """-r [-v]: SUMMARY lines; with -v one BITSTREAM line per bitstream (fields with commas,
     quotes, % or newlines are percent-encoded so `awk -F,` columns hold)."""
     execute("report", make_context(ctx, verbose=verbose))
 
 
-@app.command("phase3")
+@app.command(
+    "phase3",
+    short_help="-3: finish; drops the 1.5 format data once everything is converted.")
 def phase3_cmd(ctx: typer.Context, dry_run: DryRun = False) -> None:
     """-3: finish: only when every bitstream is converted; drops the 1.5 format data."""
     execute("phase3", make_context(ctx, dry_run=dry_run))
 
 
-@app.command("undo")
+@app.command(
+    "undo",
+    short_help="Back to just before phase 1 (all bitstream formats undefined again).")
 def undo_cmd(ctx: typer.Context, dry_run: DryRun = False) -> None:
     """Back to just before phase 1 (what `UPDATE Bitstream SET bitstream_format_id = NULL`
     does, plus clearing confidence/source and phase 2's plan). Not after phase 3."""
     execute("undo", make_context(ctx, dry_run=dry_run))
 
 
-@app.command("status")
+@app.command(
+    "status",
+    short_help="Where the conversion stands: each step's state and last run.")
 def status_cmd(ctx: typer.Context) -> None:
     """Where the conversion stands: each step's state (derived from the data) and last run."""
     from upgrade.runner import status
