@@ -83,3 +83,50 @@ def test_upgradable_scope_matches_the_archive_definition(engine, tmp_path: Path)
         theirs = set(conn.execute(select(bs.c.bitstream_id)
                                   .where(upgradable_condition(T15))).scalars())
     assert ours == theirs == {arch.ids[k] for k in [*UPGRADABLE, "missing"]}
+
+
+def test_phase0_refuses_a_half_converted_schema(engine, tmp_path: Path) -> None:
+    from archive.schema import T16
+
+    arch = build_archive(engine, tmp_path / "assets")
+    assert T16.bsf15_bitstreamformat is not None
+    with engine.begin() as conn:
+        T16.bsf15_bitstreamformat.create(conn)
+    with pytest.raises(StepError, match="phase state is inconsistent"):
+        run_step("phase0", arch.context(out=io.StringIO()))
+
+
+def test_provisional_leaves_out_or_marks_formats_pronom_knows(engine, tmp_path: Path) -> None:
+    from sqlalchemy import insert, update
+
+    from registries.dsr import load_registry_document
+    from registries.model import RegistrySet
+    from tests.upgrade.helpers import PRONOM
+    from upgrade.provisional import Provisional
+
+    arch = build_archive(engine, tmp_path / "assets")
+    reg = T15.bitstreamformatregistry
+    with engine.begin() as conn:
+        local_pdf = conn.execute(insert(reg).values(
+            mimetype="application/pdf", short_description="Local PDF", support_level=1,
+            internal=False)).inserted_primary_key[0]
+        conn.execute(insert(T15.fileextension).values(bitstream_format_id=local_pdf,
+                                                      extension="pdf"))
+        conn.execute(update(T15.bitstream).where(
+            T15.bitstream.c.bitstream_id == arch.ids["pdf"]).values(
+            bitstream_format_id=local_pdf))
+    run_step("phase0", arch.context(out=io.StringIO()))
+    logs: list[str] = []
+    left_out = tmp_path / "left.xml"
+    run_step(Provisional(left_out), arch.context(out=io.StringIO(), log=logs.append,
+                                                  registry_set=RegistrySet([PRONOM])))
+    names = [f.name for f in load_registry_document(left_out, "Provisional")]
+    assert names == ["Gadget Data"]
+    assert any("left out 'Local PDF': PRONOM already knows it (PRONOM:fmt/18)" in x
+               for x in logs)
+    kept = tmp_path / "kept.xml"
+    run_step(Provisional(kept, keep_known=True),
+             arch.context(out=io.StringIO(), registry_set=RegistrySet([PRONOM])))
+    formats = {f.name: f for f in load_registry_document(kept, "Provisional")}
+    assert set(formats) == {"Gadget Data", "Local PDF"}
+    assert formats["Local PDF"].description.startswith("[PRONOM already knows this format")
