@@ -17,8 +17,10 @@ held by the one coordinating ``phase2`` run), so a second coordinator is refused
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import socket
+import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -113,7 +115,13 @@ def _file_lock(base: Path | None, key: int, mode: Mode, step: str) -> Iterator[N
             _MEMORY_LOCKS.pop(key, None)
         return
     path = base.with_name(f"{base.name}-bsf{'' if key == ARCHIVE else '-phase2'}.lock")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        # the database's folder is read-only to us: lock in the temp folder, keyed by the path
+        digest = hashlib.sha1(str(path).encode()).hexdigest()[:16]
+        fd = os.open(Path(tempfile.gettempdir()) / f"bsf-{digest}.lock",
+                     os.O_RDWR | os.O_CREAT, 0o644)
     try:
         flag = fcntl.LOCK_EX if mode == "exclusive" else fcntl.LOCK_SH
         try:
