@@ -29,7 +29,7 @@ import ahocorasick
 from formats.signatures.compile import CompiledSequence, CompiledSignature, Segment
 from formats.signatures.match import find_literal, match_signature, rx
 from formats.signatures.window import Window
-from registries.pronom.model import EOF
+from registries.pronom.model import BOF, EOF
 
 #: DROID's default ``profile.maxBytesToScan``: unanchored and ranged searches stop here
 DEFAULT_MAX_BYTES = 65536
@@ -79,6 +79,8 @@ def _needle(sig: CompiledSignature, anchor: Segment) -> bytes:
     return best if len(best) >= 2 else b""
 
 
+#: how one signature is verified (see SignatureEngine._plan)
+_Plan = tuple["re.Pattern[bytes] | None", int, int, int, int, bool, bytes]
 _Group = tuple[list[_Entry], tuple[int, int, dict[bytes, list[_Entry]]] | None]
 
 
@@ -142,7 +144,7 @@ class SignatureEngine:
             puid: tuple(sorted({s for w in winners for s in sigs_of.get(w, ())
                                 if s in self.searched}))
             for puid, winners in self.beaten_by.items()}
-        self._plans: dict[int, tuple[re.Pattern[bytes] | None, int, int, bool]] = {}
+        self._plans: dict[int, _Plan] = {}
 
     # -- building -------------------------------------------------------------------------
 
@@ -261,33 +263,58 @@ class SignatureEngine:
     def _verify(self, sids: Iterable[int], win: Window, found: dict[int, Hit | None]) -> None:
         cap = self.max_bytes
         plans = self._plans
+        size = win.size
         for sid in sids:
             if sid in found:
                 continue
             plan = plans.get(sid)
             if plan is None:
                 plan = plans[sid] = self._plan(sid)
-            pattern = plan[0]
+            pattern, lo, hi, end, min_size, generic, need = plan
+            if size < min_size:
+                found[sid] = None  # the file is too short for the shortest possible match
+                continue
             if pattern is not None:
-                # one BOF sequence, one segment at a fixed offset: a single re.match
-                _, off, end, generic = plan
-                m = pattern.match(win.head(end), off, end)
-                found[sid] = None if m is None else Hit("", sid, ((off, m.end() - off),),
+                # one BOF sequence, one bounded segment: a single re.match (fixed offset) or a
+                # bounded re.search, as _bof_chain would run for it
+                buf = win.head(end)
+                if lo > len(buf) or (need and find_literal(buf, need, lo, end) < 0):
+                    m = None  # (a literal every match contains is missing: memchr speed)
+                elif lo == hi:
+                    m = pattern.match(buf, lo, end)
+                else:
+                    m = pattern.search(buf, lo, end)
+                    if m is not None and m.start() > hi:
+                        m = None
+                found[sid] = None if m is None else Hit("", sid, ((m.start(),
+                                                                   m.end() - m.start()),),
                                                         generic)
                 continue
             sig = self.signatures[sid]
             pos = match_signature(sig, win, cap)
-            found[sid] = None if pos is None else Hit("", sid, tuple(pos), sig.generic)
+            found[sid] = None if pos is None else Hit("", sid, tuple(pos), generic)
 
-    def _plan(self, sid: int) -> tuple[re.Pattern[bytes] | None, int, int, bool]:
+    def _plan(self, sid: int) -> _Plan:
+        """How to verify ``sid``: (pattern or None, lowest start, highest start, end bound,
+        shortest file that can match, generic, a literal the match must contain when the
+        regex would crawl a wide window to find it)."""
         sig = self.signatures[sid]
+        min_size = 0
+        for seq in sig.sequences:
+            # every segment's gap and body lie in the file, one after another (BOF, VAR) or
+            # before the end (EOF): their minimal sum is a lower bound of the file size
+            min_size = max(min_size, sum(g.gap_min + g.min_len for g in seq.segments))
         if len(sig.sequences) == 1:
             seq = sig.sequences[0]
-            off = seq.fixed_offset
             seg = seq.segments[0]
-            if off is not None and len(seq.segments) == 1 and seg.max_len is not None:
-                return rx(seg.src), off, off + seg.max_len, sig.generic
-        return None, 0, 0, sig.generic
+            if seq.reference == BOF and len(seq.segments) == 1 and seg.gap_max is not None \
+                    and seg.max_len is not None:
+                width = seg.gap_max + seg.max_len - seg.gap_min
+                need = seg.literal if len(seg.literal) >= 3 and width > 64 \
+                    and not seg.src.startswith(re.escape(seg.literal)) else b""
+                return (rx(seg.src), seg.gap_min, seg.gap_max, seg.gap_max + seg.max_len,
+                        min_size, sig.generic, need)
+        return None, 0, 0, 0, min_size, sig.generic, b""
 
     def _search_candidates(self, win: Window) -> set[int]:
         cands: set[int] = set(self.always)
