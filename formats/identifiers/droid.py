@@ -38,6 +38,8 @@ from registries.pronom.cache import cached
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
 #: containers up to this size are read once, whole, and parsed in memory
 IN_MEMORY_CONTAINER = 256 << 10
+#: answers kept per identifier (Matches are immutable; the memo is cleared when full)
+MEMO_SIZE = 4096
 
 
 def _magic_kinds(head: bytes) -> set[str]:
@@ -88,6 +90,8 @@ class DroidIdentifier:
             signed.update(p for c in self.containers.containers for p in c.puids)
         self._signed = frozenset(signed)
         self._keys: dict[str, FormatKey] = {}
+        self._memo: dict[tuple[object, ...], Match] = {}
+        self._ext_memo: dict[str, Match] = {}
         self._triggers: dict[str, str] = dict(self.containers.triggers) if self.containers \
             else {}
         #: siegfried's " (signature 2/3)" for formats with several signatures
@@ -119,7 +123,16 @@ class DroidIdentifier:
         ranked, ext = self._decide(sample)
         if isinstance(ranked, Match):
             return ranked
-        return self._match(ranked[0], ext, [p for p, _, _ in ranked[1:]])
+        # the answer is a pure function of the ranked results and the extension: archives
+        # repeat a few hundred (format, signature, positions) shapes, so keep the Matches
+        memo = self._memo
+        key = (ext, *ranked)
+        got = memo.get(key)
+        if got is None:
+            if len(memo) >= MEMO_SIZE:
+                memo.clear()
+            got = memo[key] = self._match(ranked[0], ext, [p for p, _, _ in ranked[1:]])
+        return got
 
     def identify_all(self, sample: Sample) -> list[Match]:
         """DROID's view: every result after priorities, the chosen one first."""
@@ -170,7 +183,12 @@ class DroidIdentifier:
         if hits:
             return self._rank([(h.puid, h.generic or h.puid in triggers, h)
                                for h in hits], ext), ext
-        return self._extension_only(ext), ext
+        got = self._ext_memo.get(ext)
+        if got is None:
+            if len(self._ext_memo) >= MEMO_SIZE:
+                self._ext_memo.clear()
+            got = self._ext_memo[ext] = self._extension_only(ext)
+        return got, ext
 
     def _basis(self, hit: Hit) -> str:
         spans = " ".join([f"[{o} {n}]" for o, n in hit.positions])
