@@ -180,12 +180,14 @@ class Phase2:
                             break
                     time.sleep(0.2)
                     claim_loop(ctx, plan_id, stack, store, ids)
+        except BaseException:
+            # Stop means stop: the workers' open batches roll back and stay to do.
+            for proc in procs:
+                proc.terminate()
+            raise
         finally:
             for proc in procs:
-                proc.join(timeout=0 if any(p.exitcode not in (None, 0) for p in procs) else None)
-                if proc.is_alive():
-                    proc.terminate()
-                    proc.join()
+                proc.join()
 
     # -- SQLite: parallel identification, one writer ------------------------------------------
     def _run_sqlite(self, ctx: StepContext, plan_id: int, stack: Any, store: Any,

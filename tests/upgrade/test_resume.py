@@ -190,3 +190,23 @@ def test_undo_sql_during_an_unfinished_plan_is_still_covered(engine, tmp_path: P
     with engine.connect() as conn:
         assert count_unconverted(conn) == 0
     assert f"Total bitstreams touched = {len(UPGRADABLE) + 9 + 4}" in out.getvalue()
+
+
+def test_missing_asset_stops_parallel_phase2(engine, tmp_path: Path) -> None:
+    from bsfcore.errors import AssetError
+    from tests.upgrade.helpers import FakeStack
+
+    arch = build_archive(engine, tmp_path / "assets", bulk=30, missing=True)
+    run_step("phase0", arch.context(out=io.StringIO()))
+    with pytest.raises(AssetError, match=f"Bitstream id={arch.ids['missing']} "):
+        run_step("phase2", arch.context(out=io.StringIO(), batch_size=4, workers=2,
+                                        stack=FakeStack(0.005)))
+    with engine.connect() as conn:
+        bs = T16.bitstream
+        missing = conn.execute(select(bs.c.bitstream_format_id).where(
+            bs.c.bitstream_id == arch.ids["missing"])).scalar_one()
+    assert missing is None
+    run_step("cleanup", arch.context(out=io.StringIO()))
+    run_step("phase2", arch.context(out=io.StringIO(), batch_size=4, workers=2))
+    with engine.connect() as conn:
+        assert count_unconverted(conn) == 0
