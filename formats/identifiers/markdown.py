@@ -35,6 +35,30 @@ _STRONG: dict[str, re.Pattern[str]] = {
     "table": re.compile(r"^ {0,3}\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$",
                         re.M),
 }
+#: Literals one of which every match of a kind's pattern contains: a C-speed ``in`` test
+#: skips the regex (which tries every position of up to 64 KiB) when none is there.
+_NEEDS: dict[str, tuple[str, ...]] = {
+    "fenced code": ("```", "~~~"),
+    "link": ("](",),
+    "link definition": ("]:",),
+    "table": ("---",),
+    "emphasis": ("**", "__"),
+    "inline code": ("`",),
+    "block quote": (">",),
+}
+#: ... for _RST (".. " covers both directive forms, ":`" the roles)
+_RST_NEEDS = (".. ", ":`", "::", ".rst:")
+
+
+def _has_any(text: str, needles: tuple[str, ...]) -> bool:
+    return any(needle in text for needle in needles)
+
+
+def _found(text: str, kind: str, rx: re.Pattern[str]) -> bool:
+    needs = _NEEDS.get(kind)
+    return (needs is None or _has_any(text, needs)) and rx.search(text) is not None
+
+
 #: strong kinds that plain text with banners and separators never has
 _CORE = frozenset({"heading", "link", "link definition", "table"})
 _WEAK: dict[str, re.Pattern[str]] = {
@@ -65,6 +89,8 @@ _UNDERLINE = re.compile(r"^ {0,3}(?:={3,}|-{3,})[ \t]*$", re.M)
 def _has_setext_heading(text: str) -> bool:
     """A ``===``/``---`` underline below a line of words (found in linear time: the
     underline first, then its previous line)."""
+    if "===" not in text and "---" not in text:
+        return False
     for found in _UNDERLINE.finditer(text):
         start = found.start()
         if start == 0:
@@ -79,6 +105,8 @@ def _has_setext_heading(text: str) -> bool:
 def _has_atx_heading(text: str) -> bool:
     """An ATX heading that stands alone: a ``# line`` inside a block of ``#`` lines is a
     comment block (scripts, config and data files), not a Markdown heading."""
+    if "# " not in text and "#\t" not in text:
+        return False
     lines = text.splitlines()
     for i, line in enumerate(lines):
         if _ATX.match(line):
@@ -92,7 +120,7 @@ def _has_atx_heading(text: str) -> bool:
 def looks_like_code(text: str) -> bool:
     """Source code, judged outside fenced blocks: code-only statements at column 0, or lines
     ending in ``;`` or braces. (``# comment`` lines look like headings, so this comes first.)"""
-    body = _FENCED.sub("", text)
+    body = _FENCED.sub("", text) if _has_any(text, _NEEDS["fenced code"]) else text
     lines = [line for line in body.splitlines() if line.strip()]
     top = [line for line in lines if not line[0].isspace()]
     code = sum(1 for line in top if _CODE_LINE.match(line))
@@ -104,30 +132,37 @@ def looks_like_code(text: str) -> bool:
 _PLAIN_TEXT_EXTENSIONS = frozenset({"txt", "asc", "text"})
 
 
-def markdown_kinds(text: str) -> tuple[list[str], list[str]] | None:
-    """(strong kinds, weak kinds) found, or None when the text looks like source or markup."""
+def _strong_kinds(text: str) -> list[str] | None:
+    """The strong kinds found, or None when the text looks like source or markup."""
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped or stripped[0] in "<{[":
         return None
-    if looks_like_code(text) or _RST.search(text):
+    if looks_like_code(text) or (_has_any(text, _RST_NEEDS) and _RST.search(text)):
         return None
-    strong = [kind for kind, rx in _STRONG.items() if rx.search(text)]
+    strong = [kind for kind, rx in _STRONG.items() if _found(text, kind, rx)]
     if _has_setext_heading(text):
         strong.insert(0, "setext heading")
     if _has_atx_heading(text):
         strong.insert(0, "heading")
-    weak = [kind for kind, rx in _WEAK.items() if rx.search(text)]
-    return strong, weak
+    return strong
+
+
+def _weak_kinds(text: str) -> list[str]:
+    return [kind for kind, rx in _WEAK.items() if _found(text, kind, rx)]
+
+
+def markdown_kinds(text: str) -> tuple[list[str], list[str]] | None:
+    """(strong kinds, weak kinds) found, or None when the text looks like source or markup."""
+    strong = _strong_kinds(text)
+    return None if strong is None else (strong, _weak_kinds(text))
 
 
 def is_markdown(text: str, plain_text_name: bool = False) -> list[str] | None:
     """The construct kinds when ``text`` is Markdown by structure, else None."""
-    found = markdown_kinds(text)
-    if found is None:
-        return None
-    strong, weak = found
-    if not any(kind in _CORE for kind in strong):
-        return None
+    strong = _strong_kinds(text)
+    if strong is None or not any(kind in _CORE for kind in strong):
+        return None  # (the weak kinds cannot change that: not looked for)
+    weak = _weak_kinds(text)
     if plain_text_name:
         ok = len(strong) >= 2 and len(strong) + len(weak) >= 4
     else:
