@@ -24,10 +24,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
 
-import ahocorasick
-
 from formats.signatures.compile import CompiledSequence, CompiledSignature, Segment
 from formats.signatures.match import find_literal, match_signature, rx
+from formats.signatures.needles import Needles
 from formats.signatures.window import Window
 from registries.pronom.model import BOF, EOF
 
@@ -233,16 +232,9 @@ class SignatureEngine:
         self._make_automata()
 
     def _make_automata(self) -> None:
-        made: list[ahocorasick.Automaton | None] = []
+        made: list[Needles | None] = []
         for words in self._words:
-            if not words:
-                made.append(None)
-                continue
-            ac = ahocorasick.Automaton()
-            for word, values in words.items():
-                ac.add_word(word, tuple(values))
-            ac.make_automaton()
-            made.append(ac)
+            made.append(Needles(words) if words else None)
         self.head_ac, self.tail_ac, self.small_ac = made
 
     def __getstate__(self) -> dict[str, object]:
@@ -322,9 +314,10 @@ class SignatureEngine:
             else win.head(SMALL_WINDOW)
         tail: bytes | None = None
         if self.small_ac is not None and head:
-            for end, found in self.small_ac.iter(head[:SMALL_WINDOW].decode("latin-1")):
-                for sid, window in found:
-                    if end < window:
+            values = self.small_ac.values
+            for i, end in self.small_ac.first_ends(head[:SMALL_WINDOW]).items():
+                for sid, window in values[i]:
+                    if end <= window:  # the needle's first occurrence ends inside its window
                         cands.add(sid)
         for sid, side, needles, window in self.small:
             if side == 0:
@@ -338,12 +331,13 @@ class SignatureEngine:
                     cands.add(sid)
                     break
         if self.head_ac is not None and head:
-            for _, sids in self.head_ac.iter(head.decode("latin-1")):
-                cands.update(sids)
+            values = self.head_ac.values
+            for i in self.head_ac.found(head):
+                cands.update(values[i])
         if self.tail_ac is not None and win.size:
-            text = win.tail(self.max_bytes + SCAN_SLACK).decode("latin-1")
-            for _, sids in self.tail_ac.iter(text):
-                cands.update(sids)
+            values = self.tail_ac.values
+            for i in self.tail_ac.found(win.tail(self.max_bytes + SCAN_SLACK)):
+                cands.update(values[i])
         return cands
 
     def match(self, win: Window, exhaustive: bool = False) -> list[Hit]:
