@@ -154,9 +154,6 @@ def test_workbench_refuses_before_phase_0(engine):
     assert "phase 0" in str(refused.exception)
 
 
-@pytest.mark.xfail(reason="upgrade.report.iter_report_rows filters a 1.5 query on T16.bitstream "
-                          "(cartesian product); reported to the upgrade helper in requests.md",
-                   strict=False)
 def test_report_before_phase_0(engine):
     """On a stock 1.5 archive the report shows old formats only."""
     url = _stock_15_archive(engine)
