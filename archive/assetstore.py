@@ -174,12 +174,13 @@ class AssetStore:
     # -- writing ------------------------------------------------------------------------------
 
     def write_stream(self, stream: BinaryIO, store_number: int = 0, *,
-                     internal_id: str | None = None) -> StoredAsset:
+                     internal_id: str | None = None, fsync: bool = True) -> StoredAsset:
         """Copy ``stream`` into a new asset and return its key, size and MD5.
 
         The bytes go to a temporary file in the target folder and are renamed into place only
         when complete, so a crash never leaves a half-written asset under a real key. An
-        existing asset is never overwritten.
+        existing asset is never overwritten. ``fsync=False`` is for callers that make a whole
+        run durable at once before they commit (AIP ingest), instead of once per file.
         """
         key = internal_id or new_internal_id()
         target = self.path(key, store_number)
@@ -196,8 +197,9 @@ class AssetStore:
                     digest.update(chunk)
                     size += len(chunk)
                     out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+                if fsync:
+                    out.flush()
+                    os.fsync(out.fileno())
             os.replace(tmp_name, target)
         except BaseException:
             with contextlib.suppress(FileNotFoundError):

@@ -1,9 +1,9 @@
 """Asset writes for one ingest run: durable once, before the commit, not once per file.
 
-``AssetStore.write_stream`` fsyncs every file, which on a restore of thousands of bitstreams
-costs more than everything else together. An ingest run needs durability only at one point:
-before its database transaction commits. So this writer puts each file in place with DSpace's
-layout (temp file + rename, via :meth:`AssetStore.path`, never overwriting) without fsync, and
+``AssetStore.write_stream`` fsyncs every file by default, which on a restore of thousands of
+bitstreams costs more than everything else together. An ingest run needs durability only at one
+point: before its database transaction commits. So this writer asks the store for each file
+without fsync (still temp file + rename, never overwriting), and
 :meth:`RunAssets.make_durable` flushes them all with one ``os.sync()`` before the commit.
 Everything written is remembered so a failed run can delete it again.
 """
@@ -11,14 +11,10 @@ Everything written is remembered so a failed run can delete it again.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
-import tempfile
-from pathlib import Path
 from typing import BinaryIO
 
-from archive.assetstore import AssetStore, StoredAsset, new_internal_id
-from bsfcore.errors import AssetError
+from archive.assetstore import AssetStore, StoredAsset
 
 CHUNK = 1 << 20
 
@@ -28,32 +24,12 @@ class RunAssets:
         self.store = store
         self.store_number = store_number
         self.written: list[tuple[str, int]] = []
-        self._dirs: set[Path] = set()
 
     def write_stream(self, stream: BinaryIO) -> StoredAsset:
-        key = new_internal_id()
-        target = self.store.path(key, self.store_number)
-        if target.exists():
-            raise AssetError(f"asset {key} already exists", path=str(target))
-        if target.parent not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(target.parent)
-        digest = hashlib.md5(usedforsecurity=False)
-        size = 0
-        fd, tmp = tempfile.mkstemp(prefix=".bsf-", suffix=".tmp", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as out:
-                while chunk := stream.read(CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    out.write(chunk)
-            os.replace(tmp, target)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
-        self.written.append((key, self.store_number))
-        return StoredAsset(key, size, digest.hexdigest())
+        """A new asset (temp file + rename, never overwriting), made durable later."""
+        asset = self.store.write_stream(stream, self.store_number, fsync=False)
+        self.written.append((asset.internal_id, self.store_number))
+        return asset
 
     def write_bytes(self, data: bytes) -> StoredAsset:
         import io
