@@ -165,6 +165,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     details = "; ".join(i.get("details", "") for i in sf.get("identifiers", []))
     print(f"siegfried {pygfried.version()} (pygfried), embedded signatures: {details}")
     print("fido: opf-fido 1.6.1, bundled PRONOM v109 data")
+    try:
+        from formats.signatures.needles import fast_backend
+        backend = "ahocorasick_rs" if fast_backend() else "pyahocorasick"
+    except ImportError:  # an engine without the needles module
+        backend = "pyahocorasick"
+    print(f"bsf needle search: {backend}")
     rows: list[tuple[str, int, Timing]] = []
     counts = sorted({1, args.workers})
     for n in counts:
