@@ -42,13 +42,18 @@ IN_MEMORY_CONTAINER = 256 << 10
 MEMO_SIZE = 4096
 
 
-def _magic_kinds(head: bytes) -> set[str]:
+_ZIP: frozenset[str] = frozenset({"ZIP"})
+_OLE2: frozenset[str] = frozenset({"OLE2"})
+_NONE: frozenset[str] = frozenset()
+
+
+def _magic_kinds(head: bytes) -> frozenset[str]:
     """Container kinds whose magic opens the file."""
     if head[:2] == b"PK":
-        return {"ZIP"}
+        return _ZIP
     if head[:4] == _OLE2_MAGIC:
-        return {"OLE2"}
-    return set()
+        return _OLE2
+    return _NONE
 
 
 def load_container_matcher(path: Path | None) -> ContainerMatcher:
@@ -215,7 +220,7 @@ class DroidIdentifier:
 
         return [seen[p] for p in sorted(keep, key=order)]
 
-    def _containers(self, sample: Sample, kinds: set[str],
+    def _containers(self, sample: Sample, kinds: frozenset[str] | set[str],
                     win: Window | None = None) -> list[ContainerHit]:
         if self.containers is None or not kinds:
             return []

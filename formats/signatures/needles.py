@@ -16,6 +16,7 @@ from typing import Any
 
 import ahocorasick
 
+_ars: Any
 try:  # optional: the faster automaton
     import ahocorasick_rs as _ars
 except ImportError:  # pragma: no cover - depends on the environment
