@@ -78,6 +78,10 @@ def _hopeless(identifier: Identifier, best: Match) -> bool:
     return bool(ceiling <= best.confidence)
 
 
+#: (identifier, its max_confidence or None, whether it refines)
+_Traits = tuple[Identifier, Confidence | None, bool]
+
+
 class IdentifierStack:
     """The configured identifiers in order; ``identify`` decides, ``explain`` shows the turns."""
 
@@ -86,12 +90,22 @@ class IdentifierStack:
         self.identifiers: tuple[Identifier, ...] = tuple(identifiers)
         self.registries = registries
         self._extensions: dict[FormatKey, frozenset[str]] = {}   # per-key cache for rule 7
+        self._traits_cache: tuple[tuple[Identifier, ...], tuple[_Traits, ...]] | None = None
         for position, identifier in enumerate(self.identifiers):
             if getattr(identifier, "must_be_last", False) and position != len(self.identifiers) - 1:
                 raise ConfigError.at(None, None, f"{identifier.name} must be the last identifier "
                                      "of the stack (plugin.sequence.org.dspace.content.format."
                                      "FormatIdentifier); it is number "
                                      f"{position + 1} of {len(self.identifiers)}")
+
+    def _traits(self) -> tuple[_Traits, ...]:
+        """(identifier, max_confidence, refines) per identifier, cached per identifier tuple."""
+        cached = self._traits_cache
+        if cached is None or cached[0] is not self.identifiers:
+            traits = tuple((i, getattr(i, "max_confidence", None),
+                            bool(getattr(i, "refines", False))) for i in self.identifiers)
+            cached = self._traits_cache = (self.identifiers, traits)
+        return cached[1]
 
     def describe(self) -> list[str]:
         """The configured names, in order."""
@@ -118,9 +132,10 @@ class IdentifierStack:
             return empty_match()
         best: Match | None = None
         failures: list[str] = []
-        for identifier in self.identifiers:
-            if fast and best is not None and _hopeless(identifier, best):
-                continue
+        for identifier, ceiling, refines in self._traits():
+            if fast and ceiling is not None and best is not None and best.identified and (
+                    ceiling < best.confidence if refines else ceiling <= best.confidence):
+                continue   # _hopeless, with the attributes looked up once per stack
             try:
                 answer = identifier.identify(sample, best)
             except (OSError, MemoryError, KeyboardInterrupt):
