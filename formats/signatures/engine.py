@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from formats.signatures.compile import CompiledSequence, CompiledSignature, Segment
-from formats.signatures.match import find_literal, match_signature, rx
+from formats.signatures.match import HOP_WINDOW, find_literal, match_signature, rx
 from formats.signatures.needles import Needles
 from formats.signatures.window import Window
 from registries.pronom.model import BOF, EOF
@@ -299,13 +299,15 @@ class SignatureEngine:
         if len(sig.sequences) == 1:
             seq = sig.sequences[0]
             seg = seq.segments[0]
-            if seq.reference == BOF and len(seq.segments) == 1 and seg.gap_max is not None \
-                    and seg.max_len is not None:
-                width = seg.gap_max + seg.max_len - seg.gap_min
+            hi, length = seg.gap_max, seg.max_len
+            # (wider ranges keep match.py's search, which hops between prefix occurrences)
+            if seq.reference == BOF and len(seq.segments) == 1 and hi is not None \
+                    and length is not None \
+                    and (seg.gap_min == hi or hi + length - seg.gap_min <= HOP_WINDOW):
+                width = hi + length - seg.gap_min
                 need = seg.literal if len(seg.literal) >= 3 and width > 64 \
                     and not seg.src.startswith(re.escape(seg.literal)) else b""
-                return (rx(seg.src), seg.gap_min, seg.gap_max, seg.gap_max + seg.max_len,
-                        min_size, sig.generic, need)
+                return (rx(seg.src), seg.gap_min, hi, hi + length, min_size, sig.generic, need)
         return None, 0, 0, 0, min_size, sig.generic, b""
 
     def _search_candidates(self, win: Window) -> set[int]:
