@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, insert, select
 
+from archive.db import inserted_id
 from archive.schema import T16
 from registries.model import Format, FormatKey
 
@@ -41,7 +42,7 @@ def ensure_format(conn: Connection, fmt: Format) -> int:
         if format_id is not None:
             break
     if format_id is None:
-        format_id = int(conn.execute(
+        format_id = inserted_id(conn.execute(
             insert(T16.bitstreamformatregistry).values(
                 mimetype=fmt.mime_type,
                 short_description=fmt.display_name[:128],
@@ -49,7 +50,7 @@ def ensure_format(conn: Connection, fmt: Format) -> int:
                 support_level=int(fmt.support_level),
                 internal=fmt.internal,
             )
-        ).inserted_primary_key[0])
+        ))
     bound = {
         (r.namespace, r.identifier)
         for r in conn.execute(select(ext.c.namespace, ext.c.identifier)
@@ -86,7 +87,7 @@ def unknown_format_id(conn: Connection) -> int:
                        .order_by(reg.c.bitstream_format_id)).first()
     if row:
         return int(row[0])
-    return int(conn.execute(insert(reg).values(
+    return inserted_id(conn.execute(insert(reg).values(
         mimetype="application/octet-stream", short_description=_UNKNOWN_NAME,
         description="Unknown data format", support_level=0, internal=False,
-    )).inserted_primary_key[0])
+    )))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, Protocol
 
 from bsfcore.errors import AssetError
 from bsfcore.settings import Settings
@@ -91,9 +91,3 @@ def check_readable(path: str | Path) -> str | None:
         return f"unreadable: {exc.strerror}"
     os.close(fd)
     return None
-
-
-def opener(path: str | Path) -> Any:
-    def _open() -> BinaryIO:
-        return open(path, "rb")
-    return _open

@@ -30,7 +30,7 @@ from archive.schema import T16
 from bsfcore.errors import AssetError
 from formats.model import Confidence, Match, Sample
 from registries.model import Format, FormatKey, RegistrySet
-from upgrade.assets import Store, opener
+from upgrade.assets import Store
 from upgrade.scope import PHASE2_SOURCE, is_upgradable, unconverted
 from upgrade.state import batches, now, worker_name
 from upgrade.step import StepContext
@@ -88,7 +88,7 @@ def identify_rows(rows: list[tuple[Any, ...]], stack: Any, store: Store) -> Batc
         try:
             path = store.path(internal_id or "", store_number)
             size = os.stat(path).st_size
-            sample = Sample(name or "", size, opener(path))
+            sample = Sample.from_path(path, name or "", size)
             match: Match = stack.identify(sample)
         except (OSError, AssetError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
