@@ -1,6 +1,6 @@
 """Measure replication on a demo archive (a script, not collected by pytest).
 
-    .venv/bin/python -m tests.replication.bench_sync 1000 [DB_URL]
+    .venv/bin/python benchmarks/replication.py 1000 [DB_URL]
 
 Builds a demo archive of N items (SQLite in a temp folder unless DB_URL names an empty
 database), then times: the first sync, a no-change sync, a full (--full) sync, a sync after
