@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
@@ -35,7 +36,7 @@ from packager.mets_read import read_manifest
 from packager.model import ArchiveObject, MetadataValue, iso
 from packager.naming import is_plain_name
 from packager.options import Mode, PackagerOptions, coerce_options
-from packager.reading import ObjRef, resolve, site_handle, tables_for
+from packager.reading import TYPE_NAMES, ObjRef, resolve, site_handle, tables_for
 from packager.safezip import Package, ZipLimits, limits_from_settings
 from packager.sequences import update_sequences
 from packager.validate import SchemaCatalog, check_entries, schema_catalog, validate_mets
@@ -82,6 +83,7 @@ class _Run:
         self.pending: dict[str, list[int]] = {}
         self.prefix = writer.prefix
         self._containers: dict[str, ObjRef] = {}
+        self._collections: dict[int, Any] = {}
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -109,10 +111,52 @@ class _Run:
             return None
         if local in self._containers:
             return self._containers[local]
-        ref = resolve(self.conn, T, local, self.prefix)
+        ref = self._lookup(local)
         if ref is not None and ref.type_id != ITEM:
             self._containers[local] = ref
         return ref
+
+    def _lookup(self, handle: str) -> ObjRef | None:
+        """``resolve`` with the site handle known: the writer computed it at the start and
+        a run never binds a SITE handle, so a miss needs no second query."""
+        handle = handle.strip()
+        if handle.lower().startswith(("hdl:", "info:hdl/", "http://hdl.handle.net/",
+                                      "https://hdl.handle.net/")):
+            return resolve(self.conn, T, handle, self.prefix)
+        row = self.conn.execute(select(T.handle.c.resource_type_id, T.handle.c.resource_id)
+                                .where(T.handle.c.handle == handle)).first()
+        if row is not None and row.resource_type_id is not None \
+                and row.resource_id is not None:
+            if int(row.resource_type_id) not in TYPE_NAMES:
+                return None
+            return ObjRef(int(row.resource_type_id), int(row.resource_id), handle)
+        if row is None:
+            self.w.known_absent = handle
+        if handle == self.w.site_handle:
+            return ObjRef(SITE, 0, handle)
+        return None
+
+    def _items_by_handle(self, handles: list[str]) -> dict[str, int]:
+        """Item ids of several local handles, one query per 1000 (plain handles only)."""
+        h = T.handle
+        found: dict[str, int] = {}
+        for start in range(0, len(handles), 1000):
+            for handle, rid in self.conn.execute(
+                    select(h.c.handle, h.c.resource_id).where(
+                        h.c.handle.in_(handles[start:start + 1000]),
+                        h.c.resource_type_id == ITEM, h.c.resource_id.is_not(None))):
+                found[str(handle)] = int(rid)
+        return found
+
+    def _collection_row(self, collection_id: int) -> Any:
+        """The collection's row, cached while its items are ingested (a collection's own
+        package comes before its items and every container write clears the cache)."""
+        row = self._collections.get(collection_id)
+        if row is None:
+            row = self.conn.execute(select(T.collection).where(
+                T.collection.c.collection_id == collection_id)).one()
+            self._collections = {collection_id: row}
+        return row
 
     def _missing_parent(self, handle: str, what: str) -> None:
         message = f"Could not find a parent DSpaceObject referenced as '{handle}'"
@@ -235,6 +279,7 @@ class _Run:
     def _create(self, obj: ArchiveObject, pkg: Package, parent: ObjRef) -> str | None:
         if obj.type_name == "ITEM":
             return self._create_item(obj, pkg, parent)
+        self._collections = {}
         values = self.w.container_values(obj)
         preferred = obj.id or None
         handle = self._new_handle(obj)
@@ -276,17 +321,26 @@ class _Run:
     def _resolve_mappings(self, obj: ArchiveObject, collection_id: int) -> None:
         """Items waiting for this collection (skipIfParentMissing), in this run or earlier."""
         waiting = self.pending.pop(obj.handle, []) if obj.handle else []
+        locals_ = {c.handle: self._local(c.handle) for c in obj.children
+                   if c.type_name == "ITEM" and c.handle}
+        plain = [h for h in locals_.values() if h and h not in self._containers
+                 and h == h.strip() and ":" not in h]
+        items = self._items_by_handle(plain)
+        asked = set(plain)
         for child in obj.children:
             if child.type_name == "ITEM" and child.handle:
-                ref = self._resolve(child.handle)
-                if ref is not None and ref.type_id == ITEM:
-                    waiting.append(ref.id)
+                local = locals_[child.handle]
+                if local in items:
+                    waiting.append(items[local])
+                elif local not in asked:  # prefixed or odd: the one-by-one way
+                    ref = self._resolve(child.handle)
+                    if ref is not None and ref.type_id == ITEM:
+                        waiting.append(ref.id)
         for item_id in waiting:
             self.w.map_item(item_id, collection_id)
 
     def _create_item(self, obj: ArchiveObject, pkg: Package, collection: ObjRef) -> str | None:
-        col = self.conn.execute(select(T.collection).where(
-            T.collection.c.collection_id == collection.id)).one()
+        col = self._collection_row(collection.id)
         submit = self.mode is Mode.SUBMIT
         step = first_step(col) if submit and not self.skip_workflow else None
         submitter = self.eperson_id if submit else self.w.eperson_id(obj.submitter)
@@ -310,7 +364,7 @@ class _Run:
             return None
         handle = self._new_handle(obj)
         self.w.bind_handle(handle, ITEM, item_id)
-        self.w.map_item(item_id, collection.id)
+        self.w.map_item(item_id, collection.id, fresh=True)
         self._item_mappings(obj, item_id)
         self.result.created.append(("ITEM", handle))
         return handle
@@ -368,6 +422,7 @@ class _Run:
                 self.w.map_item(existing.id, int(owner))
             self._item_mappings(obj, existing.id)
             return
+        self._collections = {}
         self.w.apply_roles(obj.roles, mode="refs")
         if existing.type_id == COMMUNITY:
             table, key = T.community, T.community.c.community_id

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
 
@@ -62,6 +63,10 @@ class ArchiveWriter(PeopleWriter):
         self._people: dict[str, int | None] = {}
         self._next_handle: int | None = None
         self._explicit: dict[str, int] = {}
+        #: per table that took a preferred id: the ids taken above its highest (``_id_free``)
+        self._taken: dict[str, _IdsAbove] = {}
+        #: a handle the run just found unused (saves bind_handle's lookup)
+        self.known_absent: str | None = None
         #: original handle (from the AIP) -> handle in this archive (None: not installed yet)
         self.handle_map: dict[str, str | None] = {}
 
@@ -77,16 +82,40 @@ class ArchiveWriter(PeopleWriter):
         """
         pk = next(iter(table.primary_key.columns))
         if preferred is not None and self.preserve_ids and preferred >= 0 and \
-                self.conn.execute(select(pk).where(pk == preferred)).first() is None:
+                self._id_free(table, pk, preferred):
             self.conn.execute(insert(table).values(**values, **{pk.name: preferred}))
             self._explicit[table.name] = max(preferred, self._explicit.get(table.name, 0))
+            self._raise_top(table.name, preferred)
             return preferred
         pending = self._explicit.pop(table.name, None)
         if pending is not None:
             bump_sequence(self.conn, f"{table.name}_seq", pending)
         key = self.conn.execute(insert(table).values(**values)).inserted_primary_key
         assert key is not None
+        self._raise_top(table.name, int(key[0]))
         return int(key[0])
+
+    def _id_free(self, table: Table, pk: Any, wanted: int) -> bool:
+        """Whether no row of ``table`` has id ``wanted``. The table's highest id is read once
+        per run; ids above it that this writer inserts are marked in a bitmap (one bit per
+        id, so memory stays small), and those are the only rows above it (the tables that
+        take preferred ids get rows only through ``insert_row`` during a run). So an id
+        above it and unmarked is free without a query: a restore into an empty archive
+        costs no existence check per row. Anything else (a gap left by a deletion) is
+        asked of the database. A wrong guess could only make the insert fail on the
+        primary key, which rolls the whole run back."""
+        taken = self._taken.get(table.name)
+        if taken is None:
+            top = int(self.conn.execute(select(func.max(pk))).scalar() or 0)
+            taken = self._taken[table.name] = _IdsAbove(top)
+        if taken.free(wanted):
+            return True
+        return self.conn.execute(select(pk).where(pk == wanted)).first() is None
+
+    def _raise_top(self, table_name: str, object_id: int) -> None:
+        taken = self._taken.get(table_name)
+        if taken is not None:
+            taken.add(object_id)
 
     def new_handle(self) -> str:
         if self._next_handle is None:
@@ -98,6 +127,11 @@ class ArchiveWriter(PeopleWriter):
 
     def bind_handle(self, handle: str, type_id: int, object_id: int) -> None:
         """Bind ``handle`` to the object; an unbound (deleted object's) handle row is reused."""
+        if handle == self.known_absent:  # looked up by this run a moment ago: no row
+            self.known_absent = None
+            self.conn.execute(insert(T.handle).values(handle=handle, resource_type_id=type_id,
+                                                      resource_id=object_id))
+            return
         row = self.conn.execute(select(T.handle.c.handle_id, T.handle.c.resource_id)
                                 .where(T.handle.c.handle == handle)).first()
         if row is None:
@@ -272,25 +306,30 @@ class ArchiveWriter(PeopleWriter):
         bit_policies: dict[int, list[Policy]] = {}
         bundle_policies: dict[int, list[Policy]] = {}
         where = f"{package.path.name}"
+        # link rows are collected and inserted with one executemany each per item
+        item_links: list[dict[str, object]] = []
+        bundle_links: list[dict[str, object]] = []
         for bundle in obj.bundles:
             bundle_id = self.insert_row(T.bundle, {"name": bundle.name}, None)
-            self.conn.execute(insert(T.item2bundle).values(item_id=item_id, bundle_id=bundle_id))
+            item_links.append({"item_id": item_id, "bundle_id": bundle_id})
             new_ids: dict[int, int] = {}
             for bit in bundle.bitstreams:
                 bid = self.write_bitstream(bit, package, where, bit_policies)
                 if bid is None:
                     continue
                 new_ids[bit.id] = bid
-                self.conn.execute(insert(T.bundle2bitstream).values(bundle_id=bundle_id,
-                                                                    bitstream_id=bid))
+                bundle_links.append({"bundle_id": bundle_id, "bitstream_id": bid})
             if bundle.primary_bitstream_id in new_ids:
                 self.conn.execute(update(T.bundle).where(T.bundle.c.bundle_id == bundle_id)
                                   .values(primary_bitstream_id=new_ids[
                                       bundle.primary_bitstream_id]))
             bundle_policies[bundle_id] = bundle.policies
-        self.set_policies_many(BITSTREAM, bit_policies)
-        self.set_policies_many(BUNDLE, bundle_policies)
-        self.set_policies(ITEM, item_id, obj.policies)
+        if item_links:
+            self.conn.execute(insert(T.item2bundle), item_links)
+        if bundle_links:
+            self.conn.execute(insert(T.bundle2bitstream), bundle_links)
+        self.set_policies_multi([(BITSTREAM, bit_policies), (BUNDLE, bundle_policies),
+                                 (ITEM, {item_id: obj.policies})])
 
     def clear_item(self, item_id: int) -> None:
         """Remove an item's metadata, bundles, bitstreams, policies and mappings (replace)."""
@@ -313,9 +352,12 @@ class ArchiveWriter(PeopleWriter):
         self.conn.execute(delete(T.metadatavalue).where(T.metadatavalue.c.item_id == item_id))
         self.conn.execute(delete(T.collection2item).where(T.collection2item.c.item_id == item_id))
 
-    def map_item(self, item_id: int, collection_id: int) -> None:
+    def map_item(self, item_id: int, collection_id: int, *, fresh: bool = False) -> None:
+        """Map the item into the collection once. ``fresh``: the item was created by this
+        run and not mapped yet (collection2item.item_id is a foreign key of item, so no
+        older row can name it): no existence check."""
         ci = T.collection2item
-        if self.conn.execute(select(ci.c.id).where(ci.c.item_id == item_id,
+        if not fresh and self.conn.execute(select(ci.c.id).where(ci.c.item_id == item_id,
                                                    ci.c.collection_id == collection_id)).first():
             return
         self.conn.execute(insert(ci).values(collection_id=collection_id, item_id=item_id))
@@ -359,6 +401,31 @@ class ArchiveWriter(PeopleWriter):
         cond = and_(*[table.c[k] == v for k, v in values.items()])
         if not self.conn.execute(select(table.c.id).where(cond)).first():
             self.conn.execute(insert(table).values(**values))
+
+
+class _IdsAbove:
+    """Which ids above ``top`` (the table's highest id when the run first looked) a run has
+    taken: one bit per id."""
+
+    def __init__(self, top: int) -> None:
+        self.top = top
+        self.bits = bytearray()
+
+    def add(self, object_id: int) -> None:
+        offset = object_id - self.top - 1
+        if offset < 0:
+            return
+        if offset >> 3 >= len(self.bits):
+            self.bits.extend(bytes((offset >> 3) + 1 - len(self.bits) + 1024))
+        self.bits[offset >> 3] |= 1 << (offset & 7)
+
+    def free(self, object_id: int) -> bool:
+        """True when certainly free; False when the database must be asked."""
+        offset = object_id - self.top - 1
+        if offset < 0:
+            return False
+        byte = offset >> 3
+        return byte >= len(self.bits) or not self.bits[byte] & (1 << (offset & 7))
 
 
 def now() -> datetime:

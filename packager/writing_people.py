@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, and_, delete, insert, or_, select, update
 
 from archive.schema import COLLECTION, COMMUNITY, T16
 from bsfcore.errors import PackageError
@@ -138,15 +138,23 @@ class PeopleWriter:
         self.set_policies_many(type_id, {object_id: policies})
 
     def set_policies_many(self, type_id: int, policies_of: Mapping[int, list[Policy]]) -> None:
-        """Replace the policies of several objects of one type: one delete (stale rows of a
-        reused id must never grant anything), one executemany insert."""
-        if not policies_of:
+        """Replace the policies of several objects of one type."""
+        self.set_policies_multi([(type_id, policies_of)])
+
+    def set_policies_multi(self, groups: list[tuple[int, Mapping[int, list[Policy]]]]) -> None:
+        """Replace the policies of objects of several types (an item, its bundles and
+        bitstreams): one delete (stale rows of a reused id must never grant anything), one
+        executemany insert."""
+        groups = [(type_id, of) for type_id, of in groups if of]
+        if not groups:
             return
         rp = T.resourcepolicy
-        self.conn.execute(delete(rp).where(rp.c.resource_type_id == type_id,
-                                           rp.c.resource_id.in_(list(policies_of))))
+        self.conn.execute(delete(rp).where(or_(*[
+            and_(rp.c.resource_type_id == type_id, rp.c.resource_id.in_(list(of)))
+            for type_id, of in groups])))
         rows = []
-        for object_id, p in ((o, p) for o, ps in policies_of.items() for p in ps):
+        for type_id, object_id, p in ((t, o, p) for t, of in groups
+                                      for o, ps in of.items() for p in ps):
             gid = self.group_id(p.group) if p.group else None
             pid = self.eperson_id(p.eperson) if p.eperson else None
             if (p.group and gid is None) or (p.eperson and pid is None):
