@@ -120,9 +120,11 @@ class _Run:
         """``resolve`` with the site handle known: the writer computed it at the start and
         a run never binds a SITE handle, so a miss needs no second query."""
         handle = handle.strip()
+        if handle in self.w.pending_handles:  # bound by a queued row (writer.buffer)
+            return ObjRef(ITEM, self.w.pending_handles[handle], handle)
         if handle.lower().startswith(("hdl:", "info:hdl/", "http://hdl.handle.net/",
                                       "https://hdl.handle.net/")):
-            return resolve(self.conn, T, handle, self.prefix)
+            return self._resolve_now(handle)
         row = self.conn.execute(select(T.handle.c.resource_type_id, T.handle.c.resource_id)
                                 .where(T.handle.c.handle == handle)).first()
         if row is not None and row.resource_type_id is not None \
@@ -136,8 +138,14 @@ class _Run:
             return ObjRef(SITE, 0, handle)
         return None
 
+    def _resolve_now(self, handle: str) -> ObjRef | None:
+        """``resolve`` after the writer's queued rows are in the database."""
+        self.w.flush()
+        return resolve(self.conn, T, handle, self.prefix)
+
     def _items_by_handle(self, handles: list[str]) -> dict[str, int]:
         """Item ids of several local handles, one query per 1000 (plain handles only)."""
+        self.w.flush()
         h = T.handle
         found: dict[str, int] = {}
         for start in range(0, len(handles), 1000):
@@ -199,7 +207,7 @@ class _Run:
         if obj.type_name != "ITEM" or parent is None:
             return
         item = self._resolve(obj.handle)
-        col = resolve(self.conn, T, parent, self.prefix)
+        col = self._resolve_now(parent)
         if item is not None and col is not None and col.type_id == COLLECTION:
             self.w.map_item(item.id, col.id)
 
@@ -207,6 +215,8 @@ class _Run:
                replace_target: str | None, top: bool) -> str | None:
         """Create, replace or skip the object; returns its local handle (for children)."""
         label = f"{obj.type_name} {obj.handle or obj.id}"
+        if obj.type_name != "ITEM":  # containers and roles read freely: queued rows first
+            self.w.flush()
         if obj.type_name == "SITE":
             if self.mode is Mode.SUBMIT:
                 raise PackageError("a SITE AIP can only be restored (-r), not submitted (-s)")
@@ -219,7 +229,7 @@ class _Run:
             return self.w.site_handle
         existing: ObjRef | None = None
         if replace_target is not None:
-            existing = resolve(self.conn, T, replace_target, self.prefix)
+            existing = self._resolve_now(replace_target)
             if existing is None or existing.type_name != obj.type_name:
                 raise PackageError(f"-i {replace_target}: no {obj.type_name} with that handle "
                                    "to replace")
@@ -251,7 +261,7 @@ class _Run:
             if parent_handle is None:
                 raise PackageError(f"{label}: a parent is needed: -p HANDLE (or -o "
                                    "ignoreParent=false to use the AIP's own parent)")
-            parent_ref = resolve(self.conn, T, parent_handle, self.prefix)
+            parent_ref = self._resolve_now(parent_handle)
         else:
             parent_handle = obj.parent_handle
             if parent_handle is None:
@@ -359,11 +369,12 @@ class _Run:
             values, obj.bundles = self._submission_extras(obj, col, values, installed)
         self.w.write_item_content(item_id, obj, pkg, values)
         if not installed:
+            self.w.flush()
             wf = start_workflow(self.conn, item_id, collection.id, step)  # type: ignore[arg-type]
             self.result.workflow.append(("ITEM", f"workflowitem {wf}"))
             return None
         handle = self._new_handle(obj)
-        self.w.bind_handle(handle, ITEM, item_id)
+        self.w.bind_handle(handle, ITEM, item_id, batch=True)
         self.w.map_item(item_id, collection.id, fresh=True)
         self._item_mappings(obj, item_id)
         self.result.created.append(("ITEM", handle))
@@ -434,6 +445,7 @@ class _Run:
         self._container_content(obj, pkg, existing.id, existing.type_id, table, key)
 
     def finish(self) -> None:
+        self.w.flush()
         for handle in self.pending:
             self.result.warnings.append(f"item mappings into {handle} not made: that collection "
                                         "was not restored (they are made when it is)")

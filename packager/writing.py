@@ -42,6 +42,8 @@ from packager.writing_people import PeopleWriter
 from registries.model import Format, SupportLevel
 
 T = T16
+#: queued link rows (``ArchiveWriter.buffer``) are inserted when this many are waiting
+FLUSH_ROWS = 2000
 _LIVE_TYPES = {ITEM: (T.item, T.item.c.item_id), COLLECTION: (T.collection,
                T.collection.c.collection_id), COMMUNITY: (T.community, T.community.c.community_id)}
 
@@ -67,6 +69,12 @@ class ArchiveWriter(PeopleWriter):
         self._taken: dict[str, _IdsAbove] = {}
         #: a handle the run just found unused (saves bind_handle's lookup)
         self.known_absent: str | None = None
+        #: link rows of new items (handle, collection2item, item2bundle, bundle2bitstream,
+        #: metadatavalue) waiting for one executemany per table; see ``flush``
+        self._pending: dict[str, tuple[Table, list[dict[str, object]]]] = {}
+        self._pending_rows = 0
+        #: item handles among the pending rows -> item id (lookups must see them)
+        self.pending_handles: dict[str, int] = {}
         #: original handle (from the AIP) -> handle in this archive (None: not installed yet)
         self.handle_map: dict[str, str | None] = {}
 
@@ -117,7 +125,31 @@ class ArchiveWriter(PeopleWriter):
         if taken is not None:
             taken.add(object_id)
 
+    # -- rows written in batches ------------------------------------------------------------
+
+    def buffer(self, table: Table, rows: list[dict[str, object]]) -> None:
+        """Queue insert-only rows of a new item. Nothing reads these tables between two
+        items except through this writer, which calls ``flush`` first (and the run's handle
+        lookup, which looks at ``pending_handles`` too), so a batch of items costs one
+        executemany per table instead of one insert per row and item."""
+        if not rows:
+            return
+        self._pending.setdefault(table.name, (table, []))[1].extend(rows)
+        self._pending_rows += len(rows)
+        if self._pending_rows >= FLUSH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Insert the queued rows (before any read, delete or update of their tables)."""
+        pending, self._pending = self._pending, {}
+        self._pending_rows = 0
+        self.pending_handles.clear()
+        for table, rows in pending.values():
+            for start in range(0, len(rows), 1000):
+                self.conn.execute(insert(table), rows[start:start + 1000])
+
     def new_handle(self) -> str:
+        self.flush()
         if self._next_handle is None:
             top = self.conn.execute(select(func.max(T.handle.c.handle_id))).scalar() or 0
             self._next_handle = max(int(top), max_handle_suffix(self.conn)) + 1
@@ -125,13 +157,20 @@ class ArchiveWriter(PeopleWriter):
         self._next_handle += 1
         return handle
 
-    def bind_handle(self, handle: str, type_id: int, object_id: int) -> None:
-        """Bind ``handle`` to the object; an unbound (deleted object's) handle row is reused."""
-        if handle == self.known_absent:  # looked up by this run a moment ago: no row
-            self.known_absent = None
-            self.conn.execute(insert(T.handle).values(handle=handle, resource_type_id=type_id,
-                                                      resource_id=object_id))
+    def bind_handle(self, handle: str, type_id: int, object_id: int, *,
+                    batch: bool = False) -> None:
+        """Bind ``handle`` to the object; an unbound (deleted object's) handle row is reused.
+        ``batch``: a new item's handle may wait in the queue (see ``buffer``)."""
+        if handle == self.known_absent and handle not in self.pending_handles:
+            self.known_absent = None  # looked up by this run a moment ago: no row
+            values = {"handle": handle, "resource_type_id": type_id, "resource_id": object_id}
+            if batch and type_id == ITEM:
+                self.buffer(T.handle, [values])
+                self.pending_handles[handle] = object_id
+            else:
+                self.conn.execute(insert(T.handle), values)
             return
+        self.flush()
         row = self.conn.execute(select(T.handle.c.handle_id, T.handle.c.resource_id)
                                 .where(T.handle.c.handle == handle)).first()
         if row is None:
@@ -180,6 +219,7 @@ class ArchiveWriter(PeopleWriter):
                      values: list[MetadataValue], *, fresh: bool = False) -> None:
         mv = T.metadatavalue
         if not fresh:
+            self.flush()
             self.conn.execute(delete(mv).where(mv.c.item_id == item_id))
         places: dict[int, int] = {}
         rows = []
@@ -188,7 +228,9 @@ class ArchiveWriter(PeopleWriter):
             places[fid] = places.get(fid, 0) + 1
             rows.append({"item_id": item_id, "metadata_field_id": fid, "text_value": v.value,
                          "text_lang": v.lang, "place": places[fid]})
-        if rows:
+        if fresh:
+            self.buffer(mv, rows)
+        elif rows:
             self.conn.execute(insert(mv), rows)
 
     # -- formats and bitstreams -------------------------------------------------------------
@@ -324,15 +366,14 @@ class ArchiveWriter(PeopleWriter):
                                   .values(primary_bitstream_id=new_ids[
                                       bundle.primary_bitstream_id]))
             bundle_policies[bundle_id] = bundle.policies
-        if item_links:
-            self.conn.execute(insert(T.item2bundle), item_links)
-        if bundle_links:
-            self.conn.execute(insert(T.bundle2bitstream), bundle_links)
+        self.buffer(T.item2bundle, item_links)
+        self.buffer(T.bundle2bitstream, bundle_links)
         self.set_policies_multi([(BITSTREAM, bit_policies), (BUNDLE, bundle_policies),
                                  (ITEM, {item_id: obj.policies})])
 
     def clear_item(self, item_id: int) -> None:
         """Remove an item's metadata, bundles, bitstreams, policies and mappings (replace)."""
+        self.flush()
         ib, bb = T.item2bundle, T.bundle2bitstream
         bundle_ids = list(self.conn.execute(select(ib.c.bundle_id)
                                             .where(ib.c.item_id == item_id)).scalars())
@@ -357,7 +398,11 @@ class ArchiveWriter(PeopleWriter):
         run and not mapped yet (collection2item.item_id is a foreign key of item, so no
         older row can name it): no existence check."""
         ci = T.collection2item
-        if not fresh and self.conn.execute(select(ci.c.id).where(ci.c.item_id == item_id,
+        if fresh:
+            self.buffer(ci, [{"collection_id": collection_id, "item_id": item_id}])
+            return
+        self.flush()
+        if self.conn.execute(select(ci.c.id).where(ci.c.item_id == item_id,
                                                    ci.c.collection_id == collection_id)).first():
             return
         self.conn.execute(insert(ci).values(collection_id=collection_id, item_id=item_id))
