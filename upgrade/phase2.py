@@ -36,6 +36,7 @@ from upgrade.phase2_batch import (
     claim_next,
     identify_rows,
     load_rows,
+    pipelined_claim_loop,
     write_batch,
 )
 from upgrade.scope import (
@@ -282,7 +283,15 @@ class Phase2:
 
 
 def claim_loop(ctx: StepContext, plan_id: int, stack: Any, store: Any, ids: FormatIds) -> int:
-    """Claim, identify and write batches until none is left to claim; returns batches done."""
+    """Claim, identify and write batches until none is left to claim; returns batches done.
+
+    PostgreSQL overlaps each batch's database work with the next batch's identification
+    (:func:`upgrade.phase2_batch.pipelined_claim_loop`); SQLite, one writer, does one batch
+    after the other.
+    """
+    if ctx.engine.dialect.name == "postgresql":
+        return pipelined_claim_loop(ctx, plan_id, stack, store, ids,
+                                    lambda batch, outcome: _after(ctx, batch, outcome))
     done = 0
     while True:
         with ctx.engine.begin() as conn:

@@ -18,11 +18,15 @@ error names the bitstream.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, bindparam, select, update
+from sqlalchemy import Connection, Engine, Row, bindparam, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from archive.formatcache import ensure_format
@@ -156,6 +160,17 @@ _WRITE = (update(T16.bitstream)
                   format_warning=bindparam("warn")))
 
 
+#: PostgreSQL: the whole batch in one UPDATE over a JSON document of its rows, with the same
+#: ``IS NULL`` guard as ``_WRITE``. Measured per row (10k rows, batches of 500): executemany
+#: 14 us client CPU, parallel arrays 6 us, JSON 3 us; one round trip instead of a pipeline.
+_WRITE_PG = text(
+    "UPDATE bitstream AS b SET bitstream_format_id = v.f_id, format_confidence = v.conf, "
+    "format_source = v.src, format_basis = v.basis, format_warning = v.warn "
+    "FROM json_to_recordset(CAST(:rows AS json)) AS v(b_id integer, f_id integer, "
+    "conf smallint, src text, basis text, warn text) "
+    "WHERE b.bitstream_id = v.b_id AND b.bitstream_format_id IS NULL")
+
+
 def write_batch(ctx: StepContext, conn: Connection, batch: Row[Any], outcome: BatchOutcome,
                 ids: FormatIds) -> dict[str, int]:
     """Write ``outcome`` and the batch's progress record on ``conn`` (the claiming txn)."""
@@ -169,7 +184,10 @@ def write_batch(ctx: StepContext, conn: Connection, batch: Row[Any], outcome: Ba
               "identified": sum(1 for r in results if r.key),
               "old_unknown": sum(1 for r in results if r.old_unknown),
               "new_unknown": sum(1 for r in results if not r.key)}
-    ctx.write(conn, _WRITE, params, label="set bitstream format")
+    if conn.dialect.name == "postgresql" and params:
+        ctx.write(conn, _WRITE_PG, {"rows": json.dumps(params)}, label="set bitstream format")
+    else:
+        ctx.write(conn, _WRITE, params, label="set bitstream format")
     values: dict[str, Any] = {c: getattr(batches.c, c) + n for c, n in counts.items()}
     values["worker"] = worker_name()
     if outcome.error is None:
@@ -177,3 +195,111 @@ def write_batch(ctx: StepContext, conn: Connection, batch: Row[Any], outcome: Ba
     ctx.write(conn, update(batches).where(batches.c.batch_id == batch.batch_id).values(**values),
               label="batch progress")
     return counts
+
+
+# -- PostgreSQL: database work overlapped with identification ------------------------------------
+
+@dataclass
+class Claimed:
+    """A batch claimed in an open transaction, with its rows loaded; nothing written yet."""
+
+    conn: Connection
+    txn: Any
+    batch: Row[Any]
+    rows: list[tuple[Any, ...]]
+
+
+def _claim(engine: Engine, plan_id: int) -> Claimed | None:
+    conn = engine.connect()
+    try:
+        txn = conn.begin()
+        batch = claim_next(conn, plan_id)
+        if batch is None:
+            txn.rollback()
+            conn.close()
+            return None
+        return Claimed(conn, txn, batch, load_rows(conn, batch.first_id, batch.last_id))
+    except BaseException:
+        conn.close()  # closing rolls back: the claim goes away with the transaction
+        raise
+
+
+def _commit(ctx: StepContext, claimed: Claimed, outcome: BatchOutcome, ids: FormatIds) -> None:
+    try:
+        write_batch(ctx, claimed.conn, claimed.batch, outcome, ids)
+        claimed.txn.commit()
+    finally:
+        claimed.conn.close()  # after a failure this rolls the whole batch back
+
+
+def _discard(claimed: Claimed | None) -> None:
+    if claimed is not None:
+        claimed.conn.close()  # rollback: the batch stays ``todo`` for the next claim
+
+
+AfterBatch = Callable[[Row[Any], BatchOutcome], None]
+
+
+def pipelined_claim_loop(ctx: StepContext, plan_id: int, stack: Any, store: Store,
+                         ids: FormatIds, after: AfterBatch) -> int:
+    """Claim, identify and write batches until none is left; returns batches done.
+
+    The same unit of work as the plain loop (claim ``FOR UPDATE SKIP LOCKED``, results and
+    progress record committed in the claiming transaction), but the database work runs on
+    one helper thread while this thread identifies: while batch N is identified here, batch
+    N-1 is being written and committed and batch N+1 is being claimed and loaded (psycopg
+    releases the GIL while it waits for the server). So one process holds at most three
+    claims: one committing, one identifying, one prefetched.
+
+    Ordering is kept: batch N is handed to the writer only after batch N-1's commit is
+    confirmed and ``after`` ran for it, so a failure (an ``after`` hook raising, a database
+    error, a missing asset) stops with every batch before it committed and nothing after it:
+    claimed but unwritten batches are rolled back, and stay ``todo`` for the rerun.
+    """
+    done = 0
+    with ThreadPoolExecutor(1, thread_name_prefix="phase2-db") as db:
+        ahead: Future[Claimed | None] | None = db.submit(_claim, ctx.engine, plan_id)
+        current: Claimed | None = None
+        writing: tuple[Future[None], Row[Any], BatchOutcome] | None = None
+        try:
+            while ahead is not None:
+                current, ahead = ahead.result(), None
+                if current is None:
+                    break
+                ahead = db.submit(_claim, ctx.engine, plan_id)
+                outcome = identify_rows(current.rows, stack, store)
+                ids.resolve({r.key for r in outcome.results if r.key})
+                if writing is not None:
+                    future, batch, previous = writing
+                    writing = None
+                    future.result()
+                    done += 1
+                    after(batch, previous)
+                claimed, current = current, None
+                writing = (db.submit(_commit, ctx, claimed, outcome, ids), claimed.batch,
+                           outcome)
+                if outcome.error is not None:
+                    break
+            if writing is not None:
+                future, batch, previous = writing
+                writing = None
+                future.result()
+                done += 1
+                after(batch, previous)
+        finally:
+            if writing is not None:  # failing elsewhere: let an already handed-off commit end
+                with contextlib.suppress(BaseException):
+                    writing[0].result()
+            db.submit(_discard, current)
+            if ahead is not None:
+                db.submit(_discard_when_claimed, ahead)
+    return done
+
+
+def _discard_when_claimed(future: Future[Claimed | None]) -> None:
+    """Roll back a prefetched claim (runs on the database thread, after the claim)."""
+    try:
+        claimed = future.result()
+    except BaseException:
+        return
+    _discard(claimed)
