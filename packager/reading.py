@@ -340,7 +340,9 @@ class ArchiveReader(PeopleReader):
                                       or_(bs.c.deleted.is_(None), bs.c.deleted.is_not(true())))):
                 bits.setdefault(int(r.in_bundle), []).append(r)
         bit_ids = sorted({int(r.bitstream_id) for rs in bits.values() for r in rs})
-        policies = self.policies_of({ITEM: list(items), BUNDLE: bundle_ids})
+        policies = self.policies_of({ITEM: list(items), BUNDLE: bundle_ids[:1000]})
+        for start in range(1000, len(bundle_ids), 1000):
+            policies.update(self.policies_of({BUNDLE: bundle_ids[start:start + 1000]}))
         dates: dict[int, datetime] = {}
         for start in range(0, len(bit_ids), 1000):  # bounded IN lists on both databases
             policies.update(self.policies_of({BITSTREAM: bit_ids[start:start + 1000]}))
