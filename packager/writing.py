@@ -450,15 +450,22 @@ class ArchiveWriter(PeopleWriter):
 
 class _IdsAbove:
     """Which ids above ``top`` (the table's highest id when the run first looked) a run has
-    taken: one bit per id."""
+    taken: one bit per id for the first ``BITMAP_IDS`` above it, a set beyond (a package
+    with a huge id must not make the bitmap huge)."""
+
+    BITMAP_IDS = 1 << 24  # 2 MiB of bits at most
 
     def __init__(self, top: int) -> None:
         self.top = top
         self.bits = bytearray()
+        self.far: set[int] = set()
 
     def add(self, object_id: int) -> None:
         offset = object_id - self.top - 1
         if offset < 0:
+            return
+        if offset >= self.BITMAP_IDS:
+            self.far.add(object_id)
             return
         if offset >> 3 >= len(self.bits):
             self.bits.extend(bytes((offset >> 3) + 1 - len(self.bits) + 1024))
@@ -469,6 +476,8 @@ class _IdsAbove:
         offset = object_id - self.top - 1
         if offset < 0:
             return False
+        if offset >= self.BITMAP_IDS:
+            return object_id not in self.far
         byte = offset >> 3
         return byte >= len(self.bits) or not self.bits[byte] & (1 << (offset & 7))
 

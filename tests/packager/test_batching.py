@@ -27,6 +27,10 @@ def test_ids_above_marks_only_what_was_taken() -> None:
     ids.add(4)  # below the top: nothing to remember
     assert not ids.free(12) and not ids.free(9000)
     assert ids.free(11) and ids.free(13) and ids.free(8999) and ids.free(10**6)
+    huge = 10 + _IdsAbove.BITMAP_IDS + 5  # beyond the bitmap: a set, no huge allocation
+    ids.add(huge)
+    assert not ids.free(huge) and ids.free(huge + 1) and ids.free(2**31 - 1)
+    assert len(ids.bits) < 4_000  # 9000 ids in bits + slack, not 2 MiB
 
 
 def test_export_in_small_batches_is_byte_identical(site, monkeypatch) -> None:
