@@ -11,8 +11,8 @@ in its own child process (so its peak RSS is its own) and reports bitstreams/s:
 * ``undo``, then phase 2 with the default (PRONOM) stack over every bitstream, 1 worker;
 * ``undo``, then phase 2 with 2 workers;
 * the peer measured in the same run: raw identification of the same files with the same stack
-  in one process and no database (``Sample`` + ``IdentifierStack.identify``), the ceiling
-  phase 2 is compared against (phase 2 / raw).
+  in one process and no database (``Sample.from_path`` + ``IdentifierStack.identify``, built
+  as phase 2 builds its samples), the ceiling phase 2 is compared against (phase 2 / raw).
 
 PostgreSQL: a throw-away database on ``BSF_BENCH_POSTGRES_URL`` (else ``BSF_TEST_POSTGRES_URL``,
 else the local default server), dropped afterwards.
@@ -113,7 +113,8 @@ def _raw_identification(engine: Any, settings: Any) -> dict[str, Any]:
             size = os.stat(path).st_size
         except OSError:
             continue
-        stack.identify(Sample(name or "", size, lambda p=path: open(p, "rb")))  # noqa: SIM115
+        # the same Sample construction phase 2 uses (upgrade.phase2_batch.identify_rows)
+        stack.identify(Sample.from_path(path, name or "", size))
         n += 1
     return {"seconds": time.perf_counter() - started, "files": n}
 
