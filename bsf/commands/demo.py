@@ -109,5 +109,7 @@ def _reports(engine: Engine, root: Path) -> list[str]:
         collector.tail()
     summary = collector.summary
     html_path.write_text(render_html(summary), encoding="utf-8")
-    return [f"reports:      {csv_path} (CSV), {html_path} "
-            f"({summary.total:,} bitstreams, {len(summary.suspect_pairs())} look suspicious)"]
+    suspects = summary.suspect_pairs()
+    return [f"reports:      {csv_path} (CSV), {html_path} ({summary.total:,} bitstreams; "
+            f"{sum(p.count for p in suspects)} conversions in {len(suspects)} old→new pairs "
+            "look wrong)"]
