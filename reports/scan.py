@@ -120,8 +120,8 @@ def _file(row: ScanRow) -> dict[str, object]:
             "errors": row.errors, "matches": [_match(row)] if row.id else []}
 
 
-class SfJsonWriter:
-    """One JSON document, streamed: the header object, then each file as it comes."""
+class _DocumentWriter:
+    """A writer whose header names bsf's version and the identifiers that ran."""
 
     def __init__(self, stream: TextIO, *, version: str, identifiers: list[tuple[str, str]]
                  ) -> None:
@@ -129,6 +129,10 @@ class SfJsonWriter:
         self._version = version
         self._identifiers = identifiers
         self.rows = 0
+
+
+class SfJsonWriter(_DocumentWriter):
+    """One JSON document, streamed: the header object, then each file as it comes."""
 
     def head(self) -> None:
         head = {"bsf": self._version, "scandate": _now(),
@@ -150,15 +154,8 @@ def _y(value: object) -> str:
         "null" if value is None else str(value))
 
 
-class YamlWriter:
+class YamlWriter(_DocumentWriter):
     """sf's YAML layout; every scalar JSON-quoted (JSON strings are valid YAML)."""
-
-    def __init__(self, stream: TextIO, *, version: str, identifiers: list[tuple[str, str]]
-                 ) -> None:
-        self._stream = stream
-        self._version = version
-        self._identifiers = identifiers
-        self.rows = 0
 
     def head(self) -> None:
         lines = ["---", f"bsf         : {_y(self._version)}", f"scandate    : {_y(_now())}",

@@ -9,8 +9,10 @@ directory keyed by their SHA-256, so loading V118 a second time takes millisecon
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from bsfcore.errors import Problem, RegistryError
 from registries.model import Format, FormatKey, Registry
@@ -18,6 +20,8 @@ from registries.pronom.cache import cached, file_sha256
 from registries.pronom.model import ContainerFile, PronomFormat, SignatureFile
 from registries.pronom.parse import parse_container_file, parse_signature_file
 from registries.pronom.records import parse_records
+
+_Parsed = TypeVar("_Parsed", SignatureFile, ContainerFile)
 
 __all__ = [
     "NAMESPACE",
@@ -62,16 +66,21 @@ def _existing(path: Path, what: str) -> Path:
     return path
 
 
-@lru_cache(maxsize=8)
-def _load_signature_file(path: Path, sha: str) -> SignatureFile:
-    def build() -> SignatureFile:
-        parsed = parse_signature_file(path)
+def _parse_cached(kind: str, parse: Callable[[Path], _Parsed], path: Path, sha: str) -> _Parsed:
+    """``parse(path)`` through the user cache keyed by ``sha``, remembering where it came from."""
+    def build() -> _Parsed:
+        parsed = parse(path)
         parsed.sha256 = sha
         return parsed
 
-    result: SignatureFile = cached("droid", sha, build)
+    result: _Parsed = cached(kind, sha, build)
     result.source = str(path)
     return result
+
+
+@lru_cache(maxsize=8)
+def _load_signature_file(path: Path, sha: str) -> SignatureFile:
+    return _parse_cached("droid", parse_signature_file, path, sha)
 
 
 def load_signature_file(path: Path | None = None) -> SignatureFile:
@@ -82,14 +91,7 @@ def load_signature_file(path: Path | None = None) -> SignatureFile:
 
 @lru_cache(maxsize=8)
 def _load_container_file(path: Path, sha: str) -> ContainerFile:
-    def build() -> ContainerFile:
-        parsed = parse_container_file(path)
-        parsed.sha256 = sha
-        return parsed
-
-    result: ContainerFile = cached("container", sha, build)
-    result.source = str(path)
-    return result
+    return _parse_cached("container", parse_container_file, path, sha)
 
 
 def load_container_file(path: Path | None = None) -> ContainerFile:
