@@ -270,22 +270,18 @@ def pipelined_claim_loop(ctx: StepContext, plan_id: int, stack: Any, store: Stor
                 outcome = identify_rows(current.rows, stack, store)
                 ids.resolve({r.key for r in outcome.results if r.key})
                 if writing is not None:
-                    future, batch, previous = writing
-                    writing = None
-                    future.result()
+                    pending, writing = writing, None
+                    _settle(pending, after)
                     done += 1
-                    after(batch, previous)
                 claimed, current = current, None
                 writing = (db.submit(_commit, ctx, claimed, outcome, ids), claimed.batch,
                            outcome)
                 if outcome.error is not None:
                     break
             if writing is not None:
-                future, batch, previous = writing
-                writing = None
-                future.result()
+                pending, writing = writing, None
+                _settle(pending, after)
                 done += 1
-                after(batch, previous)
         finally:
             if writing is not None:  # failing elsewhere: let an already handed-off commit end
                 with contextlib.suppress(BaseException):
@@ -294,6 +290,13 @@ def pipelined_claim_loop(ctx: StepContext, plan_id: int, stack: Any, store: Stor
             if ahead is not None:
                 db.submit(_discard_when_claimed, ahead)
     return done
+
+
+def _settle(pending: tuple[Future[None], Row[Any], BatchOutcome], after: AfterBatch) -> None:
+    """Wait until a handed-off batch is committed, then run ``after`` for it."""
+    future, batch, outcome = pending
+    future.result()
+    after(batch, outcome)
 
 
 def _discard_when_claimed(future: Future[Claimed | None]) -> None:
