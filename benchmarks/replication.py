@@ -25,10 +25,10 @@ from archive.db import open_engine
 from archive.delete import delete_object
 from archive.demo.build import build_demo
 from archive.schema import COLLECTION, T15
-from packager.bags.restored import restore_bag
-from packager.replication.aip import DSpaceAipPackager
-from packager.replication.store import LocalObjectStore, StoreConfig
-from packager.replication.sync import sync
+from replication.aip import DSpaceAipPackager
+from replication.bags.restored import restore_bag
+from replication.store import LocalObjectStore, StoreConfig
+from replication.sync import sync
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:

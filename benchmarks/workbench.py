@@ -79,8 +79,8 @@ def reidentify(n: int) -> None:
     from formats.model import Confidence
     from formats.stack import stack_from_settings
     from registries.model import FormatKey
-    from upgrade.workbench import reidentify as run
-    from upgrade.workbench_select import Selection
+    from workbench.actions import reidentify as run
+    from workbench.selection import Selection
 
     tmp = Path(tempfile.mkdtemp())
     engine = open_engine(f"sqlite:///{tmp / 'a.db'}")

@@ -9,5 +9,5 @@ AIP-TECHMD, metadata registry), :mod:`packager.zipout` (deterministic zips),
 checks), :mod:`packager.export`, :mod:`packager.ingest` + :mod:`packager.writing` +
 :mod:`packager.writing_people` (model -> archive), :mod:`packager.assets` (run-level asset
 writes), :mod:`packager.workflow`, :mod:`packager.sequences`, :mod:`packager.options`,
-:mod:`packager.naming`. ``packager.replication`` and ``packager.bags`` build on these.
+:mod:`packager.naming`. ``replication`` and ``replication.bags`` build on these.
 """

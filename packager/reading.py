@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, inspect, or_, select, true
 
+from archive.history import FORMAT_HISTORY, history_exists
 from archive.schema import (
     BITSTREAM,
     BUNDLE,
@@ -464,8 +465,7 @@ class ArchiveReader(PeopleReader):
         """When each format was last set (the format-change history), where recorded."""
         if not self._history or not bitstream_ids:
             return {}
-        from upgrade.history import FORMAT_HISTORY as H
-
+        H = FORMAT_HISTORY
         found: dict[int, datetime] = {}
         for bid, when in self.conn.execute(
                 select(H.c.bitstream_id, H.c.changed_at)
@@ -517,10 +517,6 @@ class ArchiveReader(PeopleReader):
 
 
 def _has_history(conn: Connection) -> bool:
-    try:
-        from upgrade.history import history_exists
-    except ImportError:  # pragma: no cover - upgrade package absent
-        return False
     return history_exists(conn)
 
 

@@ -1,23 +1,31 @@
-"""Open an AIP as hostile input: every check happens before anything is written.
+"""Zips from outside are hostile: one guard for AIPs and for zips read back from a store.
 
-Refused, each with a clear error: a file that is not a complete zip (truncated: no central
-directory), entry names that are not plain file names (zip-slip ``../``, absolute paths, drive
-letters, folders — an AIP is flat), duplicate names, encrypted entries, too many entries, a
-declared total size over the limit, an entry whose compression ratio is implausible (zip
-bomb), an entry that inflates to more bytes than it declared, a manifest over its size limit,
-and ``mets.xml`` with a DOCTYPE/ENTITY (XXE, entity expansion) or malformed XML.
+Every check happens before anything is written. Refused, each with a clear error: a file that is
+not a complete zip (truncated: no central directory), entry names that leave their folder
+(zip-slip ``../``, absolute paths, drive letters, backslashes, NUL), symbolic links, duplicate
+names, encrypted entries, too many entries, a declared total size over the limit, an entry whose
+compression ratio is implausible (zip bomb), an entry that inflates to more bytes than it
+declared, a manifest over its size limit, and ``mets.xml`` with a DOCTYPE/ENTITY (XXE, entity
+expansion) or malformed XML.
+
+Two uses, two named presets of :class:`ZipLimits`: :data:`AIP_LIMITS` for AIPs (flat, big
+payloads; overridable with ``packager.zip.*``) and :data:`STORE_RECORD_LIMITS` for deletion
+records and bags unpacked from an object store (folders allowed, small). Restored bags unpack
+whole AIPs, so they use :data:`STORE_AIP_LIMITS`.
 """
 
 from __future__ import annotations
 
+import stat
 import zipfile
 from dataclasses import dataclass, replace
-from pathlib import Path
-from typing import BinaryIO
+from pathlib import Path, PurePosixPath
+from typing import IO
 
 from lxml import etree
 
 from bsfcore.errors import ConfigError, InputError, PackageError, UnsafeInputError
+from bsfcore.settings import Settings
 from packager.naming import is_plain_name
 from registries.xmlsafe import parse_xml
 
@@ -26,36 +34,108 @@ MANIFEST = "mets.xml"
 
 @dataclass(frozen=True)
 class ZipLimits:
+    """Bounds checked against a zip's central directory before any entry is read."""
+
     max_entries: int = 100_000
-    max_total_bytes: int = 1 << 40  # 1 TiB uncompressed per package
+    max_total_bytes: int = 1 << 40  # uncompressed, per package
     max_ratio: int = 1_000  # uncompressed / compressed, for entries over ratio_floor
     ratio_floor: int = 1 << 20
     max_manifest_bytes: int = 256 << 20
 
 
-def limits_from_settings(settings: object | None) -> ZipLimits:
-    """ZipLimits with ``packager.zip.maxEntries`` / ``maxBytes`` / ``maxRatio`` /
+#: AIPs: up to 100,000 flat entries and 1 TiB; ratio checked above 1 MiB.
+AIP_LIMITS = ZipLimits()
+#: Deletion records read back from a store: a few KB in practice; a generous cap still stops a
+#: zip bomb early.
+STORE_RECORD_LIMITS = ZipLimits(max_entries=1_000_000, max_total_bytes=256 << 20, max_ratio=200)
+#: Whole AIPs read back from a store to build a restored bag.
+STORE_AIP_LIMITS = ZipLimits(max_entries=1_000_000, max_total_bytes=1 << 44, max_ratio=200)
+
+
+def limits_from_settings(settings: Settings | None) -> ZipLimits:
+    """:data:`AIP_LIMITS` with ``packager.zip.maxEntries`` / ``maxBytes`` / ``maxRatio`` /
     ``maxManifestBytes`` overrides from the configuration."""
-    limits = ZipLimits()
+    limits = AIP_LIMITS
     if settings is None:
         return limits
     values = {}
     for key, field_name in (("maxEntries", "max_entries"), ("maxBytes", "max_total_bytes"),
                             ("maxRatio", "max_ratio"), ("maxManifestBytes", "max_manifest_bytes")):
-        raw = settings.get(f"packager.zip.{key}")  # type: ignore[attr-defined]
+        raw = settings.get(f"packager.zip.{key}")
         if raw is None:
             continue
         if not str(raw).strip().isdigit() or int(raw) <= 0:
-            raise ConfigError.at(getattr(settings, "path", None), None,
+            raise ConfigError.at(settings.path, None,
                                  f"packager.zip.{key} must be a positive integer, not {raw!r}")
         values[field_name] = int(raw)
     return replace(limits, **values)
 
 
-class _Bounded:
+def safe_member_path(name: str, where: str) -> PurePosixPath:
+    """The relative path of a zip entry, refusing absolute paths, drive letters, ``..``,
+    backslashes and NUL."""
+    if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        raise UnsafeInputError(f"{where}: entry {name!r} has an absolute path")
+    if ".." in name.replace("\\", "/").split("/"):
+        raise UnsafeInputError(f"{where}: entry {name!r} escapes its folder (zip-slip)")
+    path = PurePosixPath(name)
+    if not name or "\\" in name or "\x00" in name or "" in name.split("/") \
+            or (path.parts and ":" in path.parts[0]):
+        raise UnsafeInputError(f"{where}: unsafe entry name {name!r}")
+    return path
+
+
+def check_entries(infos: list[zipfile.ZipInfo], where: str, limits: ZipLimits, *,
+                  flat: bool) -> dict[str, int]:
+    """Check every entry against ``limits``; returns name -> declared size.
+
+    ``flat``: entries must be plain file names (AIPs have no folders).
+    """
+    if len(infos) > limits.max_entries:
+        raise UnsafeInputError(f"{where}: {len(infos)} entries, over the limit of "
+                               f"{limits.max_entries}")
+    sizes: dict[str, int] = {}
+    total = 0
+    for info in infos:
+        entry = info.filename
+        safe_member_path(entry.rstrip("/") if info.is_dir() and not flat else entry, where)
+        if flat and not is_plain_name(entry):
+            raise UnsafeInputError(f"{where}: entry {entry!r} is not a plain file name "
+                                   "(AIPs are flat)")
+        mode = info.external_attr >> 16
+        if mode and stat.S_ISLNK(mode):
+            raise UnsafeInputError(f"{where}: symbolic link entry {entry!r} refused")
+        if entry in sizes:
+            raise UnsafeInputError(f"{where}: duplicate entry {entry!r}")
+        if info.flag_bits & 0x1:
+            raise UnsafeInputError(f"{where}: entry {entry!r} is encrypted")
+        if info.file_size > limits.ratio_floor and \
+                info.file_size > limits.max_ratio * max(info.compress_size, 1):
+            raise UnsafeInputError(f"{where}: entry {entry!r} compresses "
+                                   f"{info.file_size}:{info.compress_size} (zip bomb)")
+        total += info.file_size
+        if total > limits.max_total_bytes:
+            raise UnsafeInputError(f"{where}: entries declare more than "
+                                   f"{limits.max_total_bytes} bytes (zip bomb)")
+        sizes[entry] = info.file_size
+    return sizes
+
+
+def open_zip(path: Path, where: str) -> zipfile.ZipFile:
+    """Open a zip, turning a missing, truncated or non-zip file into a clear PackageError."""
+    try:
+        return zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise PackageError(f"package {path} does not exist") from None
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        raise PackageError(f"{where}: not a readable zip (truncated or corrupt: {exc})") \
+            from None
+
+
+class BoundedEntry:
     """A reader that refuses to yield more bytes than the entry declared."""
 
-    def __init__(self, raw: BinaryIO, limit: int, name: str) -> None:
+    def __init__(self, raw: IO[bytes], limit: int, name: str) -> None:
         self.raw = raw
         self.left = limit
         self.name = name
@@ -74,7 +154,7 @@ class _Bounded:
     def close(self) -> None:
         self.raw.close()
 
-    def __enter__(self) -> _Bounded:
+    def __enter__(self) -> BoundedEntry:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -86,20 +166,14 @@ class Package:
 
     def __init__(self, path: Path, limits: ZipLimits | None = None) -> None:
         self.path = Path(path)
-        self.limits = limits or ZipLimits()
+        self.limits = limits or AIP_LIMITS
         self._zip: zipfile.ZipFile | None = None
         self.sizes: dict[str, int] = {}
         if self.path.suffix.lower() == ".xml":
             self.root = self._parse(self._read_plain())
             return
-        try:
-            self._zip = zipfile.ZipFile(self.path)
-        except FileNotFoundError:
-            raise PackageError(f"package {self.path} does not exist") from None
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-            raise PackageError(f"{self.path.name}: not a readable zip (truncated or corrupt: "
-                               f"{exc})") from None
-        self._check_entries()
+        self._zip = open_zip(self.path, self.path.name)
+        self.sizes = check_entries(self._zip.infolist(), self.path.name, self.limits, flat=True)
         if MANIFEST not in self.sizes:
             raise PackageError(f"{self.path.name}: no {MANIFEST} in the package")
         if self.sizes[MANIFEST] > self.limits.max_manifest_bytes:
@@ -118,37 +192,6 @@ class Package:
             raise UnsafeInputError(f"{self.path.name}: manifest over the size limit")
         return self.path.read_bytes()
 
-    def _check_entries(self) -> None:
-        assert self._zip is not None
-        infos = self._zip.infolist()
-        name = self.path.name
-        if len(infos) > self.limits.max_entries:
-            raise UnsafeInputError(f"{name}: {len(infos)} entries, over the limit of "
-                                   f"{self.limits.max_entries}")
-        total = 0
-        for info in infos:
-            entry = info.filename
-            if entry.startswith(("/", "\\")) or (len(entry) > 1 and entry[1] == ":"):
-                raise UnsafeInputError(f"{name}: entry {entry!r} has an absolute path")
-            if ".." in entry.replace("\\", "/").split("/"):
-                raise UnsafeInputError(f"{name}: entry {entry!r} escapes the package (zip-slip)")
-            if not is_plain_name(entry):
-                raise UnsafeInputError(f"{name}: entry {entry!r} is not a plain file name "
-                                       "(AIPs are flat)")
-            if entry in self.sizes:
-                raise UnsafeInputError(f"{name}: duplicate entry {entry!r}")
-            if info.flag_bits & 0x1:
-                raise UnsafeInputError(f"{name}: entry {entry!r} is encrypted")
-            if info.file_size > self.limits.ratio_floor and \
-                    info.file_size > self.limits.max_ratio * max(info.compress_size, 1):
-                raise UnsafeInputError(f"{name}: entry {entry!r} compresses "
-                                       f"{info.file_size}:{info.compress_size} (zip bomb)")
-            total += info.file_size
-            if total > self.limits.max_total_bytes:
-                raise UnsafeInputError(f"{name}: entries declare more than "
-                                       f"{self.limits.max_total_bytes} bytes (zip bomb)")
-            self.sizes[entry] = info.file_size
-
     def _parse(self, data: bytes) -> etree._Element:
         try:
             tree = parse_xml(data, name=f"{self.path.name}:{MANIFEST}")
@@ -163,14 +206,14 @@ class Package:
     def manifest_only(self) -> bool:
         return self._zip is None
 
-    def open_entry(self, name: str) -> _Bounded:
+    def open_entry(self, name: str) -> BoundedEntry:
         if self._zip is None or name not in self.sizes:
             raise PackageError(f"{self.path.name}: no entry {name!r}")
         try:
             raw = self._zip.open(name)
         except (zipfile.BadZipFile, OSError, EOFError) as exc:
             raise PackageError(f"{self.path.name}: entry {name} is unreadable ({exc})") from None
-        return _Bounded(raw, self.sizes[name], f"{self.path.name}:{name}")  # type: ignore[arg-type]
+        return BoundedEntry(raw, self.sizes[name], f"{self.path.name}:{name}")
 
     def close(self) -> None:
         if self._zip is not None:
@@ -185,3 +228,32 @@ class Package:
 
 def open_package(path: Path, limits: ZipLimits | None = None) -> Package:
     return Package(path, limits)
+
+
+def extract_all(path: Path, dest: Path, where: str, *,
+                limits: ZipLimits = STORE_RECORD_LIMITS) -> list[PurePosixPath]:
+    """Extract every entry of ``path`` under ``dest`` after checking all of them; returns the
+    relative paths of the files written."""
+    with open_zip(path, where) as archive:
+        infos = archive.infolist()
+        check_entries(infos, where, limits, flat=False)
+        written: list[PurePosixPath] = []
+        for info in infos:
+            rel = safe_member_path(info.filename.rstrip("/") if info.is_dir() else
+                                   info.filename, where)
+            target = dest.joinpath(*rel.parts)
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                raw = archive.open(info)
+            except (zipfile.BadZipFile, EOFError, OSError) as exc:
+                raise PackageError(f"{where}: entry {info.filename!r} is corrupt ({exc})") \
+                    from None
+            with BoundedEntry(raw, info.file_size, f"{where}:{info.filename}") as src, \
+                    target.open("wb") as out:
+                while chunk := src.read(1 << 20):
+                    out.write(chunk)
+            written.append(rel)
+        return written

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, Table, and_, delete, func, insert, select, up
 
 from archive.assetstore import StoredAsset
 from archive.formatcache import ensure_format, find_format_id, unknown_format_id
+from archive.history import HistoryEntry, ensure_history_table, record
 from archive.schema import BITSTREAM, BUNDLE, COLLECTION, COMMUNITY, ITEM, T16
 from bsfcore.errors import PackageError
 from packager.assets import RunAssets
@@ -314,8 +315,6 @@ class ArchiveWriter(PeopleWriter):
     def _record_identification(self, bitstream_id: int, bit: BitstreamRec,
                                format_id: int) -> None:
         """Keep the identification date of the AIP in the format-change history."""
-        from upgrade.history import HistoryEntry, ensure_history_table, record
-
         ensure_history_table(self.conn)
         fmt = bit.format
         record(self.conn, [HistoryEntry(

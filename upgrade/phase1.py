@@ -20,14 +20,13 @@ converts only what is still unconverted. Refused once phase 2 has assigned forma
 
 from __future__ import annotations
 
-import re
-
 from sqlalchemy import Connection, and_, case, func, insert, select, update
 
 from archive.formatcache import ensure_format, unknown_format_id
 from archive.schema import T16
 from bsfcore.errors import StepError
 from formats.model import Confidence
+from registries.dsr import dspace_identifier
 from registries.model import Format, Registry
 from upgrade.scope import (
     PHASE1_SOURCE,
@@ -53,17 +52,9 @@ def require_phase0(conn: Connection, step: str) -> None:
                         "was created renovated); the conversion is over.", step=step)
 
 
-def _identifier_spelling(name: str) -> str:
-    try:
-        from registries.dsr import dspace_identifier
-    except ImportError:
-        return re.sub(r"[^A-Za-z0-9._-]+", "_", name.strip())
-    return dspace_identifier(name)
-
-
 def find_analogue(registry: Registry, old_name: str) -> Format | None:
     """The entry of ``registry`` standing for the 1.5 format called ``old_name``."""
-    wanted = {old_name, _identifier_spelling(old_name)}
+    wanted = {old_name, dspace_identifier(old_name)}
     folded = old_name.casefold()
     by_key = by_fold = None
     for fmt in registry:

@@ -22,12 +22,14 @@ import time
 from collections import deque
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, Row, func, insert, select
 
 from archive.formatcache import unknown_format_id
 from bsfcore.errors import AssetError, BsfError, StepError
 from formats.model import Confidence
-from upgrade.assets import open_store
+from formats.stack import IdentifierStack
+from registries.model import RegistrySet
+from upgrade.assets import Store, open_store
 from upgrade.phase1 import require_phase0
 from upgrade.phase2_batch import (
     BatchOutcome,
@@ -158,7 +160,7 @@ class Phase2:
                 batches.c.plan_id == plan_id, batches.c.status == "todo")).scalar_one())
 
     # -- PostgreSQL: every process claims and writes ------------------------------------------
-    def _run_postgres(self, ctx: StepContext, plan_id: int, stack: Any, store: Any,
+    def _run_postgres(self, ctx: StepContext, plan_id: int, stack: IdentifierStack, store: Store,
                       ids: FormatIds) -> None:
         procs: list[Any] = []
         if ctx.workers > 1 and not ctx.worker_only:
@@ -191,7 +193,7 @@ class Phase2:
                 proc.join()
 
     # -- SQLite: parallel identification, one writer ------------------------------------------
-    def _run_sqlite(self, ctx: StepContext, plan_id: int, stack: Any, store: Any,
+    def _run_sqlite(self, ctx: StepContext, plan_id: int, stack: IdentifierStack, store: Store,
                     ids: FormatIds) -> None:
         if ctx.workers <= 1:
             claim_loop(ctx, plan_id, stack, store, ids)
@@ -226,7 +228,7 @@ class Phase2:
                 _after(ctx, current, outcome)
 
     # -- dry run --------------------------------------------------------------------------
-    def _dry_run(self, ctx: StepContext, stack: Any, store: Any) -> Summary:
+    def _dry_run(self, ctx: StepContext, stack: IdentifierStack, store: Store) -> Summary:
         from archive.schema import T16
 
         counts = dict.fromkeys(_COUNTS, 0)
@@ -282,7 +284,8 @@ class Phase2:
         return Summary(self.key, lines, counts, dry_run)
 
 
-def claim_loop(ctx: StepContext, plan_id: int, stack: Any, store: Any, ids: FormatIds) -> int:
+def claim_loop(ctx: StepContext, plan_id: int, stack: IdentifierStack, store: Store,
+               ids: FormatIds) -> int:
     """Claim, identify and write batches until none is left to claim; returns batches done.
 
     PostgreSQL overlaps each batch's database work with the next batch's identification
@@ -304,7 +307,7 @@ def claim_loop(ctx: StepContext, plan_id: int, stack: Any, store: Any, ids: Form
         done += 1
 
 
-def _after(ctx: StepContext, batch: Any, outcome: BatchOutcome) -> None:
+def _after(ctx: StepContext, batch: Row[Any], outcome: BatchOutcome) -> None:
     if ctx.verbose:
         for result in outcome.results:
             ctx.emit(_verbose_line(result, would=False))
@@ -329,7 +332,7 @@ def _verbose_line(result: Result, *, would: bool) -> str:
 _POOL: dict[str, Any] = {}
 
 
-def _pool_init(stack: Any, store: Any) -> None:
+def _pool_init(stack: IdentifierStack, store: Store) -> None:
     _POOL["stack"], _POOL["store"] = stack, store
 
 
@@ -337,8 +340,8 @@ def _pool_identify(rows: list[tuple[Any, ...]]) -> BatchOutcome:
     return identify_rows(rows, _POOL["stack"], _POOL["store"])
 
 
-def _pg_worker_main(url: str, plan_id: int, stack: Any, store: Any, registries: Any,
-                    verbose: bool) -> None:
+def _pg_worker_main(url: str, plan_id: int, stack: IdentifierStack, store: Store,
+                    registries: RegistrySet, verbose: bool) -> None:
     import sys
 
     from archive.db import open_engine
@@ -354,11 +357,3 @@ def _pg_worker_main(url: str, plan_id: int, stack: Any, store: Any, registries: 
         sys.exit(2)
     finally:
         engine.dispose()
-
-
-def run_worker_only(ctx: StepContext) -> Summary:
-    """``bsf upgrade phase2 --worker``: help a running phase 2 (PostgreSQL)."""
-    from upgrade.runner import run_step
-
-    ctx.worker_only = True
-    return run_step("phase2", ctx)

@@ -33,6 +33,7 @@ from archive.formatcache import ensure_format
 from archive.schema import T16
 from bsfcore.errors import AssetError
 from formats.model import Confidence, Match, Sample
+from formats.stack import IdentifierStack
 from registries.model import Format, FormatKey, RegistrySet
 from upgrade.assets import Store
 from upgrade.scope import PHASE2_SOURCE, is_upgradable, unconverted
@@ -85,7 +86,8 @@ def load_rows(conn: Connection, first_id: int, last_id: int) -> list[tuple[Any, 
     return [tuple(r) for r in conn.execute(stmt)]
 
 
-def identify_rows(rows: list[tuple[Any, ...]], stack: Any, store: Store) -> BatchOutcome:
+def identify_rows(rows: list[tuple[Any, ...]], stack: IdentifierStack,
+                  store: Store) -> BatchOutcome:
     """Identify each row in order; stop at the first missing/unreadable asset."""
     results: list[Result] = []
     for bitstream_id, name, internal_id, store_number, old_name in rows:
@@ -240,7 +242,7 @@ def _discard(claimed: Claimed | None) -> None:
 AfterBatch = Callable[[Row[Any], BatchOutcome], None]
 
 
-def pipelined_claim_loop(ctx: StepContext, plan_id: int, stack: Any, store: Store,
+def pipelined_claim_loop(ctx: StepContext, plan_id: int, stack: IdentifierStack, store: Store,
                          ids: FormatIds, after: AfterBatch) -> int:
     """Claim, identify and write batches until none is left; returns batches done.
 

@@ -20,8 +20,8 @@ from pathlib import Path
 from sqlalchemy import Connection, func, select
 
 from archive.schema import T15, T16, Tables
+from registries.dsr import dspace_identifier
 from registries.model import Format, FormatKey, Registry, SupportLevel
-from upgrade.phase1 import _identifier_spelling
 from upgrade.scope import has_preserved_data, is_renovated, is_upgradable
 from upgrade.step import StepContext, Summary
 
@@ -124,7 +124,7 @@ class Provisional:
                 if (e or "").strip()}))
             level = row.support_level if row.support_level in (0, 1, 2) else 1
             yield Format(
-                keys=(FormatKey("Provisional", _identifier_spelling(name)),),
+                keys=(FormatKey("Provisional", dspace_identifier(name)),),
                 name=name, mime_type=row.mimetype or None,
                 description=row.description or name, extensions=extensions,
                 support_level=SupportLevel(level), internal=bool(row.internal))

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from archive.lock import archive_lock
 from bsfcore.errors import StepError
 from upgrade.cleanup_check import CleanupCheck
-from upgrade.lock import archive_lock
 from upgrade.phase0 import Phase0
 from upgrade.phase1 import Phase1
 from upgrade.phase2 import Phase2

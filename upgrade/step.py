@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, Executable
 
 from bsfcore.progress import NO_PROGRESS, Progress
 from bsfcore.settings import Settings
+from formats.stack import IdentifierStack
 from registries.model import RegistrySet
 
 
@@ -49,7 +50,7 @@ class StepContext:
     after_batch: Callable[[int], None] | None = None
     #: injected registries / identifier stack (loaded from settings when None)
     registry_set: RegistrySet | None = None
-    stack: Any = None
+    stack: IdentifierStack | None = None
 
     def write(self, conn: Connection, stmt: Executable,
               params: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None,
@@ -75,7 +76,7 @@ class StepContext:
     def registries(self) -> RegistrySet:
         """The configured registries (DSpace / Provisional / PRONOM), loaded once."""
         if self.registry_set is None:
-            if self.stack is not None and getattr(self.stack, "registries", None) is not None:
+            if self.stack is not None and self.stack.registries is not None:
                 self.registry_set = self.stack.registries
             else:
                 from registries.config import load_format_config
@@ -84,7 +85,7 @@ class StepContext:
                 self.registry_set = load_registry_set(load_format_config(self.require_settings()))
         return self.registry_set
 
-    def identifier_stack(self) -> Any:
+    def identifier_stack(self) -> IdentifierStack:
         """The configured identifier stack (``formats.stack.IdentifierStack``), built once."""
         if self.stack is None:
             from formats.stack import stack_from_settings

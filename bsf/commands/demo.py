@@ -94,7 +94,7 @@ def _reports(engine: Engine, root: Path) -> list[str]:
     from reports.summary import SummaryCollector
     from reports.summary_html import render_html
     from upgrade.report import iter_report_rows
-    from upgrade.workbench_report import with_handles
+    from upgrade.report_handles import with_handles
 
     csv_path, html_path = root / "report.csv", root / "summary.html"
     collector = SummaryCollector()

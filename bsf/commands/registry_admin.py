@@ -51,7 +51,7 @@ def add_provisional(
 ) -> None:
     """Add an entry to the Provisional registry document, keeping its comments and entries."""
     from registries.config import load_format_config
-    from upgrade.workbench_registry import (
+    from workbench.registry_admin import (
         add_provisional_entry,
         provisional_document,
         provisional_format,
@@ -80,7 +80,7 @@ def add_synonym(
     """Add SYNONYM_KEY as an external identifier of the archive's format FORMAT_KEY."""
     from registries.loader import load_configured_registries
     from registries.model import FormatKey
-    from upgrade.workbench_registry import add_synonym as run
+    from workbench.registry_admin import add_synonym as run
 
     st = state(ctx)
     _, registries = load_configured_registries(st.settings)
@@ -102,7 +102,7 @@ def subtypes_add(
     layout kept)."""
     from registries.config import load_format_config
     from registries.model import FormatKey
-    from upgrade.workbench_config import SUBTYPES_KEY, add_list_item
+    from workbench.config_edit import SUBTYPES_KEY, add_list_item
 
     st = state(ctx)
     path = st.settings.path

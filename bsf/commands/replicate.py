@@ -1,6 +1,6 @@
 """`bsf replicate ...`: replicate AIPs to an object store, deletion records, restored bags.
 
-A thin layer over :mod:`packager.replication` and :mod:`packager.bags`; see docs/replication.md.
+A thin layer over :mod:`replication` and :mod:`replication.bags`; see docs/replication.md.
 stdout carries one tab-separated line per object acted on (or JSON for ``status --json``);
 stderr carries the summary and warnings.
 """
@@ -17,8 +17,8 @@ import typer
 from bsf.context import err_console, state
 
 if TYPE_CHECKING:
-    from packager.replication.aip import DSpaceAipPackager
-    from packager.replication.store import LocalObjectStore, StoreConfig
+    from replication.aip import DSpaceAipPackager
+    from replication.store import LocalObjectStore, StoreConfig
 
 #: bagit logs every file it hashes at INFO on its own logger; stderr is for our messages.
 logging.getLogger("bagit").setLevel(logging.WARNING)
@@ -35,14 +35,14 @@ EpersonOpt = Annotated[str | None, typer.Option(
 
 
 def _store(ctx: typer.Context) -> tuple[LocalObjectStore, StoreConfig]:
-    from packager.replication.store import open_store
+    from replication.store import open_store
 
     return open_store(state(ctx).settings)
 
 
 def _packager(ctx: typer.Context, eperson: str | None = None) -> DSpaceAipPackager:
     from archive.assetstore import AssetStore
-    from packager.replication.aip import DSpaceAipPackager
+    from replication.aip import DSpaceAipPackager
 
     settings = state(ctx).settings
     return DSpaceAipPackager(AssetStore.from_settings(settings), settings=settings,
@@ -72,7 +72,7 @@ def sync(ctx: typer.Context,
     AIPs are never deleted by sync. The work queue lives in the database: a crashed sync is
     resumed by running sync again, and several syncs may run at once.
     """
-    from packager.replication.sync import sync as run_sync
+    from replication.sync import sync as run_sync
 
     cli = state(ctx)
     store, config = _store(ctx)
@@ -101,7 +101,7 @@ def status(ctx: typer.Context,
            as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
            ) -> None:
     """What is in the store, what is pending, what differs."""
-    from packager.replication.status import store_status
+    from replication.status import store_status
 
     store, config = _store(ctx)
     report = store_status(state(ctx).engine, store, config, verify=verify)
@@ -139,7 +139,7 @@ def restore(ctx: typer.Context, handle: HandleArg, eperson: EpersonOpt = None) -
 
     The deletion record is removed only when all of them are back in the archive.
     """
-    from packager.replication.restore import restore_object
+    from replication.restore import restore_object
 
     store, config = _store(ctx)
     result = restore_object(state(ctx).engine, store, config, _packager(ctx, eperson), handle,
@@ -158,7 +158,7 @@ def remove(ctx: typer.Context, handle: HandleArg,
 
     Also deletes the AIPs of every member the deletion record lists. This cannot be undone.
     """
-    from packager.replication.restore import removal_plan, remove_object
+    from replication.restore import removal_plan, remove_object
 
     store, config = _store(ctx)
     engine = state(ctx).engine
@@ -198,7 +198,7 @@ def restore_bag(ctx: typer.Context, handle: HandleArg,
     Payload verified on the way, original tag files kept, bag-info rewritten with Original-*
     values, premis-events.json added; the bag is validated before it is published.
     """
-    from packager.bags.restored import restore_bag as build
+    from replication.bags.restored import restore_bag as build
 
     store, config = _store(ctx)
     org = state(ctx).settings.get("replicate.bag.source-organization") or "org.dspace"

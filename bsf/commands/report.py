@@ -30,7 +30,7 @@ def _rows(ctx: typer.Context, all_bitstreams: bool, handles: bool,
     """The report rows (with handles when asked), advancing a progress bar on stderr."""
     from archive.db import is_renovated
     from upgrade.report import iter_report_rows
-    from upgrade.workbench_report import with_handles
+    from upgrade.report_handles import with_handles
 
     st = state(ctx)
     engine = st.engine

@@ -1,4 +1,4 @@
-"""`bsf workbench ...`: the BitstreamFormat Workbench (thin layer over upgrade.workbench*)."""
+"""`bsf workbench ...`: the BitstreamFormat Workbench (thin layer over workbench.actions*)."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ from bsf.context import err_console, out_console, state
 from bsfcore.errors import BsfError
 
 if TYPE_CHECKING:
-    from upgrade.workbench import Change
-    from upgrade.workbench_select import Selection
-    from upgrade.workbench_show import BitstreamView
+    from workbench.actions import Change
+    from workbench.selection import Selection
+    from workbench.show import BitstreamView
 
 app = typer.Typer(
     help="BitstreamFormat Workbench: examine, re-identify or set bitstream formats, with a "
@@ -77,7 +77,7 @@ def _selection(ids: list[int] | None, ids_from: Path | None, all_: bool, old_for
                conf_min: str | None, source: str | None, collection: str | None,
                ext: str | None, name_glob: str | None,
                extra_ids: Iterable[int] = ()) -> Selection:
-    from upgrade.workbench_select import Selection, parse_confidence, read_ids_file
+    from workbench.selection import Selection, parse_confidence, read_ids_file
 
     id_list: list[int] | None = None
     if ids or ids_from is not None or extra_ids:
@@ -101,7 +101,7 @@ def _warn_missing(engine: Any, selection: Selection) -> None:
     """Say which of the ids asked for are no (non-deleted) bitstream, before the work starts."""
     if not selection.ids:
         return
-    from upgrade.workbench_select import missing_ids
+    from workbench.selection import missing_ids
 
     with engine.connect() as conn:
         missing = missing_ids(conn, sorted(set(selection.ids)))
@@ -153,7 +153,7 @@ def _change_table(rows: list[Change], title: str) -> Table:
 def _present(changes: Iterator[Change], *, dry_run: bool, csv_target: str | None,
              show: int, what: str) -> None:
     """Stream changes through the CSV (if asked), print the table and the tally."""
-    from upgrade.workbench_output import ChangeTally, write_changes_csv
+    from workbench.output import ChangeTally, write_changes_csv
 
     tally = ChangeTally()
     stream = tally.watch(changes)
@@ -205,8 +205,8 @@ def reidentify(
         "--workers", "-w", help="Processes identifying each batch (one writer).")] = 1,
 ) -> None:
     """Re-run the identifier stack on bitstreams and record every change in the history."""
-    from upgrade.workbench import reidentify as run
-    from upgrade.workbench import require_renovated
+    from workbench.actions import reidentify as run
+    from workbench.actions import require_renovated
 
     st = state(ctx)
     require_renovated(st.engine)
@@ -243,7 +243,7 @@ def set_(
     """Set a format by hand: confidence MANUAL, source workbench:<user>, recorded in history."""
     from registries.loader import load_configured_registries
     from registries.model import FormatKey
-    from upgrade.workbench import require_renovated, set_format
+    from workbench.actions import require_renovated, set_format
 
     if not format_key:
         raise BsfError("set needs --format KEY, e.g. --format PRONOM:fmt/96")
@@ -272,8 +272,8 @@ def show(
 ) -> None:
     """A bitstream's format: current (with confidence, source, basis, warning), old 1.5 format,
     and what each identifier in the stack would say now."""
-    from upgrade.workbench import require_renovated
-    from upgrade.workbench_show import show_bitstream
+    from workbench.actions import require_renovated
+    from workbench.show import show_bitstream
 
     st = state(ctx)
     require_renovated(st.engine)
@@ -353,9 +353,9 @@ def history(
     = False,
 ) -> None:
     """Every recorded format change of a bitstream, oldest first."""
-    from upgrade.history import history_of
-    from upgrade.workbench import require_renovated
-    from upgrade.workbench_output import HISTORY_COLUMNS, history_cells
+    from archive.history import history_of
+    from workbench.actions import require_renovated
+    from workbench.output import HISTORY_COLUMNS, history_cells
 
     st = state(ctx)
     require_renovated(st.engine)

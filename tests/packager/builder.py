@@ -194,7 +194,7 @@ def build_site(engine: Engine, store: AssetStore, *, items: int = 3) -> Built:
             b.item(f"item{n}", col_a if n % 2 == 0 else col_b, f"Item {n}", files=1 + n % 2,
                    submitter=alice,
                    extra=[("custom", "note", None, f"custom value {n}")] if n == 0 else [])
-        from upgrade.history import HistoryEntry, ensure_history_table, record
+        from archive.history import HistoryEntry, ensure_history_table, record
 
         ensure_history_table(conn)
         first_pdf = conn.execute(select(T.bitstream.c.bitstream_id).where(

@@ -43,7 +43,7 @@ def test_site_round_trip_is_byte_identical(site, tmp_path, request) -> None:
                 T.bitstream.c.format_source.is_not(None))).first()
             assert bit.format_confidence == int(Confidence.POSITIVE_SPECIFIC)
             assert bit.format_basis == "byte match at [[0 8]]"
-            from upgrade.history import FORMAT_HISTORY
+            from archive.history import FORMAT_HISTORY
 
             when = conn.execute(select(FORMAT_HISTORY.c.changed_at)).scalar()
             assert when.replace(tzinfo=None) == datetime(2024, 3, 1, 12, 0, 0, 123456)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from archive.assetstore import AssetStore
-from packager.replication.store import LocalObjectStore, StoreConfig
+from replication.store import LocalObjectStore, StoreConfig
 from tests.replication.builder import SmallArchive, build_small_archive
 
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, select
 
 from archive.queries import handle_of
 from archive.schema import COLLECTION, COMMUNITY, ITEM, T16
-from packager.replication.aip import BuiltAip, ChildPackage, locate
+from replication.aip import BuiltAip, ChildPackage, locate
 
 T = T16
 

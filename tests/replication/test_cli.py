@@ -17,7 +17,7 @@ from archive.queries import resolve_handle
 from archive.schema import T16 as T
 from bsf.main import app
 from bsfcore.errors import BsfError
-from packager.replication.store import LocalObjectStore, StoreConfig
+from replication.store import LocalObjectStore, StoreConfig
 from tests.replication.builder import SmallArchive
 
 runner = CliRunner()

@@ -9,7 +9,7 @@ import bagit
 import pytest
 
 from bsfcore.errors import PackageError, UnsafeInputError
-from packager.replication.deletion import (
+from replication.deletion import (
     DeletionRecord,
     read_deletion_record,
     write_deletion_record,
@@ -71,7 +71,7 @@ def test_truncated_and_hostile_records(tmp_path: Path) -> None:
     evil = tmp_path / "evil.zip"
     with zipfile.ZipFile(evil, "w") as archive:
         archive.writestr("../../escape.txt", "x")
-    with pytest.raises(UnsafeInputError, match="unsafe entry name"):
+    with pytest.raises(UnsafeInputError, match="escapes its folder"):
         read_deletion_record(evil)
     assert not (tmp_path.parent / "escape.txt").exists()
 

@@ -10,10 +10,10 @@ from archive.delete import delete_object
 from archive.queries import resolve_handle
 from archive.schema import T16 as T
 from bsfcore.errors import PackageError
-from packager.replication.aip import DSpaceAipPackager, UnknownObjectError
-from packager.replication.restore import ObjectExistsError, remove_object, restore_object
-from packager.replication.store import LocalObjectStore, StoreConfig
-from packager.replication.sync import sync
+from replication.aip import DSpaceAipPackager, UnknownObjectError
+from replication.restore import ObjectExistsError, remove_object, restore_object
+from replication.store import LocalObjectStore, StoreConfig
+from replication.sync import sync
 from tests.replication.builder import ADMIN, SmallArchive
 
 RECORD = "DELETION-RECORD@123456789-2.zip"

@@ -15,13 +15,13 @@ from sqlalchemy import Engine
 
 from archive.assetstore import AssetStore
 from archive.db import open_engine
+from archive.history import HistoryEntry, ensure_history_table, record
 from bsfcore.errors import PackageError, UnsafeInputError
-from packager.bags.restored import restore_bag
-from packager.replication.aip import DSpaceAipPackager, UnknownObjectError
-from packager.replication.store import LocalObjectStore, StoreConfig
-from packager.replication.sync import sync
+from replication.aip import DSpaceAipPackager, UnknownObjectError
+from replication.bags.restored import restore_bag
+from replication.store import LocalObjectStore, StoreConfig
+from replication.sync import sync
 from tests.replication.builder import SmallArchive
-from upgrade.history import HistoryEntry, ensure_history_table, record
 
 WHEN = datetime(2026, 5, 1, 12, 0, 0, tzinfo=UTC)
 BTR_ID = "https://github.com/dpscollaborative/btr_bagit_profile/releases/download/1.0/" \
@@ -217,7 +217,7 @@ def test_hostile_package_is_refused_and_nothing_written(
         archive.writestr("bag/../../../escaped.txt", "gotcha")
     store.transfer(store_config.aip_group, "ITEM@123456789-96.zip", evil)
     out = tmp_path / "out"
-    with pytest.raises(UnsafeInputError, match="unsafe entry name"):
+    with pytest.raises(UnsafeInputError, match="escapes its folder"):
         restore_bag(local_engine, store, store_config, "123456789/96", out)
     assert list(out.iterdir()) == []
     assert not list(tmp_path.parent.glob("escaped.txt"))

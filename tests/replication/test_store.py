@@ -9,7 +9,7 @@ import pytest
 from bsfcore.errors import ConfigError, PackageError
 from bsfcore.properties import load_properties
 from bsfcore.settings import Settings
-from packager.replication.store import (
+from replication.store import (
     LocalObjectStore,
     StoreConfig,
     deletion_record_name,

@@ -13,10 +13,10 @@ from sqlalchemy import Engine, func, select, update
 from archive.delete import delete_object
 from archive.schema import T16 as T
 from formats.model import Confidence
-from packager.replication import queue as q
-from packager.replication.deletion import read_deletion_record
-from packager.replication.store import LocalObjectStore, StoreConfig, StoredObject
-from packager.replication.sync import Worker, plan, sync
+from replication import queue as q
+from replication.deletion import read_deletion_record
+from replication.store import LocalObjectStore, StoreConfig, StoredObject
+from replication.sync import Worker, plan, sync
 from tests.replication.builder import SmallArchive
 from tests.replication.fakes import RowsPackager
 
@@ -40,8 +40,8 @@ class CountingStore(LocalObjectStore):
 def _set_manual(engine: Engine, bitstream_id: int) -> None:
     """A workbench change: ``bsf workbench set`` through its library call."""
     from registries.model import FormatKey
-    from upgrade.workbench import set_format
-    from upgrade.workbench_select import Selection
+    from workbench.actions import set_format
+    from workbench.selection import Selection
 
     changes = list(set_format(engine, Selection(ids=(bitstream_id,)),
                               FormatKey("PRONOM", "x-fmt/111"), registries=None, user="tester"))
@@ -173,7 +173,7 @@ def test_two_workers_share_the_queue(engine: Engine, small: SmallArchive,
     errors: list[BaseException] = []
 
     def work(n: int) -> None:
-        from packager.replication.sync import SyncSummary
+        from replication.sync import SyncSummary
 
         try:
             Worker(engine, store, store_config, packagers[n], worker=f"test:w{n}").run(
@@ -197,7 +197,7 @@ def test_real_aips_only_changed_items_are_sent(engine: Engine, small: SmallArchi
     """The same with the METS packager: its AIPs are deterministic, so an unchanged archive
     sends nothing and a format change re-sends that item's AIP alone."""
     from archive.assetstore import AssetStore
-    from packager.replication.aip import DSpaceAipPackager
+    from replication.aip import DSpaceAipPackager
 
     packager = DSpaceAipPackager(AssetStore({0: tmp_path / "assetstore"}),
                                  export_options={"validate": "false"})

@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from bsf.main import app
 from registries.model import FormatKey
 from tests.workbench.conftest import Archive, build_archive
-from upgrade.workbench import set_format
-from upgrade.workbench_select import Selection
+from workbench.actions import set_format
+from workbench.selection import Selection
 
 runner = CliRunner()
 AWK = shutil.which("awk")

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select
 
+from archive.lock import archive_lock
 from archive.schema import T15
 from bsfcore.errors import StepError
 from tests.upgrade.helpers import build_archive
-from upgrade.lock import archive_lock
 from upgrade.runner import run_step
 
 

@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -152,7 +153,7 @@ def test_two_workers_share_the_work(engine, tmp_path: Path) -> None:
 
 def test_worker_mode_joins_a_planned_phase2(engine, tmp_path: Path) -> None:
     from bsfcore.errors import StepError
-    from upgrade.phase2 import Phase2, run_worker_only
+    from upgrade.phase2 import Phase2
     from upgrade.state import ensure_state_tables
 
     arch = build_archive(engine, tmp_path / "assets", bulk=8)
@@ -160,12 +161,12 @@ def test_worker_mode_joins_a_planned_phase2(engine, tmp_path: Path) -> None:
     ctx = arch.context(out=io.StringIO(), batch_size=3)
     if engine.dialect.name != "postgresql":
         with pytest.raises(StepError, match="--worker needs PostgreSQL"):
-            run_worker_only(ctx)
+            run_step("phase2", replace(ctx, worker_only=True))
         return
     ensure_state_tables(engine)
     assert Phase2()._plan(ctx) == 1  # a coordinator planned, then (say) died
     out = io.StringIO()
-    run_worker_only(arch.context(out=out))
+    run_step("phase2", replace(arch.context(out=out), worker_only=True))
     assert "Phase 2 worker finished" in out.getvalue()
     with engine.connect() as conn:
         assert count_unconverted(conn) == 0

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from archive.history import history_of
 from archive.schema import T16
 from bsfcore.errors import BsfError, InputError
 from formats.model import Confidence
 from registries.model import FormatKey
 from tests.workbench.conftest import HTML, PDF, TEXT, Archive, drop_15_tables
-from upgrade.history import history_of
-from upgrade.workbench import CHANGED, ERROR, KEPT_MANUAL, UNCHANGED, reidentify, set_format
-from upgrade.workbench_select import (
+from workbench.actions import CHANGED, ERROR, KEPT_MANUAL, UNCHANGED, reidentify, set_format
+from workbench.selection import (
     Selection,
     SelectionError,
     count,
@@ -21,7 +21,7 @@ from upgrade.workbench_select import (
     plan,
     read_ids,
 )
-from upgrade.workbench_show import BitstreamNotFound, show_bitstream
+from workbench.show import BitstreamNotFound, show_bitstream
 
 
 def _state(engine, bid):
@@ -218,8 +218,8 @@ def test_works_after_phase_3(archive: Archive):
 
 
 def test_writes_are_refused_while_an_upgrade_step_holds_the_archive(archive: Archive):
+    from archive.lock import archive_lock
     from bsfcore.errors import StepError
-    from upgrade.lock import archive_lock
 
     with archive_lock(archive.engine, "phase2"):
         with pytest.raises(StepError, match="lock"):

@@ -14,8 +14,8 @@ from bsfcore.properties import load_properties
 from registries.dsr import load_registry_document
 from registries.model import FormatKey
 from tests.workbench.conftest import HTML, Archive
-from upgrade.workbench_config import SUBTYPES_KEY, add_list_item
-from upgrade.workbench_registry import add_provisional_entry, add_synonym, provisional_format
+from workbench.config_edit import SUBTYPES_KEY, add_list_item
+from workbench.registry_admin import add_provisional_entry, add_synonym, provisional_format
 
 CFG = """# my DSpace config
 dspace.dir = /dspace

@@ -36,16 +36,16 @@ from archive.schema import ITEM, T15
 from bsfcore import __version__
 from bsfcore.errors import BsfError
 from bsfcore.progress import NO_PROGRESS, Progress
-from packager.replication import queue as q
-from packager.replication.aip import AipPackager, UnknownObjectError
-from packager.replication.deletion import (
+from replication import queue as q
+from replication.aip import AipPackager, UnknownObjectError
+from replication.deletion import (
     DeletionRecord,
     read_deletion_record,
     write_deletion_record,
 )
-from packager.replication.fingerprint import global_fingerprint, item_fingerprints
-from packager.replication.plan import deletion_roots, gone_replicas, plan, subtree
-from packager.replication.store import ObjectStore, StoreConfig, deletion_record_name
+from replication.fingerprint import global_fingerprint, item_fingerprints
+from replication.plan import deletion_roots, gone_replicas, plan, subtree
+from replication.store import ObjectStore, StoreConfig, deletion_record_name
 
 T = T15
 AGENT = f"bsf {__version__} replicate sync"

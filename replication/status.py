@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
-from packager.replication import queue as q
-from packager.replication.store import LocalObjectStore, ObjectStore, StoreConfig
+from replication import queue as q
+from replication.store import LocalObjectStore, ObjectStore, StoreConfig
 
 
 @dataclass

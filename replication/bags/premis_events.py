@@ -31,6 +31,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from archive.history import history_of
+
 EVENTS_FILE = "premis-events.json"
 _NAMESPACE = uuid.UUID("6f1c2a52-7f53-4d43-9a36-0b0d1a8a9e10")
 _BITSTREAM = re.compile(r"^bitstream_(\d+)(?:\.|$)")
@@ -78,10 +80,6 @@ def from_mets(handle: str, events: Iterable[Mapping[str, str | None]]) -> list[d
 
 def from_history(conn: Connection, handle: str, files: Iterable[str]) -> list[dict[str, Any]]:
     """Format changes the workbench recorded for the bitstreams among ``files``."""
-    try:
-        from upgrade.history import history_of
-    except ImportError:  # pragma: no cover - the workbench module is part of the project
-        return []
     out = []
     for name in files:
         match = _BITSTREAM.match(name)

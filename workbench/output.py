@@ -6,9 +6,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from typing import TextIO
 
+from archive.history import HistoryEntry
 from reports.csv_writer import csv_line
-from upgrade.history import HistoryEntry
-from upgrade.workbench import CHANGED, ERROR, KEPT_MANUAL, UNCHANGED, Change, FormatState
+from workbench.actions import CHANGED, ERROR, KEPT_MANUAL, UNCHANGED, Change, FormatState
 
 CHANGE_COLUMNS = (
     "bitstream_id", "name", "status", "old_format_key", "old_format", "old_confidence",

@@ -25,8 +25,8 @@ import bagit
 
 from bsfcore import __version__
 from bsfcore.errors import PackageError
-from packager.replication.safezip import extract_all
-from packager.replication.store import atomic_copy, deletion_record_name
+from packager.safezip import extract_all
+from replication.store import atomic_copy, deletion_record_name
 
 PROPERTIES_DELIMITER = "  "
 #: Entry times in the zip: the record's creation time is in object.properties; a fixed zip time

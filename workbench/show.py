@@ -15,12 +15,12 @@ from typing import Protocol
 from sqlalchemy import Engine, func, inspect, select
 
 from archive.formatcache import format_keys
+from archive.history import FORMAT_HISTORY, history_exists
 from archive.queries import handle_of, owning_item
 from archive.schema import COLLECTION, COMMUNITY, ITEM, T16
 from bsfcore.errors import AssetError, BsfError
 from formats.model import Match, Sample
-from upgrade.history import FORMAT_HISTORY, history_exists
-from upgrade.workbench import (
+from workbench.actions import (
     Assets,
     FormatNames,
     FormatState,

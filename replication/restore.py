@@ -20,10 +20,10 @@ from sqlalchemy import Engine
 from archive.queries import normalise_handle, resolve_handle
 from bsfcore import __version__
 from bsfcore.errors import BsfError, PackageError
-from packager.replication import queue as q
-from packager.replication.aip import AipPackager, UnknownObjectError
-from packager.replication.deletion import DeletionRecord, read_deletion_record
-from packager.replication.store import (
+from replication import queue as q
+from replication.aip import AipPackager, UnknownObjectError
+from replication.deletion import DeletionRecord, read_deletion_record
+from replication.store import (
     ObjectStore,
     StoreConfig,
     deletion_record_name,

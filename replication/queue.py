@@ -83,7 +83,7 @@ REPLICA = Table(
     Column("type_name", String(32), nullable=False),
     Column("parent_handle", String(256)),
     Column("md5", String(32), nullable=False),
-    #: item fingerprint (packager.replication.fingerprint) when the replica was made
+    #: item fingerprint (replication.fingerprint) when the replica was made
     Column("fingerprint", String(64)),
     Column("size", BigInteger, nullable=False),
     Column("transmitted_at", DateTime(timezone=True), nullable=False),

@@ -7,13 +7,13 @@ conversion is finished." So this works on the renovated model before and after p
 * :func:`reidentify` runs the configured identifier stack again on each selected bitstream.
 * :func:`set_format` sets a format by hand (confidence MANUAL, source ``workbench:<user>``).
 
-Both stream the selection in keyed batches (:mod:`upgrade.workbench_select`); each batch's
-updates and its history rows (:mod:`upgrade.history`) are written in one transaction, so the
+Both stream the selection in keyed batches (:mod:`workbench.selection`); each batch's
+updates and its history rows (:mod:`archive.history`) are written in one transaction, so the
 history never disagrees with the bitstream table and an interrupted run keeps every finished
 batch. With ``dry_run`` the same work happens inside a transaction that is rolled back, so the
 preview is exactly what a real run would write (formats a real run would add to the local cache
 appear in the preview, then vanish). Nothing automatic overwrites MANUAL unless ``force``.
-A writing run holds the archive lock (:mod:`upgrade.lock`), so it never interleaves with an
+A writing run holds the archive lock (:mod:`archive.lock`), so it never interleaves with an
 upgrade step or another workbench run; on PostgreSQL each batch's rows are also locked
 (``FOR UPDATE``) while they are decided and written.
 
@@ -32,14 +32,14 @@ from sqlalchemy import Connection, Engine, bindparam, select, update
 
 from archive.db import is_renovated
 from archive.formatcache import ensure_format, find_format_id, format_keys, unknown_format_id
+from archive.history import HistoryEntry, ensure_history_table, record
+from archive.lock import archive_lock
 from archive.schema import T16
 from bsfcore.errors import AssetError, BsfError, DatabaseError
 from bsfcore.progress import NO_PROGRESS, Progress
 from formats.model import Confidence, Match, Sample
 from registries.model import FormatKey, RegistrySet
-from upgrade.history import HistoryEntry, ensure_history_table, record
-from upgrade.lock import archive_lock
-from upgrade.workbench_select import Plan, Selection, count, fetch_batch, plan
+from workbench.selection import Plan, Selection, count, fetch_batch, plan
 
 _BS = T16.bitstream
 _REG = T16.bitstreamformatregistry
@@ -282,9 +282,9 @@ def reidentify(engine: Engine, selection: Selection, *, stack: Stack, assets: As
     A bitstream whose asset is missing or unreadable yields an ``error`` change and the run
     goes on: unlike phase 2, the workbench repairs some bitstreams and reports the others.
     With ``workers`` > 1 each batch is identified by a pool of processes
-    (:mod:`upgrade.workbench_parallel`); deciding and writing stay in this process.
+    (:mod:`workbench.parallel`); deciding and writing stay in this process.
     """
-    from upgrade.workbench_parallel import BatchIdentifier
+    from workbench.parallel import BatchIdentifier
 
     def decide(conn: Connection, row: Any, names: FormatNames, match: object) -> Change:
         old = current_state(conn, row, names)

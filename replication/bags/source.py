@@ -11,7 +11,7 @@ The store's AIP group may hold two kinds of package under ``<TYPE>@<handle>.zip`
   *original tag files* a restored bag keeps.
 
 Either way the package is unpacked with the hostile-zip checks into a private folder; nothing
-is trusted until its checksum was verified by :mod:`packager.bags.restored`.
+is trusted until its checksum was verified by :mod:`replication.bags.restored`.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path, PurePosixPath
 from lxml import etree
 
 from bsfcore.errors import InputError, PackageError
-from packager.replication.safezip import extract_all
+from packager.safezip import STORE_AIP_LIMITS, extract_all
 from registries.xmlsafe import parse_xml
 
 METS = "http://www.loc.gov/METS/"
@@ -32,7 +32,6 @@ PREMIS = "info:lc/xmlns/premis-v2"
 #: Tag files a rebuilt bag regenerates rather than keeps (the seed's rule).
 _REGENERATED = re.compile(r"^(bagit\.txt|fetch\.txt|(tag)?manifest-[a-z0-9]+\.txt)$")
 #: AIPs hold whole archives' worth of files: no total cap beyond the disk, but ratios apply.
-MAX_AIP_BYTES = 1 << 44
 
 
 @dataclass
@@ -58,7 +57,7 @@ class SourcePackage:
 
 def read_source(package: Path, unpack_to: Path, where: str) -> SourcePackage:
     """Unpack ``package`` into ``unpack_to`` and describe it; see the module docstring."""
-    entries = extract_all(package, unpack_to, where, max_total=MAX_AIP_BYTES)
+    entries = extract_all(package, unpack_to, where, limits=STORE_AIP_LIMITS)
     names = {e.as_posix() for e in entries}
     if "mets.xml" in names:
         return _mets_source(unpack_to, entries, where)

@@ -2,7 +2,7 @@
 
 Identification (reading file windows, matching signatures) is the workbench's cost; database
 work is small. So ``reidentify --workers N`` keeps one writer — the batch loop in
-:mod:`upgrade.workbench`, which holds the archive lock and writes each batch with its history in
+:mod:`workbench.actions`, which holds the archive lock and writes each batch with its history in
 one transaction — and hands only the identification of each batch to a process pool. Asset
 paths are resolved in the parent (so the store's path checks stay in one place); workers get
 ``(bitstream id, path, name)`` and answer a Match or an error text. The stack reaches the

@@ -38,11 +38,11 @@ from sqlalchemy import Engine
 from archive.queries import normalise_handle
 from bsfcore import __version__
 from bsfcore.errors import PackageError
-from packager.bags import premis_events as pe
-from packager.bags.source import SourcePackage, read_source
-from packager.replication import queue as q
-from packager.replication.aip import UnknownObjectError
-from packager.replication.store import ObjectStore, StoreConfig, storage_name
+from replication import queue as q
+from replication.aip import UnknownObjectError
+from replication.bags import premis_events as pe
+from replication.bags.source import SourcePackage, read_source
+from replication.store import ObjectStore, StoreConfig, storage_name
 
 BAGGING_SOFTWARE = f"bsf {__version__} restored bag builder"
 REWRITTEN = ("Payload-Oxum", "Bagging-Date", "Bag-Size", "Bagging-Software")

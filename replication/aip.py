@@ -19,7 +19,7 @@ from archive.delete import parent_handle
 from archive.queries import normalise_handle, resolve_handle
 from bsfcore.errors import BsfError, PackageError
 from bsfcore.settings import Settings
-from packager.replication.store import TYPE_NAMES, storage_name
+from replication.store import TYPE_NAMES, storage_name
 
 
 class UnknownObjectError(BsfError):
@@ -51,7 +51,7 @@ class ChildPackage:
 class AipPackager(Protocol):
     def context(self) -> str:
         """What besides the database shapes this packager's AIPs (version, options, registry
-        files), for item fingerprints (see :mod:`packager.replication.fingerprint`)."""
+        files), for item fingerprints (see :mod:`replication.fingerprint`)."""
 
     def build(self, engine: Engine, handle: str, staging: Path) -> BuiltAip:
         """Export ``handle``'s object alone (no children) into ``staging``."""
@@ -105,7 +105,7 @@ class DSpaceAipPackager:
         self._context: str | None = None
 
     def context(self) -> str:
-        from packager.replication.fingerprint import context_fingerprint
+        from replication.fingerprint import context_fingerprint
 
         if self._context is None:
             self._context = context_fingerprint(self.settings, self.export_options)

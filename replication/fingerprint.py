@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, select
 
+from archive.history import FORMAT_HISTORY, history_exists
 from archive.schema import BITSTREAM, BUNDLE, ITEM, Tables
 from bsfcore import __version__
 from bsfcore.settings import Settings
@@ -86,10 +87,6 @@ def global_fingerprint(conn: Connection, t: Tables, context: str) -> str:
 
 def _history_table(conn: Connection) -> Table | None:
     """The workbench's format-change history table, when this archive has one."""
-    try:
-        from upgrade.history import FORMAT_HISTORY, history_exists
-    except ImportError:  # pragma: no cover - part of the project
-        return None
     return FORMAT_HISTORY if history_exists(conn) else None
 
 

@@ -9,7 +9,7 @@ The conversion instructions' workaround for a format DROID misses (``.htm`` for 
 2. "find the BSF with the PRONOM identifier, and add the Provisional entry you just created as a
    synonym external identifier" (:func:`add_synonym`, on the archive's format cache);
 3. add the Provisional identifier to ``formatIdentifier.TextSubtypeHelper.subtypes``
-   (:mod:`upgrade.workbench_config`).
+   (:mod:`workbench.config_edit`).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from lxml import etree
 from sqlalchemy import Engine, func, insert, select, update
 
 from archive.formatcache import ensure_format, find_format_id, format_keys
+from archive.lock import archive_lock
 from archive.schema import T16
 from bsfcore.errors import BsfError, RegistryError
 from registries.dsr import (
@@ -34,8 +35,7 @@ from registries.dsr import (
 )
 from registries.model import Format, FormatKey, RegistrySet, SupportLevel
 from registries.xmlsafe import parse_xml
-from upgrade.lock import archive_lock
-from upgrade.workbench import require_renovated
+from workbench.actions import require_renovated
 
 _Q = "{" + DSR_NAMESPACE + "}"
 

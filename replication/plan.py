@@ -16,9 +16,9 @@ from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, true
 
 from archive.queries import handle_of, resolve_handle
 from archive.schema import COLLECTION, COMMUNITY, ITEM, T15, Tables
-from packager.replication import queue as q
-from packager.replication.fingerprint import global_fingerprint, item_fingerprints
-from packager.replication.store import StoreConfig
+from replication import queue as q
+from replication.fingerprint import global_fingerprint, item_fingerprints
+from replication.store import StoreConfig
 
 T = T15
 BATCH = 1000
