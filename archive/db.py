@@ -76,9 +76,9 @@ def has_table(engine: Engine, name: str) -> bool:
     return inspect(engine).has_table(name)
 
 
-def is_renovated(engine: Engine) -> bool:
+def is_renovated(bind: Engine | Connection) -> bool:
     """True once phase 0 (or ``archive init --renovated``) gave bitstream its format columns."""
-    columns = {c["name"] for c in inspect(engine).get_columns("bitstream")}
+    columns = {c["name"] for c in inspect(bind).get_columns("bitstream")}
     return "format_confidence" in columns
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import (
     Column,
@@ -31,6 +31,9 @@ from sqlalchemy import (
     inspect,
     select,
 )
+
+from archive.sidetables import ensure_tables
+from bsfcore.runtime import now
 
 HISTORY_META = MetaData()
 
@@ -84,9 +87,9 @@ class HistoryEntry:
 
 
 def ensure_history_table(conn: Connection) -> None:
-    """Create ``bsf_format_history`` if it is missing (idempotent)."""
-    if not inspect(conn).has_table(FORMAT_HISTORY.name):
-        HISTORY_META.create_all(conn, checkfirst=True)
+    """Create ``bsf_format_history`` if it is missing (idempotent, safe with concurrent
+    callers)."""
+    ensure_tables(conn, HISTORY_META)
 
 
 def history_exists(conn: Connection) -> bool:
@@ -100,7 +103,7 @@ def _clip(value: str | None, limit: int) -> str | None:
 def record(conn: Connection, entries: Iterable[HistoryEntry], *,
            when: datetime | None = None) -> int:
     """Insert ``entries`` (one executemany) in the caller's transaction; returns how many."""
-    stamp = when or datetime.now(UTC)
+    stamp = when or now()
     rows = []
     for entry in entries:
         values = asdict(entry)

@@ -30,6 +30,7 @@ from sqlalchemy import Connection, Engine, select, update
 from archive.schema import COLLECTION, COMMUNITY, ITEM, SITE, T16
 from bsfcore.errors import PackageError, UnsafeInputError
 from bsfcore.progress import NO_PROGRESS, Progress
+from bsfcore.runtime import now
 from bsfcore.settings import Settings
 from packager.assets import RunAssets
 from packager.mets_read import read_manifest
@@ -41,7 +42,7 @@ from packager.safezip import Package, ZipLimits, limits_from_settings
 from packager.sequences import update_sequences
 from packager.validate import SchemaCatalog, check_entries, schema_catalog, validate_mets
 from packager.workflow import first_step, start_workflow
-from packager.writing import ArchiveWriter, now
+from packager.writing import ArchiveWriter
 
 T = T16
 TYPE_IDS = {"SITE": SITE, "COMMUNITY": COMMUNITY, "COLLECTION": COLLECTION, "ITEM": ITEM}
@@ -361,7 +362,7 @@ class _Run:
         item_id = self.w.insert_row(T.item, {
             "submitter_id": submitter, "in_archive": installed and not obj.withdrawn,
             "withdrawn": obj.withdrawn and installed,
-            "last_modified": now() if submit else obj.last_modified,
+            "last_modified": now(whole_seconds=True) if submit else obj.last_modified,
             "owning_collection": collection.id if installed else None,
         }, None if submit else (obj.id or None))
         values = list(obj.metadata)
@@ -392,7 +393,7 @@ class _Run:
     def _submission_extras(self, obj: ArchiveObject, col: object, values: list[MetadataValue],
                            installed: bool) -> tuple[list[MetadataValue], list]:
         """Submit mode adds system metadata and a new deposit license, as DSpace does."""
-        stamp = iso(now())
+        stamp = iso(now(whole_seconds=True))
         values = [v for v in values if not (v.schema == "dc" and v.element == "date"
                                             and v.qualifier in ("accessioned", "available"))]
         if installed:

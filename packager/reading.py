@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, inspect, or_, select, true
+from sqlalchemy import Connection, func, or_, select, true
 
+from archive.db import is_renovated
 from archive.history import FORMAT_HISTORY, history_exists
 from archive.schema import (
     BITSTREAM,
@@ -88,8 +89,7 @@ class _ItemRows:
 
 def tables_for(conn: Connection) -> Tables:
     """T16 when the database has the renovated columns, else T15."""
-    columns = {c["name"] for c in inspect(conn).get_columns("bitstream")}
-    return T16 if "format_confidence" in columns else T15
+    return T16 if is_renovated(conn) else T15
 
 
 @dataclass(frozen=True)

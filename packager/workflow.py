@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, Connection, Integer, MetaData, Sequence, Table, insert
 
+from archive.sidetables import ensure_tables
+
 WORKFLOW_META = MetaData()
 WORKFLOWITEM = Table(
     "workflowitem", WORKFLOW_META,
@@ -40,7 +42,7 @@ def first_step(collection_row: object) -> int | None:
 
 
 def start_workflow(conn: Connection, item_id: int, collection_id: int, step: int) -> int:
-    WORKFLOW_META.create_all(conn, checkfirst=True)
+    ensure_tables(conn, WORKFLOW_META)
     key = conn.execute(insert(WORKFLOWITEM).values(
         item_id=item_id, collection_id=collection_id, state=STEP_POOLS[step], owner=None,
         multiple_titles=False, published_before=False, multiple_files=False,

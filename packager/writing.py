@@ -15,7 +15,6 @@ sequences ahead of them; submit mode always takes fresh ids.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, and_, delete, func, insert, select, update
@@ -481,8 +480,4 @@ class _IdsAbove:
         return byte >= len(self.bits) or not self.bits[byte] & (1 << (offset & 7))
 
 
-def now() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
-
-
-__all__ = ["ArchiveWriter", "GroupRec", "now"]
+__all__ = ["ArchiveWriter", "GroupRec"]

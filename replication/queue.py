@@ -21,7 +21,7 @@ import os
 import socket
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     BigInteger,
@@ -41,7 +41,6 @@ from sqlalchemy import (
     delete,
     func,
     insert,
-    inspect,
     or_,
     select,
     text,
@@ -50,7 +49,9 @@ from sqlalchemy import (
 from sqlalchemy import (
     Sequence as DbSequence,
 )
-from sqlalchemy.exc import DBAPIError
+
+from archive.sidetables import ensure_tables as ensure_side_tables
+from bsfcore.runtime import now
 
 META = MetaData()
 
@@ -116,34 +117,10 @@ class Task:
     attempts: int
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-#: pg_advisory_xact_lock key serialising the creation of these tables (``bsfR`` in ASCII)
-_DDL_LOCK = 0x62736652
-
-
 def ensure_tables(engine: Engine) -> None:
-    """Create the three tables when missing (idempotent, safe to call on every command, and
-    from several processes at once: PostgreSQL serialises the creation with an advisory lock;
-    elsewhere a lost race is noticed and ignored once the tables exist)."""
-    names = set(META.tables)
-    if names <= set(inspect(engine).get_table_names()):
-        return
-    try:
-        with engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DDL_LOCK})
-            META.create_all(conn, checkfirst=True)
-    except DBAPIError:
-        if not names <= set(inspect(engine).get_table_names()):
-            raise
-
-
-def this_worker() -> str:
-    """``host:pid`` — lets a later run on the same host recognise a crashed worker's claims."""
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Create the three tables when missing (idempotent, safe to call on every command and from
+    several processes at once; see :mod:`archive.sidetables`)."""
+    ensure_side_tables(engine, META)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -36,6 +36,7 @@ from archive.schema import ITEM, T15
 from bsfcore import __version__
 from bsfcore.errors import BsfError
 from bsfcore.progress import NO_PROGRESS, Progress
+from bsfcore.runtime import now, worker_name
 from replication import queue as q
 from replication.aip import AipPackager, UnknownObjectError
 from replication.deletion import (
@@ -82,7 +83,7 @@ class Worker:
         self.store = store
         self.config = config
         self.packager = packager
-        self.worker = worker or q.this_worker()
+        self.worker = worker or worker_name()
         self.staging = staging
         self._work: Path | None = None
         self._global_fp: str | None = None
@@ -159,7 +160,7 @@ class Worker:
             with self.engine.begin() as conn:
                 q.record_replica(conn, q.Replica(group, name, built.handle, built.type_name,
                                                  built.parent_handle, built.md5, built.size,
-                                                 q.now(), None, fingerprint))
+                                                 now(), None, fingerprint))
                 if send_bytes:
                     q.add_event(conn, built.handle, "ingestion" if known is None
                                 else "replication", "success", obj=name, agent=AGENT,
@@ -194,7 +195,7 @@ class Worker:
                     types[member] = reps[0].type_name
         own = [r for r in replicas if r.grp == self.config.aip_group]
         record = DeletionRecord(task.handle, own[0].type_name if own else None,
-                                gone.get(task.handle), int(q.now().timestamp() * 1000),
+                                gone.get(task.handle), int(now().timestamp() * 1000),
                                 members, types)
         with tempfile.TemporaryDirectory(prefix="c-", dir=self._work) as tmp:
             existing = None
@@ -212,7 +213,7 @@ class Worker:
                 if sent is not None:
                     q.record_replica(conn, q.Replica(group, name, task.handle, "DELETION-RECORD",
                                                      record.owner_id, sent.md5, sent.size,
-                                                     q.now(), None))
+                                                     now(), None))
                 q.mark_deleted(conn, self.config.aip_group, record.all_handles(), name)
                 q.add_events(conn, record.all_handles(), "deletion", "success", obj=name,
                              agent=AGENT, detail="object deleted from the archive; deletion "

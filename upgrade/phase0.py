@@ -36,9 +36,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.schema import CreateIndex, CreateSequence, CreateTable, Sequence
 
+from archive.db import is_renovated
 from archive.schema import T15, T16
 from bsfcore.errors import StepError
-from upgrade.scope import analyze, is_renovated, preserved_tables
+from upgrade.scope import analyze, preserved_tables
 from upgrade.step import StepContext, Summary
 
 _PRESERVED = ["bsf15_bitstreamformatregistry", "bsf15_fileextension", "bsf15_bitstreamformat"]

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, and_, case, func, insert, select, update
 
+from archive.db import is_renovated
 from archive.formatcache import ensure_format, unknown_format_id
 from archive.schema import T16
 from bsfcore.errors import StepError
@@ -31,7 +32,6 @@ from registries.model import Format, Registry
 from upgrade.scope import (
     PHASE1_SOURCE,
     has_preserved_data,
-    is_renovated,
     is_upgradable,
     phase2_has_run,
     unconverted,

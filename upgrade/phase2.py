@@ -24,6 +24,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, insert, select
 
+from archive.db import is_renovated
 from archive.formatcache import unknown_format_id
 from bsfcore.errors import AssetError, BsfError, StepError
 from formats.model import Confidence
@@ -44,7 +45,6 @@ from upgrade.phase2_batch import (
 from upgrade.scope import (
     analyze,
     count_unconverted,
-    is_renovated,
     is_upgradable,
     stream,
     unconverted,

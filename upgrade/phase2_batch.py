@@ -32,12 +32,13 @@ from sqlalchemy.exc import IntegrityError
 from archive.formatcache import ensure_format
 from archive.schema import T16
 from bsfcore.errors import AssetError
+from bsfcore.runtime import now, worker_name
 from formats.model import Confidence, Match, Sample
 from formats.stack import IdentifierStack
 from registries.model import Format, FormatKey, RegistrySet
 from upgrade.assets import Store
 from upgrade.scope import PHASE2_SOURCE, is_upgradable, unconverted
-from upgrade.state import batches, now, worker_name
+from upgrade.state import batches
 from upgrade.step import StepContext
 
 

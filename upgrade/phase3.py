@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text, update
 
+from archive.db import is_renovated
 from archive.formatcache import unknown_format_id
 from archive.schema import T16
 from bsfcore.errors import StepError
 from formats.model import Confidence
 from upgrade.phase1 import require_phase0
-from upgrade.scope import count_unconverted, is_renovated, preserved_tables, unconverted
+from upgrade.scope import count_unconverted, preserved_tables, unconverted
 from upgrade.step import StepContext, Summary
 
 PHASE3_SOURCE = "Upgrade15To16 Phase 3 (not upgradable: deleted or unreachable)"

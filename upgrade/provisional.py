@@ -19,10 +19,11 @@ from pathlib import Path
 
 from sqlalchemy import Connection, func, select
 
+from archive.db import is_renovated
 from archive.schema import T15, T16, Tables
 from registries.dsr import dspace_identifier
 from registries.model import Format, FormatKey, Registry, SupportLevel
-from upgrade.scope import has_preserved_data, is_renovated, is_upgradable
+from upgrade.scope import has_preserved_data, is_upgradable
 from upgrade.step import StepContext, Summary
 
 _GENERIC_MIME = {"", "application/octet-stream"}

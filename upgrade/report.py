@@ -16,12 +16,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, case, func, literal, select
 
+from archive.db import is_renovated
 from archive.schema import T15, T16
 from bsfcore.errors import StepError
 from formats.model import Confidence
 from reports.rows import ReportRow
 from reports.seed import SeedCounts, SeedWriter
-from upgrade.scope import has_preserved_data, is_renovated, is_upgradable
+from upgrade.scope import has_preserved_data, is_upgradable
 from upgrade.step import StepContext, Summary
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from archive.db import is_renovated
 from archive.lock import archive_lock
 from bsfcore.errors import StepError
 from upgrade.cleanup_check import CleanupCheck
@@ -24,7 +25,7 @@ from upgrade.phase2 import Phase2
 from upgrade.phase3 import Phase3
 from upgrade.provisional import Provisional
 from upgrade.report import Report
-from upgrade.scope import count_unconverted, count_upgradable, has_preserved_data, is_renovated
+from upgrade.scope import count_unconverted, count_upgradable, has_preserved_data
 from upgrade.state import finish_run, last_runs, start_run
 from upgrade.step import Step, StepContext, Summary
 from upgrade.undo import Undo

@@ -91,11 +91,6 @@ def unconverted() -> ColumnElement[bool]:
 
 # -- phase facts ---------------------------------------------------------------------------
 
-def is_renovated(conn: Connection) -> bool:
-    columns = {c["name"] for c in inspect(conn).get_columns("bitstream")}
-    return "format_confidence" in columns
-
-
 def has_preserved_data(conn: Connection) -> bool:
     return inspect(conn).has_table("bsf15_bitstreamformat")
 

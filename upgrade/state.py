@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import socket
-from datetime import UTC, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -32,6 +31,9 @@ from sqlalchemy import (
     select,
     update,
 )
+
+from archive.sidetables import ensure_tables
+from bsfcore.runtime import now
 
 STATE_META = MetaData()
 
@@ -78,21 +80,9 @@ phase1_map = Table(
 )
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def worker_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def ensure_state_tables(engine: Engine) -> None:
     """Create the bookkeeping tables if missing (idempotent; safe with concurrent callers)."""
-    names = set(inspect(engine).get_table_names())
-    if {t.name for t in STATE_META.sorted_tables} <= names:
-        return
-    with engine.begin() as conn:
-        STATE_META.create_all(conn, checkfirst=True)
+    ensure_tables(engine, STATE_META)
 
 
 def state_tables_exist(conn: Connection) -> bool:

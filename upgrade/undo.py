@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, inspect, select, update
 
+from archive.db import is_renovated
 from archive.schema import T16
 from upgrade.phase1 import require_phase0
-from upgrade.scope import is_renovated
 from upgrade.state import batches
 from upgrade.step import StepContext, Summary
 

@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
 from rich.table import Table
@@ -19,6 +19,11 @@ from bsf.context import err_console, out_console, state
 from bsfcore.errors import BsfError
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from archive.assetstore import AssetStore
+    from formats.stack import IdentifierStack
+    from registries.model import RegistrySet
     from workbench.actions import Change
     from workbench.selection import Selection
     from workbench.show import BitstreamView
@@ -97,7 +102,7 @@ def _selection(ids: list[int] | None, ids_from: Path | None, all_: bool, old_for
                      name_glob=name_glob)
 
 
-def _warn_missing(engine: Any, selection: Selection) -> None:
+def _warn_missing(engine: Engine, selection: Selection) -> None:
     """Say which of the ids asked for are no (non-deleted) bitstream, before the work starts."""
     if not selection.ids:
         return
@@ -112,16 +117,13 @@ def _warn_missing(engine: Any, selection: Selection) -> None:
                           f"{shown}{more}", soft_wrap=True)
 
 
-def _stack(ctx: typer.Context) -> tuple[Any, Any]:
-    try:
-        from formats.stack import stack_from_settings
-    except ImportError:
-        raise BsfError("the identification engine (formats.stack) is not available in this "
-                       "installation") from None
+def _stack(ctx: typer.Context) -> tuple[IdentifierStack, RegistrySet]:
+    from formats.stack import stack_from_settings
+
     return stack_from_settings(state(ctx).settings)
 
 
-def _assets(ctx: typer.Context) -> Any:
+def _assets(ctx: typer.Context) -> AssetStore:
     from archive.assetstore import AssetStore
 
     return AssetStore.from_settings(state(ctx).settings)

@@ -38,6 +38,7 @@ from sqlalchemy import Engine
 from archive.queries import normalise_handle
 from bsfcore import __version__
 from bsfcore.errors import PackageError
+from bsfcore.runtime import now
 from replication import queue as q
 from replication.aip import UnknownObjectError
 from replication.bags import premis_events as pe
@@ -212,7 +213,7 @@ def restore_bag(engine: Engine, store: ObjectStore, config: StoreConfig, handle:
                 when: datetime | None = None) -> RestoredBag:
     """Rebuild ``handle``'s bag under ``dest``; see the module docstring."""
     handle = normalise_handle(handle)
-    when = when or datetime.now(UTC)
+    when = when or now()
     q.ensure_tables(engine)
     name, recorded_md5 = find_aip(engine, store, config, handle)
     bag_name = name[: -len(".zip")]

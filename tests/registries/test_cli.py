@@ -140,7 +140,6 @@ def test_validate_broken_configured_document(config: Path) -> None:
 
 
 def test_default_config_lists_pronom() -> None:
-    pytest.importorskip("registries.pronom")
     code, out, exc = invoke(None, "find", "--ext", "pdf", "--format", "json")
     assert code == 0, exc
     keys = {r["key"] for r in json.loads(out)}
@@ -157,7 +156,6 @@ def test_main_prints_one_line_error(config: Path, capsys: pytest.CaptureFixture[
 
 
 def test_validate_droid_files(shared_dir: Path) -> None:
-    pytest.importorskip("registries.pronom")
     pronom = shared_dir / "pronom"
     code, out, exc = invoke(None, "validate", str(pronom / "DROID_SignatureFile_V118.xml"),
                             str(pronom / "container-signature-20240501.xml"))

@@ -85,7 +85,6 @@ def test_dspace_example_loads(dspace_dir: Path) -> None:
 
 
 def test_pronom_example_loads(dspace_dir: Path) -> None:
-    pytest.importorskip("registries.pronom")
     config = load_format_config(load_settings(example(dspace_dir, "pronom")))
     assert set(config.registries) == {"PRONOM", "Provisional"}
     assert config.registries["PRONOM"].contact == "http://www.nationalarchives.gov.uk/"
@@ -99,7 +98,6 @@ def test_pronom_example_loads(dspace_dir: Path) -> None:
 
 
 def test_pronom_example_with_instruction_paths(dspace_dir: Path, shared_dir: Path) -> None:
-    pytest.importorskip("registries.pronom")
     pronom = dspace_dir / "config/formats/PRONOM"
     pronom.mkdir()
     shutil.copy(shared_dir / "pronom/DROID_SignatureFile_V118.xml", pronom)

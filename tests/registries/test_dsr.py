@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from archive.init import default_formats_15
 from bsfcore.errors import RegistryError, UnsafeInputError
 from registries.dsr import (
     DSR_NAMESPACE,
@@ -278,9 +279,8 @@ def test_pronom_style_mime_lists_round_trip(tmp_path: Path) -> None:
 
 def test_every_archive_default_format_maps_into_the_dspace_registry() -> None:
     """Phase 1's mapping: each 1.5 format of a fresh archive has its DSpace-registry entry."""
-    init = pytest.importorskip("archive.init")
     registry = load_registry_document(FORMATS / "dspace-formats.xml", "DSpace")
-    old = init.default_formats_15()
+    old = default_formats_15()
     assert len(old) == len(registry) == 73
     for fmt15 in old:
         fmt = registry.get(FormatKey("DSpace", dspace_identifier(fmt15.short_description)))

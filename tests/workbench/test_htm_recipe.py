@@ -26,9 +26,6 @@ from bsf.main import app
 from formats.model import Confidence
 from tests.workbench.conftest import HTML, TEXT, Archive
 
-stack_module = pytest.importorskip("formats.stack", reason="identification engine not built yet")
-pytest.importorskip("registries.loader", reason="registry loader not built yet")
-
 runner = CliRunner()
 FRAGMENT = b"<p>Minutes of the <b>1987</b> meeting</p>\n<p>Present: all.</p>\n"
 
