@@ -20,6 +20,8 @@ add ``order_by``/``where(bitstream_id > last)``/``limit`` for keyed batches and 
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from sqlalchemy import ColumnElement, Connection, Select, and_, exists, false, or_, select, true
 
 from archive.schema import T15, Tables
@@ -87,14 +89,21 @@ def normalise_handle(handle: str) -> str:
     return value
 
 
-def resolve_handle(conn: Connection, handle: str, t: Tables = T15) -> tuple[int, int] | None:
-    """(resource_type_id, resource_id) of a handle, or None when the handle is unknown."""
+class HandleTarget(NamedTuple):
+    """What a handle names: DSpace's resource type (2 = item, ...) and the object's id."""
+
+    resource_type_id: int
+    resource_id: int
+
+
+def resolve_handle(conn: Connection, handle: str, t: Tables = T15) -> HandleTarget | None:
+    """The object a handle names, or None when the handle is unknown."""
     row = conn.execute(
         select(t.handle.c.resource_type_id, t.handle.c.resource_id)
         .where(t.handle.c.handle == normalise_handle(handle))).first()
     if row is None or row.resource_type_id is None or row.resource_id is None:
         return None
-    return int(row.resource_type_id), int(row.resource_id)
+    return HandleTarget(int(row.resource_type_id), int(row.resource_id))
 
 
 def handle_of(conn: Connection, resource_type_id: int, resource_id: int,

@@ -18,6 +18,7 @@ from typing import Any
 from lxml import etree
 from sqlalchemy import Connection, Engine, select
 
+from archive.assetstore import AssetStore
 from archive.schema import COLLECTION, ITEM
 from bsfcore import __version__
 from bsfcore.errors import PackageError
@@ -27,7 +28,8 @@ from packager.mets_write import build_mets
 from packager.model import DEFAULT_DATE
 from packager.options import Mode, PackagerOptions, coerce_options
 from packager.premis import Agent
-from packager.reading import ArchiveReader, FormatNamer, ObjRef, resolve, updated_since
+from packager.reading import ArchiveReader, FormatNamer
+from packager.refs import ObjRef, resolve, updated_since
 from packager.validate import SchemaCatalog, schema_catalog, validate_mets
 from packager.zipout import deterministic_zip, file_md5, write_atomic
 from registries.model import FormatKey
@@ -57,7 +59,7 @@ class ExportResult:
 class ExportContext:
     """What every package of one export run shares."""
 
-    store: object
+    store: AssetStore
     options: PackagerOptions
     agent: Agent
     catalog: SchemaCatalog
@@ -112,7 +114,7 @@ def find_eperson(conn: Connection, reader_t: object, email: str) -> int:
     return int(row[0])
 
 
-def export_aip(engine: Engine, store: object, handle: str, target: Path, *,
+def export_aip(engine: Engine, store: AssetStore, handle: str, target: Path, *,
                recursive: bool = False, eperson: str | None = None,
                options: PackagerOptions | Mapping[str, str] | Iterable[str] | None = None,
                settings: Settings | None = None, progress: Progress = NO_PROGRESS,
@@ -200,7 +202,7 @@ def write_object_aip(conn: Connection, reader: ArchiveReader, ref: ObjRef, dest:
                 if bit.internal_id is None:
                     out.write_bytes(pf.entry_name, b"")
                     continue
-                with ctx.store.open(bit.internal_id, bit.store_number) as fh:  # type: ignore[attr-defined]
+                with ctx.store.open(bit.internal_id, bit.store_number) as fh:
                     out.write_stream(pf.entry_name, fh, bit.size, bit.checksum,
                                      what=f"bitstream {bit.id} ({bit.name}) of "
                                           f"{obj.type_name} {obj.handle or obj.id}")
@@ -210,7 +212,7 @@ def write_object_aip(conn: Connection, reader: ArchiveReader, ref: ObjRef, dest:
                            dest.stat().st_size)
 
 
-def export_site(engine: Engine, store: object, folder: Path, *, eperson: str | None = None,
+def export_site(engine: Engine, store: AssetStore, folder: Path, *, eperson: str | None = None,
                 settings: Settings | None = None,
                 progress: Progress = NO_PROGRESS) -> ExportResult:
     """The whole site as AIPs in ``folder`` (``SITE@<prefix>-0.zip`` + one per object),

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
 
+from archive.assetstore import AssetStore
 from archive.schema import COLLECTION, COMMUNITY, ITEM, SITE, T16
 from bsfcore.errors import PackageError, UnsafeInputError
 from bsfcore.progress import NO_PROGRESS, Progress
@@ -37,7 +38,7 @@ from packager.mets_read import read_manifest
 from packager.model import ArchiveObject, MetadataValue, iso
 from packager.naming import is_plain_name
 from packager.options import Mode, PackagerOptions, coerce_options
-from packager.reading import TYPE_NAMES, ObjRef, resolve, site_handle, tables_for
+from packager.refs import TYPE_NAMES, ObjRef, resolve, site_handle, tables_for
 from packager.safezip import Package, ZipLimits, limits_from_settings
 from packager.sequences import update_sequences
 from packager.validate import SchemaCatalog, check_entries, schema_catalog, validate_mets
@@ -455,7 +456,7 @@ class _Run:
         self.result.sequences = update_sequences(self.conn)
 
 
-def ingest_aip(engine: Engine, store: object, package: Path, *, mode: Mode,
+def ingest_aip(engine: Engine, store: AssetStore, package: Path, *, mode: Mode,
                recursive: bool = False, parent: str | None = None,
                identifier: str | None = None, eperson: str,
                skip_workflow: bool = False,
@@ -473,7 +474,7 @@ def ingest_aip(engine: Engine, store: object, package: Path, *, mode: Mode,
         limits = limits_from_settings(settings)
     package = Path(package)
     writer: ArchiveWriter | None = None
-    assets = RunAssets(store)  # type: ignore[arg-type]
+    assets = RunAssets(store)
     try:
         with engine.begin() as conn:
             if tables_for(conn) is not T:
@@ -503,7 +504,7 @@ def ingest_aip(engine: Engine, store: object, package: Path, *, mode: Mode,
     assert writer is not None
     for internal_id, store_number in writer.obsolete:
         try:
-            store.delete(internal_id, store_number)  # type: ignore[attr-defined]
+            store.delete(internal_id, store_number)
         except Exception as exc:  # the commit stands; report the leftover file
             result.warnings.append(f"replaced asset {internal_id} not deleted: {exc}")
     return result

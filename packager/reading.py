@@ -8,15 +8,13 @@ on restore, names and handles are restored), which is what makes re-exports byte
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, func, or_, select, true
 
-from archive.db import is_renovated
-from archive.history import FORMAT_HISTORY, history_exists
+from archive.history import history_exists
 from archive.schema import (
     BITSTREAM,
     BUNDLE,
@@ -24,23 +22,16 @@ from archive.schema import (
     COMMUNITY,
     ITEM,
     SITE,
-    T15,
     T16,
-    Tables,
 )
 from bsfcore.errors import PackageError
 from packager.model import (
-    COLLECTION_T,
-    COMMUNITY_T,
-    ITEM_T,
-    SITE_T,
     ArchiveObject,
     BitstreamRec,
     BundleRec,
     ChildRef,
     FieldDef,
     FormatInfo,
-    Identification,
     MetadataValue,
     Policy,
     SchemaDef,
@@ -48,12 +39,10 @@ from packager.model import (
 )
 from packager.naming import package_name
 from packager.options import PackagerOptions
+from packager.reading_bitstreams import BitstreamReader, FormatNamer
 from packager.reading_people import PeopleReader
-from registries.model import FormatKey
+from packager.refs import ObjRef, handle_of, site_handle, tables_for
 
-TYPE_NAMES = {SITE: SITE_T, COMMUNITY: COMMUNITY_T, COLLECTION: COLLECTION_T, ITEM: ITEM_T}
-TYPE_IDS = {name: type_id for type_id, name in TYPE_NAMES.items()}
-DEFAULT_PREFIX = "123456789"
 ADMIN_GROUP_ID = 0 + 1
 ANONYMOUS_GROUP_ID = 0
 
@@ -66,8 +55,6 @@ COMMUNITY_COLUMNS: tuple[tuple[str, str, str | None], ...] = (
 COLLECTION_COLUMNS = (*COMMUNITY_COLUMNS, ("license", "rights", "license"),
                       ("provenance_description", "provenance", None))
 
-
-FormatNamer = Callable[[FormatKey], tuple[str, str | None] | None]
 
 #: Items read together: the rows of this many upcoming items of a collection are fetched with
 #: one query per table (IN lists), not ~7 round trips per item.
@@ -87,55 +74,7 @@ class _ItemRows:
     dates: dict[int, datetime]
 
 
-def tables_for(conn: Connection) -> Tables:
-    """T16 when the database has the renovated columns, else T15."""
-    return T16 if is_renovated(conn) else T15
-
-
-@dataclass(frozen=True)
-class ObjRef:
-    type_id: int
-    id: int
-    handle: str | None
-
-    @property
-    def type_name(self) -> str:
-        return TYPE_NAMES[self.type_id]
-
-
-def site_handle(conn: Connection, t: Tables, prefix: str | None = None) -> str:
-    row = conn.execute(select(t.handle.c.handle).where(t.handle.c.resource_type_id == SITE)
-                       .order_by(t.handle.c.handle_id).limit(1)).first()
-    if row is not None:
-        return str(row.handle)
-    return f"{prefix or DEFAULT_PREFIX}/0"
-
-
-def handle_of(conn: Connection, t: Tables, type_id: int, object_id: int) -> str | None:
-    row = conn.execute(select(t.handle.c.handle).where(
-        t.handle.c.resource_type_id == type_id, t.handle.c.resource_id == object_id)
-        .order_by(t.handle.c.handle_id).limit(1)).first()
-    return None if row is None else str(row.handle)
-
-
-def resolve(conn: Connection, t: Tables, handle: str, prefix: str | None = None) -> ObjRef | None:
-    """The object a handle names; ``<prefix>/0`` is the site even without a handle row."""
-    handle = handle.strip()
-    for prefix in ("hdl:", "info:hdl/", "http://hdl.handle.net/", "https://hdl.handle.net/"):
-        if handle.lower().startswith(prefix):
-            handle = handle[len(prefix):]
-    row = conn.execute(select(t.handle.c.resource_type_id, t.handle.c.resource_id)
-                       .where(t.handle.c.handle == handle)).first()
-    if row is not None and row.resource_type_id is not None and row.resource_id is not None:
-        if int(row.resource_type_id) not in TYPE_NAMES:
-            return None
-        return ObjRef(int(row.resource_type_id), int(row.resource_id), handle)
-    if handle == site_handle(conn, t, prefix):
-        return ObjRef(SITE, 0, handle)
-    return None
-
-
-class ArchiveReader(PeopleReader):
+class ArchiveReader(PeopleReader, BitstreamReader):
     """Reads objects for export; one per export run (caches group names and formats)."""
 
     def __init__(self, conn: Connection, options: PackagerOptions, *,
@@ -432,100 +371,8 @@ class ArchiveReader(PeopleReader):
                     logo, self.policies(BITSTREAM, logo.bitstream_id),
                     self._identified_many([logo.bitstream_id]).get(logo.bitstream_id))
 
-    def _bitstream(self, row: object, policies: list[Policy],
-                   identified: datetime | None) -> BitstreamRec | None:
-        r = row
-        bit = BitstreamRec(
-            id=r.bitstream_id, name=r.name, size=int(r.size_bytes or 0), checksum=r.checksum,  # type: ignore[attr-defined]
-            checksum_algorithm=r.checksum_algorithm or "MD5", sequence_id=r.sequence_id,  # type: ignore[attr-defined]
-            source=r.source, description=r.description,  # type: ignore[attr-defined]
-            user_format_description=r.user_format_description,  # type: ignore[attr-defined]
-            internal_id=r.internal_id, store_number=r.store_number,  # type: ignore[attr-defined]
-        )
-        if r.bitstream_format_id is not None:  # type: ignore[attr-defined]
-            bit.format = self.format_info(int(r.bitstream_format_id))  # type: ignore[attr-defined]
-        if self.renovated:
-            bit.ident = Identification(
-                confidence=r.format_confidence, source=r.format_source,  # type: ignore[attr-defined]
-                basis=r.format_basis, warning=r.format_warning,  # type: ignore[attr-defined]
-                date=identified)
-        bit.policies = policies
-        if not self._readable(bit):
-            mode = self.options.unauthorized
-            if mode == "skip":
-                return None
-            if mode == "zero":
-                bit.size, bit.checksum, bit.internal_id = 0, None, None
-                return bit
-            raise PackageError(f"not authorized to read bitstream {bit.id} ({bit.name}); "
-                               "use -o unauthorized=skip or -o unauthorized=zero")
-        return bit
-
-    def _identified_many(self, bitstream_ids: list[int]) -> dict[int, datetime]:
-        """When each format was last set (the format-change history), where recorded."""
-        if not self._history or not bitstream_ids:
-            return {}
-        H = FORMAT_HISTORY
-        found: dict[int, datetime] = {}
-        for bid, when in self.conn.execute(
-                select(H.c.bitstream_id, H.c.changed_at)
-                .where(H.c.bitstream_id.in_(bitstream_ids)).order_by(H.c.history_id)):
-            found[int(bid)] = utc(when)  # type: ignore[assignment]
-        return found
-
-    def _readable(self, bit: BitstreamRec) -> bool:
-        if self._is_admin or self._reader_groups is None:
-            return True
-        rp = self.t.resourcepolicy
-        row = self.conn.execute(select(rp.c.policy_id).where(
-            rp.c.resource_type_id == BITSTREAM, rp.c.resource_id == bit.id, rp.c.action_id == 0,
-            or_(rp.c.epersongroup_id.in_(self._reader_groups),
-                rp.c.eperson_id == self._eperson_id)).limit(1)).first()
-        return row is not None
-
-    def format_info(self, format_id: int) -> FormatInfo:
-        cached = self._formats.get(format_id)
-        if cached is not None:
-            return cached
-        t = self.t
-        row = self.conn.execute(select(t.bitstreamformatregistry).where(
-            t.bitstreamformatregistry.c.bitstream_format_id == format_id)).one()
-        extensions = tuple(e for (e,) in self.conn.execute(
-            select(t.fileextension.c.extension)
-            .where(t.fileextension.c.bitstream_format_id == format_id)
-            .order_by(t.fileextension.c.file_extension_id)) if e)
-        keys: tuple[FormatKey, ...] = ()
-        if self.renovated and t.externalidentifier is not None:
-            ext = t.externalidentifier
-            found = self.conn.execute(
-                select(ext.c.namespace, ext.c.identifier, ext.c.canonical)
-                .where(ext.c.bitstream_format_id == format_id)).all()
-            keys = tuple(FormatKey(r.namespace, r.identifier) for r in sorted(
-                found, key=lambda r: (not r.canonical, r.namespace, r.identifier)))
-        name, version = row.short_description or "", None
-        if keys and self._namer is not None:
-            named = self._namer(keys[0])
-            if named is not None:
-                name, version = named
-        info = FormatInfo(
-            short_description=row.short_description or "", mimetype=row.mimetype,
-            description=row.description, support_level=int(row.support_level or 0),
-            internal=bool(row.internal), extensions=extensions, keys=keys,
-            name=name, version=version)
-        self._formats[format_id] = info
-        return info
-
-
 def _has_history(conn: Connection) -> bool:
     return history_exists(conn)
 
 
-def updated_since(conn: Connection, t: Tables, item_id: int, when: object) -> bool:
-    """True when the item's last_modified is after ``when`` (updatedAfter)."""
-    value = conn.execute(select(t.item.c.last_modified).where(t.item.c.item_id == item_id)).scalar()
-    value = utc(value)
-    return value is None or value > when  # type: ignore[operator]
-
-
-__all__ = ["TYPE_IDS", "TYPE_NAMES", "ArchiveReader", "ObjRef", "resolve", "site_handle",
-           "tables_for", "updated_since"]
+__all__ = ["ArchiveReader", "FormatNamer"]

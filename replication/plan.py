@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, Engine, and_, bindparam, or_, select, true
+from sqlalchemy import ColumnElement, Connection, Engine, and_, bindparam, or_, select, true
 
-from archive.queries import handle_of, resolve_handle
+from archive.queries import HandleTarget, handle_of, resolve_handle
 from archive.schema import COLLECTION, COMMUNITY, ITEM, T15, Tables
 from replication import queue as q
 from replication.fingerprint import global_fingerprint, item_fingerprints
@@ -34,7 +34,7 @@ class LiveObject:
     resource_id: int
 
 
-def _live_item() -> object:
+def _live_item() -> ColumnElement[bool]:
     return or_(T.item.c.in_archive == true(), T.item.c.withdrawn == true())
 
 
@@ -47,7 +47,7 @@ def archive_objects(conn: Connection) -> Iterator[list[LiveObject]]:
         and_(h.resource_type_id == COLLECTION,
              h.resource_id.in_(select(T.collection.c.collection_id))),
         and_(h.resource_type_id == ITEM,
-             h.resource_id.in_(select(T.item.c.item_id).where(_live_item()))),  # type: ignore[arg-type]
+             h.resource_id.in_(select(T.item.c.item_id).where(_live_item()))),
     )
     last = -1
     while True:
@@ -68,7 +68,7 @@ def subtree(conn: Connection, handle: str) -> list[LiveObject]:
     if resolved is None:
         return []
     out: list[LiveObject] = []
-    todo = [resolved]
+    todo: list[HandleTarget] = [resolved]
     seen: set[tuple[int, int]] = set()
     while todo:
         type_id, rid = todo.pop(0)
@@ -79,17 +79,17 @@ def subtree(conn: Connection, handle: str) -> list[LiveObject]:
         if found:
             out.append(LiveObject(found, type_id, rid))
         if type_id == COMMUNITY:
-            todo += [(COMMUNITY, r[0]) for r in conn.execute(
+            todo += [HandleTarget(COMMUNITY, r[0]) for r in conn.execute(
                 select(T.community2community.c.child_comm_id)
                 .where(T.community2community.c.parent_comm_id == rid))]
-            todo += [(COLLECTION, r[0]) for r in conn.execute(
+            todo += [HandleTarget(COLLECTION, r[0]) for r in conn.execute(
                 select(T.community2collection.c.collection_id)
                 .where(T.community2collection.c.community_id == rid))]
         elif type_id == COLLECTION:
-            todo += [(ITEM, r[0]) for r in conn.execute(
+            todo += [HandleTarget(ITEM, r[0]) for r in conn.execute(
                 select(T.collection2item.c.item_id)
                 .join(T.item, T.item.c.item_id == T.collection2item.c.item_id)
-                .where(T.collection2item.c.collection_id == rid, _live_item()))]  # type: ignore[arg-type]
+                .where(T.collection2item.c.collection_id == rid, _live_item()))]
     return out
 
 
@@ -154,7 +154,7 @@ def plan(engine: Engine, config: StoreConfig, *, handle: str | None = None,
     with ``handle`` the handles the run is limited to (else None), and how many items were
     left out because their fingerprint is unchanged. ``context`` is the packager's
     fingerprint context; ``full`` (or ``context=None``) queues every live object."""
-    from packager.reading import tables_for
+    from packager.refs import tables_for
 
     queued = skipped = 0
     scope: list[str] | None = None

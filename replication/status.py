@@ -9,7 +9,7 @@ or tampered replica). Verifying reads every object once.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, func, select
 
@@ -52,15 +52,15 @@ def store_status(engine: Engine, store: ObjectStore, config: StoreConfig, *,
         objects = bytes_ = 0
         for obj in _list(store, group, verify):
             objects += 1
-            bytes_ += obj[1]
-            key = (group, obj[0])
+            bytes_ += obj.size
+            key = (group, obj.name)
             seen.add(key)
             if group == config.delete_group:
-                status.deletion_records.append(obj[0])
+                status.deletion_records.append(obj.name)
             if key not in registry:
-                status.unknown_in_store.append(f"{group}/{obj[0]}")
-            elif verify and obj[2] != registry[key]:
-                status.checksum_mismatch.append(f"{group}/{obj[0]}")
+                status.unknown_in_store.append(f"{group}/{obj.name}")
+            elif verify and obj.md5 != registry[key]:
+                status.checksum_mismatch.append(f"{group}/{obj.name}")
         status.groups[group] = {"objects": objects, "bytes": bytes_}
     status.missing_in_store = sorted(f"{g}/{n}" for g, n in registry if (g, n) not in seen)
     return status
@@ -77,9 +77,15 @@ def _still_failing(conn: Connection) -> list[dict[str, str]]:
     return [{"handle": r.handle, "action": r.action, "error": r.error or ""} for r in rows]
 
 
-def _list(store: ObjectStore, group: str, verify: bool) -> list[tuple[str, int, str]]:
-    """(name, size, md5 or '') per object; hashes only when verifying (folder stores)."""
+class _Listed(NamedTuple):
+    name: str
+    size: int
+    md5: str  # '' when not hashed
+
+
+def _list(store: ObjectStore, group: str, verify: bool) -> list[_Listed]:
+    """Each object's name, size and MD5; hashes only when verifying (folder stores)."""
     if not verify and isinstance(store, LocalObjectStore):
         folder = store.root / group
-        return [(n, (folder / n).stat().st_size, "") for n in store.names(group)]
-    return [(o.name, o.size, o.md5) for o in store.list(group)]
+        return [_Listed(n, (folder / n).stat().st_size, "") for n in store.names(group)]
+    return [_Listed(o.name, o.size, o.md5) for o in store.list(group)]

@@ -100,16 +100,17 @@ class Worker:
     def _fingerprint(self, handle: str) -> str | None:
         """The item's fingerprint *before* its AIP is built: a change made while building
         leaves a stale fingerprint, so the next sync looks again (never the reverse)."""
-        from packager.reading import tables_for
+        from packager.refs import tables_for
 
         with self.engine.connect() as conn:
             resolved = resolve_handle(conn, handle)
-            if resolved is None or resolved[0] != ITEM:
+            if resolved is None or resolved.resource_type_id != ITEM:
                 return None
             t = tables_for(conn)
             if self._global_fp is None:
                 self._global_fp = global_fingerprint(conn, t, self.packager.context())
-            return item_fingerprints(conn, t, [resolved[1]], self._global_fp).get(resolved[1])
+            item_id = resolved.resource_id
+            return item_fingerprints(conn, t, [item_id], self._global_fp).get(item_id)
 
     def _loop(self, summary: SyncSummary, progress: Progress,
               handles: list[str] | None) -> SyncSummary:

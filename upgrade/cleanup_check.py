@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Connection, bindparam, select, true, update
 
 from archive.schema import T15
-from upgrade.assets import check_readable, open_store
+from upgrade.assets import Store, check_readable, open_store
 from upgrade.scope import count_upgradable, is_upgradable, stream
 from upgrade.step import StepContext, Summary
 
@@ -68,11 +68,11 @@ class CleanupCheck:
                        ctx.dry_run)
 
     @staticmethod
-    def _problem(store: object, internal_id: str | None, store_number: int | None) -> str | None:
+    def _problem(store: Store, internal_id: str | None, store_number: int | None) -> str | None:
         if not internal_id:
             return "no internal id"
         try:
-            path = store.path(internal_id, store_number)  # type: ignore[attr-defined]
+            path = store.path(internal_id, store_number)
         except Exception as exc:  # AssetError: outside its store, unknown store number
             return str(exc)
         return check_readable(path)

@@ -91,6 +91,7 @@ def _mission(ctx: typer.Context, site: DemoSite, store: AssetStore) -> list[str]
 def _reports(engine: Engine, root: Path) -> list[str]:
     """The reports people and pandas read: a CSV of every bitstream and the HTML summary."""
     from reports.csv_writer import CsvReportWriter
+    from reports.stream import write_rows
     from reports.summary import SummaryCollector
     from reports.summary_html import render_html
     from upgrade.report import iter_report_rows
@@ -99,14 +100,8 @@ def _reports(engine: Engine, root: Path) -> list[str]:
     csv_path, html_path = root / "report.csv", root / "summary.html"
     collector = SummaryCollector()
     with open(csv_path, "w", encoding="utf-8", newline="") as stream:
-        writer = CsvReportWriter(stream)
-        writer.head()
-        collector.head()
-        for row in with_handles(engine, iter_report_rows(engine)):
-            writer.row(row)
-            collector.row(row)
-        writer.tail()
-        collector.tail()
+        write_rows(with_handles(engine, iter_report_rows(engine)), CsvReportWriter(stream),
+                   collector)
     summary = collector.summary
     html_path.write_text(render_html(summary), encoding="utf-8")
     suspects = summary.suspect_pairs()

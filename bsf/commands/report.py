@@ -7,7 +7,7 @@ Thin layer: rows come from ``upgrade.report.iter_report_rows`` (plus handles), w
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, TextIO
 import typer
 
 from bsf.context import err_console, out_console, state
+from reports.writers import ReportFormat
 
 if TYPE_CHECKING:
     from reports.rows import ReportRow
@@ -53,9 +54,9 @@ def report(
     verbose: Annotated[bool, typer.Option(
         "--verbose", "-v", help="seed format: one BITSTREAM line per bitstream after the "
         "SUMMARY lines (like Upgrade15To16 -r -v).")] = False,
-    fmt: Annotated[str, typer.Option(
-        "--format", "-f", help="seed (the instructions' lines, awk-safe), csv (RFC 4180 with "
-        "header) or json (JSON Lines).")] = "seed",
+    fmt: Annotated[ReportFormat, typer.Option(
+        "--format", "-f", case_sensitive=False, help="seed (the instructions' lines, awk-safe), "
+        "csv (RFC 4180 with header) or json (JSON Lines).")] = ReportFormat.SEED,
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to FILE instead of stdout.", show_default=False)] = None,
     all_bitstreams: Annotated[bool, typer.Option(
@@ -65,11 +66,12 @@ def report(
     """Write the conversion report (see the subcommand `summary` for the overview)."""
     if ctx.invoked_subcommand is not None:
         return
+    from reports.stream import write_rows
     from reports.writers import make_writer
 
     engine = state(ctx).engine
     counts = None
-    if fmt.strip().lower() == "seed":
+    if fmt is ReportFormat.SEED:
         from upgrade.report import report_counts
 
         with engine.connect() as conn:
@@ -79,13 +81,11 @@ def report(
         if output is not None:
             stream = stack.enter_context(open(output, "w", encoding="utf-8", newline=""))
         writer = make_writer(fmt, stream, verbose=verbose, counts=counts)
-        writer.head()
-        if fmt.strip().lower() != "seed" or verbose:
+        rows: Iterable[ReportRow] = ()
+        if fmt is not ReportFormat.SEED or verbose:
             total = counts.total if counts is not None and not all_bitstreams else None
-            for row in _rows(ctx, all_bitstreams, handles=fmt.strip().lower() != "seed",
-                             total=total):
-                writer.row(row)
-        writer.tail()
+            rows = _rows(ctx, all_bitstreams, handles=fmt is not ReportFormat.SEED, total=total)
+        write_rows(rows, writer)
 
 
 @app.command()
@@ -104,15 +104,13 @@ def summary(
 ) -> None:
     """Old format → new format with counts and confidence mix, the top unidentified
     extensions and the warnings; suspicious conversions are marked."""
+    from reports.stream import write_rows
     from reports.summary import SummaryCollector
     from reports.summary_html import render_html
     from reports.summary_table import summary_renderables
 
     collector = SummaryCollector()
-    collector.head()
-    for row in _rows(ctx, all_bitstreams, handles=False):
-        collector.row(row)
-    collector.tail()
+    write_rows(_rows(ctx, all_bitstreams, handles=False), collector)
     s = collector.summary
     if not quiet_tables:
         for table in summary_renderables(s, limit):
