@@ -34,11 +34,12 @@ from bsfcore.progress import NO_PROGRESS, Progress
 from bsfcore.runtime import now
 from bsfcore.settings import Settings
 from packager.assets import RunAssets
+from packager.ingest_handles import RunHandles
 from packager.mets_read import read_manifest
 from packager.model import ArchiveObject, MetadataValue, iso
 from packager.naming import is_plain_name
 from packager.options import Mode, PackagerOptions, coerce_options
-from packager.refs import TYPE_NAMES, ObjRef, resolve, site_handle, tables_for
+from packager.refs import ObjRef, site_handle, tables_for
 from packager.safezip import Package, ZipLimits, limits_from_settings
 from packager.sequences import update_sequences
 from packager.validate import SchemaCatalog, check_entries, schema_catalog, validate_mets
@@ -83,80 +84,16 @@ class _Run:
         self.done: set[str] = set()
         #: original collection handle -> item ids waiting to be mapped into it
         self.pending: dict[str, list[int]] = {}
-        self.prefix = writer.prefix
-        self._containers: dict[str, ObjRef] = {}
+        self.handles = RunHandles(conn, writer)
         self._collections: dict[int, Any] = {}
 
     # -- helpers -----------------------------------------------------------------------------
-
-    def _map(self, original: str, local: str | None) -> None:
-        """Record where an AIP's handle lives here; identical handles need no entry."""
-        if local != original:
-            self.w.handle_map[original] = local
 
     def _remember(self, obj: ArchiveObject) -> None:
         """Only containers and items in several collections can be met twice in a run, so
         only they are remembered: memory does not grow with the number of items."""
         if obj.handle and (obj.type_name != "ITEM" or obj.other_parents):
             self.done.add(obj.handle)
-
-    def _local(self, handle: str | None) -> str | None:
-        if handle is None:
-            return None
-        return self.w.handle_map.get(handle, handle)
-
-    def _resolve(self, handle: str | None) -> ObjRef | None:
-        """Resolve through the run's handle map; containers found are cached (a run never
-        unbinds a handle, and every item of a collection asks for the same parent)."""
-        local = self._local(handle)
-        if not local:
-            return None
-        if local in self._containers:
-            return self._containers[local]
-        ref = self._lookup(local)
-        if ref is not None and ref.type_id != ITEM:
-            self._containers[local] = ref
-        return ref
-
-    def _lookup(self, handle: str) -> ObjRef | None:
-        """``resolve`` with the site handle known: the writer computed it at the start and
-        a run never binds a SITE handle, so a miss needs no second query."""
-        handle = handle.strip()
-        if handle in self.w.pending_handles:  # bound by a queued row (writer.buffer)
-            return ObjRef(ITEM, self.w.pending_handles[handle], handle)
-        if handle.lower().startswith(("hdl:", "info:hdl/", "http://hdl.handle.net/",
-                                      "https://hdl.handle.net/")):
-            return self._resolve_now(handle)
-        row = self.conn.execute(select(T.handle.c.resource_type_id, T.handle.c.resource_id)
-                                .where(T.handle.c.handle == handle)).first()
-        if row is not None and row.resource_type_id is not None \
-                and row.resource_id is not None:
-            if int(row.resource_type_id) not in TYPE_NAMES:
-                return None
-            return ObjRef(int(row.resource_type_id), int(row.resource_id), handle)
-        if row is None:
-            self.w.known_absent = handle
-        if handle == self.w.site_handle:
-            return ObjRef(SITE, 0, handle)
-        return None
-
-    def _resolve_now(self, handle: str) -> ObjRef | None:
-        """``resolve`` after the writer's queued rows are in the database."""
-        self.w.flush()
-        return resolve(self.conn, T, handle, self.prefix)
-
-    def _items_by_handle(self, handles: list[str]) -> dict[str, int]:
-        """Item ids of several local handles, one query per 1000 (plain handles only)."""
-        self.w.flush()
-        h = T.handle
-        found: dict[str, int] = {}
-        for start in range(0, len(handles), 1000):
-            for handle, rid in self.conn.execute(
-                    select(h.c.handle, h.c.resource_id).where(
-                        h.c.handle.in_(handles[start:start + 1000]),
-                        h.c.resource_type_id == ITEM, h.c.resource_id.is_not(None))):
-                found[str(handle)] = int(rid)
-        return found
 
     def _collection_row(self, collection_id: int) -> Any:
         """The collection's row, cached while its items are ingested (a collection's own
@@ -208,8 +145,8 @@ class _Run:
         """An item met again under another collection (a mapping): just map it."""
         if obj.type_name != "ITEM" or parent is None:
             return
-        item = self._resolve(obj.handle)
-        col = self._resolve_now(parent)
+        item = self.handles.resolve(obj.handle)
+        col = self.handles.resolve_now(parent)
         if item is not None and col is not None and col.type_id == COLLECTION:
             self.w.map_item(item.id, col.id)
 
@@ -226,17 +163,17 @@ class _Run:
                                                 Mode.KEEP_EXISTING: "keep",
                                                 Mode.REPLACE: "replace"}[self.mode])
             if obj.handle:
-                self._map(obj.handle, self.w.site_handle)
+                self.handles.map(obj.handle, self.w.site_handle)
                 self._remember(obj)
             return self.w.site_handle
         existing: ObjRef | None = None
         if replace_target is not None:
-            existing = self._resolve_now(replace_target)
+            existing = self.handles.resolve_now(replace_target)
             if existing is None or existing.type_name != obj.type_name:
                 raise PackageError(f"-i {replace_target}: no {obj.type_name} with that handle "
                                    "to replace")
         elif obj.handle and not self.opts.ignore_handle:
-            existing = self._resolve(obj.handle)
+            existing = self.handles.resolve(obj.handle)
         if existing is not None:
             if self.mode is Mode.RESTORE:
                 raise PackageError(f"{label} already exists ({existing.handle}); nothing was "
@@ -253,7 +190,7 @@ class _Run:
                                    "(submit with -o ignoreHandle=false)")
             self._replace(existing, obj, pkg)
             if obj.handle:
-                self._map(obj.handle, existing.handle)
+                self.handles.map(obj.handle, existing.handle)
                 self._remember(obj)
             self.result.replaced.append((obj.type_name, existing.handle or ""))
             return existing.handle
@@ -263,12 +200,12 @@ class _Run:
             if parent_handle is None:
                 raise PackageError(f"{label}: a parent is needed: -p HANDLE (or -o "
                                    "ignoreParent=false to use the AIP's own parent)")
-            parent_ref = self._resolve_now(parent_handle)
+            parent_ref = self.handles.resolve_now(parent_handle)
         else:
             parent_handle = obj.parent_handle
             if parent_handle is None:
                 raise PackageError(f"{label}: the AIP names no parent; give one with -p")
-            parent_ref = self._resolve(parent_handle)
+            parent_ref = self.handles.resolve(parent_handle)
         if parent_ref is None:
             self._missing_parent(parent_handle, label)
             return None
@@ -277,7 +214,7 @@ class _Run:
                                f"{parent_ref.handle}")
         handle = self._create(obj, pkg, parent_ref)
         if obj.handle:
-            self._map(obj.handle, handle)
+            self.handles.map(obj.handle, handle)
             self._remember(obj)
         return handle
 
@@ -306,7 +243,7 @@ class _Run:
             type_id, table, key = COLLECTION, T.collection, T.collection.c.collection_id
         self.w.bind_handle(handle, type_id, cid)
         if obj.handle:  # group names like COLLECTION_hdl:<old handle>_SUBMIT now resolve
-            self._map(obj.handle, handle)
+            self.handles.map(obj.handle, handle)
         self.w.rename_deferred_groups(obj.type_name, obj.handle, cid)
         self.w.apply_roles(obj.roles, mode="refs")
         self._container_content(obj, pkg, cid, type_id, table, key)
@@ -320,7 +257,7 @@ class _Run:
             self.w.set_collection_roles(cid, obj.roles)
         self.w.set_policies(type_id, cid, obj.policies)
         for other in obj.other_parents:
-            ref = self._resolve(other)
+            ref = self.handles.resolve(other)
             if ref is None:
                 self._missing_parent(other, f"{obj.type_name} {obj.handle} link")
             elif type_id == COLLECTION and ref.type_id == COMMUNITY:
@@ -333,11 +270,11 @@ class _Run:
     def _resolve_mappings(self, obj: ArchiveObject, collection_id: int) -> None:
         """Items waiting for this collection (skipIfParentMissing), in this run or earlier."""
         waiting = self.pending.pop(obj.handle, []) if obj.handle else []
-        locals_ = {c.handle: self._local(c.handle) for c in obj.children
+        locals_ = {c.handle: self.handles.local(c.handle) for c in obj.children
                    if c.type_name == "ITEM" and c.handle}
-        plain = [h for h in locals_.values() if h and h not in self._containers
+        plain = [h for h in locals_.values() if h and h not in self.handles.containers
                  and h == h.strip() and ":" not in h]
-        items = self._items_by_handle(plain)
+        items = self.handles.items_by_handle(plain)
         asked = set(plain)
         for child in obj.children:
             if child.type_name == "ITEM" and child.handle:
@@ -345,7 +282,7 @@ class _Run:
                 if local in items:
                     waiting.append(items[local])
                 elif local not in asked:  # prefixed or odd: the one-by-one way
-                    ref = self._resolve(child.handle)
+                    ref = self.handles.resolve(child.handle)
                     if ref is not None and ref.type_id == ITEM:
                         waiting.append(ref.id)
         for item_id in waiting:
@@ -384,7 +321,7 @@ class _Run:
 
     def _item_mappings(self, obj: ArchiveObject, item_id: int) -> None:
         for other in obj.other_parents:
-            ref = self._resolve(other)
+            ref = self.handles.resolve(other)
             if ref is None or ref.type_id != COLLECTION:
                 self._missing_parent(other, f"mapping of ITEM {obj.handle}")
                 self.pending.setdefault(other, []).append(item_id)
@@ -422,7 +359,7 @@ class _Run:
 
     def _replace(self, existing: ObjRef, obj: ArchiveObject, pkg: Package) -> None:
         if obj.handle:
-            self._map(obj.handle, existing.handle)
+            self.handles.map(obj.handle, existing.handle)
         if existing.type_id == ITEM:
             owner = self.conn.execute(select(T.item.c.owning_collection).where(
                 T.item.c.item_id == existing.id)).scalar()
