@@ -220,13 +220,16 @@ def _compressed(kind: str, source: BinaryIO, archive_name: str) -> Iterator[Entr
         raise ArchiveFormatError(f"not {kind} data")
     header_name = _gzip_header_name(head) if kind == GZIP else None
     mtime = int.from_bytes(head[4:8], "little") if kind == GZIP and len(head) >= 8 else 0
-    openers: dict[str, Callable[[], Readable]] = {
-        GZIP: lambda: gzip.GzipFile(fileobj=source, mode="rb"),
-        BZIP2: lambda: bz2.BZ2File(source, mode="rb"),  # noqa: SIM115 - closed by the reader
-        XZ: lambda: lzma.LZMAFile(source, mode="rb"),
-    }
     yield Entry(member_name(kind, archive_name, header_name), None, None,
-                float(mtime) if mtime else None, openers[kind])
+                float(mtime) if mtime else None, lambda: _decompressed(kind, source))
+
+
+def _decompressed(kind: str, source: BinaryIO) -> Readable:
+    if kind == GZIP:
+        return gzip.GzipFile(fileobj=source, mode="rb")
+    if kind == BZIP2:
+        return bz2.BZ2File(source, mode="rb")
+    return lzma.LZMAFile(source, mode="rb")
 
 
 def _web(source: BinaryIO) -> Iterator[Entry]:
@@ -250,8 +253,21 @@ class _Record(Protocol):
     def content_stream(self) -> Readable: ...
 
 
+class _Unclosed:
+    """warcio's payload stream, whose ``close`` would close the whole archive reader."""
+
+    def __init__(self, stream: Readable) -> None:
+        self._stream = stream
+
+    def read(self, size: int = -1, /) -> bytes:
+        return self._stream.read(size)
+
+    def close(self) -> None:
+        pass
+
+
 def _web_opener(record: _Record) -> Callable[[], Readable]:
-    return record.content_stream
+    return lambda: _Unclosed(record.content_stream())
 
 
 def _warc_time(text: str) -> datetime | None:

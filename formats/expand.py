@@ -179,7 +179,7 @@ class Expander:
 
     def _folders(self, level: Level, entry: ArchiveEntry, written: set[str]
                  ) -> Iterator[ScanResult]:
-        parts = [p for p in entry.path.split("/") if p]
+        parts = _parts(entry.path)
         upto = len(parts) if entry.is_dir else len(parts) - 1
         parent = level.filename
         for i in range(1, upto + 1):
@@ -194,7 +194,7 @@ class Expander:
             parent = filename
 
     def _member(self, level: Level, entry: ArchiveEntry) -> Iterator[ScanResult]:
-        parts = [p for p in entry.path.split("/") if p]
+        parts = _parts(entry.path)
         name = parts[-1] if parts and level.kind in (ZIP, TAR) else (
             posixpath.basename(entry.path.rstrip("/")) or entry.path)
         parent = (f"{level.filename}#{'/'.join(parts[:-1])}"
@@ -291,6 +291,11 @@ class Expander:
         if path is not None:
             return _Content(None, path, total, digest)
         return _Content(b"".join(chunks), None, total, digest)
+
+
+def _parts(path: str) -> list[str]:
+    """A member path's folder names, without empty, ``.`` and ``..`` parts (labels only)."""
+    return [p for p in path.split("/") if p not in ("", ".", "..")]
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -9,7 +9,8 @@ Rules, and why:
 * Met while walking, a symlink, FIFO, socket or device is **skipped**: no row, no error, no effect
   on the exit status, only a count by kind (sf reports 0 errors on such trees; a FIFO would block
   a reader). With ``follow_symlinks`` symlinks are followed instead; a broken one, or one leading
-  back into a folder already walked (a loop, or the same folder twice), is skipped.
+  back into a folder already walked, or to a sibling folder (a loop, or the same folder twice), is
+  skipped.
 * A folder that cannot be listed is an error on its folder item and the walk goes on.
 
 ``filename`` is ``os.path.join`` of the path as given and the names below it; ``parent`` is the
@@ -107,6 +108,8 @@ class _Walker:
                                parent, error_kind(exc))
                 continue
             yield ScanItem(directory, kind=FOLDER, parent=parent)
+            if self.follow and self.recursive:
+                self._mark_real_subdirs(entries)
             subdirs: list[str] = []
             for entry in entries:
                 path = os.path.join(directory, entry.name)
@@ -127,15 +130,22 @@ class _Walker:
             return self._followed(path, directory, subdirs)
         if entry.is_dir(follow_symlinks=False):
             if self.recursive:
-                if self.follow:
-                    st = entry.stat(follow_symlinks=False)
-                    self.seen.add((st.st_dev, st.st_ino))
                 subdirs.append(path)
             return None
         if entry.is_file(follow_symlinks=False):
             return ScanItem(path, parent=directory)
         mode = entry.stat(follow_symlinks=False).st_mode
         return ScanItem(path, kind=SKIP, parent=directory, skip=_special(mode))
+
+    def _mark_real_subdirs(self, entries: list[os.DirEntry[str]]) -> None:
+        """Real subfolders count as seen first, so a sibling symlink to one is not walked twice."""
+        for entry in entries:
+            try:
+                if not entry.is_symlink() and entry.is_dir(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    self.seen.add((st.st_dev, st.st_ino))
+            except OSError:
+                continue
 
     def _followed(self, path: str, directory: str, subdirs: list[str]) -> ScanItem | None:
         try:
