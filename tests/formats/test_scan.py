@@ -176,7 +176,7 @@ class _Reader:
 
     name = "reader"
 
-    def identify(self, sample, previous):  # type: ignore[no-untyped-def]
+    def identify(self, sample: Sample, previous: Match | None) -> Match | None:
         sample.bof(1)
         return Match(key("PRONOM:x-fmt/111"), Confidence.HEURISTIC, self.name, "read")
 
@@ -192,7 +192,7 @@ def test_name_map_drives_extension(tmp_path: Path) -> None:
     class Spy:
         name = "spy"
 
-        def identify(self, sample, previous):  # type: ignore[no-untyped-def]
+        def identify(self, sample: Sample, previous: Match | None) -> Match | None:
             seen.append(sample.name)
 
     list(scan([str(asset)], IdentifierStack([Spy()]), ScanOptions(names=names)))
@@ -243,7 +243,7 @@ def test_workers_keep_order(tree: Path) -> None:
     class Size:
         name = "size"
 
-        def identify(self, sample, previous):  # type: ignore[no-untyped-def]
+        def identify(self, sample: Sample, previous: Match | None) -> Match | None:
             return Match(key("PRONOM:x-fmt/111"), Confidence.HEURISTIC, self.name,
                          f"size {sample.size}")
 

@@ -55,7 +55,7 @@ def _zip(members: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> 
 
 def _tar(members: dict[str, bytes], mode: str = "w") -> bytes:
     buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode=mode) as archive:  # type: ignore[call-overload]
+    with tarfile.open(fileobj=buf, mode=mode) as archive:
         for name, data in members.items():
             info = tarfile.TarInfo(name)
             info.size = len(data)
@@ -190,7 +190,7 @@ def test_members_never_touch_the_disk_outside_a_private_folder(
     real = tempfile.mkdtemp
 
     def mkdtemp(*args: object, **kwargs: object) -> str:
-        path = real(*args, **kwargs)  # type: ignore[call-overload]
+        path = real(*args, **kwargs)
         assert os.stat(path).st_mode & 0o777 == 0o700
         made.append(path)
         return str(path)
