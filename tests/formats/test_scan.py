@@ -254,3 +254,28 @@ def test_workers_keep_order(tree: Path) -> None:
            for r in scan([str(tree)], stack, workers=2, chunk=4, stats=stats_two)]
     assert one == two and len(one) > 40
     assert stats_one == stats_two
+
+
+class _Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, int | None]] = []
+
+    def start(self, label: str, total: int | None = None) -> None:
+        self.calls.append(("start", total))
+
+    def advance(self, units: int = 1) -> None:
+        self.calls.append(("advance", units))
+
+    def finish(self) -> None:
+        self.calls.append(("finish", None))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_has_a_total_and_counts_files(tree: Path, workers: int) -> None:
+    progress = _Recorder()
+    list(scan([str(tree)], _text_stack(), workers=workers, progress=progress, count_total=True))
+    assert progress.calls[0] == ("start", 3) and progress.calls[-1] == ("finish", None)
+    assert sum(n or 0 for what, n in progress.calls if what == "advance") == 3
+    quiet = _Recorder()
+    list(scan([str(tree)], _text_stack(), progress=quiet))
+    assert quiet.calls[0] == ("start", None)
