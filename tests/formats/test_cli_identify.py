@@ -166,16 +166,17 @@ def test_droid_layout_folders_and_parents(runner: CliRunner, tree: Path) -> None
     folders = frame[frame.TYPE == "Folder"]
     assert list(folders.FILE_PATH) == [str(tree), str(tree / "sub"), str(tree / "sub/deeper")]
     top = folders.iloc[0]
-    assert (top.PARENT_ID, top.URI, top.SIZE, top.FORMAT_COUNT, top.EXTENSION_MISMATCH) == (
-        "", tree.as_uri().replace("file:///", "file:/") + "/", "", "", "false")
+    folder_uri = tree.as_uri().replace("file:///", "file:/") + "/"
+    got = (top.PARENT_ID, top.URI, top.SIZE, top.FORMAT_COUNT, top.EXTENSION_MISMATCH)
+    assert got == ("", folder_uri, "", "", "false")
     png = frame[frame.NAME == "dot.png"].iloc[0]
-    assert png.PARENT_ID == ids[str(tree / "sub/deeper")]
+    assert ids[str(tree / "sub/deeper")] == png.PARENT_ID
     assert (png.METHOD, png.STATUS, png.TYPE, png.EXT, png.FORMAT_COUNT, png.PUID) == (
         "Signature", "Done", "File", "png", "1", "fmt/11")
     text = frame[frame.NAME == "new\nline.txt"].iloc[0]
     assert (text.METHOD, text.PUID) == ("Extension", "x-fmt/111")   # as DROID finds it
     pdf = frame[frame.NAME == 'comma, "quoted".pdf'].iloc[0]
-    assert "%2C" in pdf.URI and pdf.PARENT_ID == ids[str(tree)]
+    assert "%2C" in pdf.URI and ids[str(tree)] == pdf.PARENT_ID
     assert set(frame.EXTENSION_MISMATCH) <= {"true", "false"}
     assert set(frame.METHOD) <= {"Signature", "Container", "Extension", ""}
     assert list(frame.ID) == [str(i) for i in range(1, len(frame) + 1)]
