@@ -152,8 +152,11 @@ def test_hash_column_and_pandas(runner: CliRunner, tree: Path) -> None:
     frame = _frame(_invoke(runner, str(tree), "--csv", "--hash", "sha256").stdout_bytes)
     png = frame[frame.filename.str.endswith("dot.png")].iloc[0]
     assert png["sha256"] == hashlib.sha256(png_bytes()).hexdigest()
-    doc = json.loads(_invoke(runner, str(tree / "empty.bin"), "--json", "--hash", "crc").stdout)
-    assert doc["files"][0]["crc"] == "00000000"
+    doc = json.loads(_invoke(runner, str(tree), "--json", "--hash", "crc").stdout)
+    files = pd.json_normalize(doc["files"], "matches", ["filename", "filesize", "crc"])
+    assert len(files) == 7 and set(files.ns) == {"pronom"}
+    empty = files[files.filename.str.endswith("empty.bin")].iloc[0]
+    assert (empty.crc, empty.id) == ("00000000", "UNKNOWN")
     assert runner.invoke(app, ["identify", str(tree), "--hash", "blake"]).exit_code != 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib.util
 import io
 import json
 import shutil
@@ -23,21 +24,28 @@ SKELETON = {  # name in the skeleton suite -> (answer with V109, answer with V11
 
 @pytest.fixture(scope="module")
 def runs(shared_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """One tree scanned with the default data (V109) and with V118 set in a bsf.cfg."""
+    """One tree scanned with opf-fido's V109 and with the shared V118, each set in a bsf.cfg."""
     base = tmp_path_factory.mktemp("compare")
     tree = base / "tree"
     tree.mkdir()
     for name in SKELETON:
         shutil.copy(shared_dir / "pronom" / "skeleton-suite" / "fmt" / name, tree / name)
     (tree / "same.txt").write_text("the same answer in both runs\n")
-    cfg = base / "bsf.cfg"
+    fido = importlib.util.find_spec("fido")
+    assert fido is not None and fido.submodule_search_locations
+    v109 = Path(next(iter(fido.submodule_search_locations))) / "conf"
     pronom = shared_dir / "pronom"
-    cfg.write_text(f"formatIdentifier.DROID.signatureFile = {pronom}/DROID_SignatureFile_V118.xml\n"
-                   "formatIdentifier.DROID.containerSignatureFile = "
-                   f"{pronom}/container-signature-20240501.xml\n")
+    configs = {"old": (v109 / "DROID_SignatureFile-v109.xml",
+                       v109 / "container-signature-20200121.xml"),
+               "new": (pronom / "DROID_SignatureFile_V118.xml",
+                       pronom / "container-signature-20240501.xml")}
     runner = CliRunner()
     out: dict[str, Path] = {}
-    for label, config in (("old", []), ("new", ["--config", str(cfg)])):
+    for label, (signature, container) in configs.items():
+        cfg = base / f"{label}.cfg"
+        cfg.write_text(f"formatIdentifier.DROID.signatureFile = {signature}\n"
+                       f"formatIdentifier.DROID.containerSignatureFile = {container}\n")
+        config = ["--config", str(cfg)]
         for layout, flag in (("csv", "--csv"), ("json", "--json"), ("yaml", None),
                              ("droid", "--droid")):
             args = [*config, "identify", "-q", str(tree)] + ([flag] if flag else [])
