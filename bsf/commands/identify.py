@@ -105,6 +105,7 @@ def _scan(st: CliState, paths: list[str], *, as_csv: bool, as_json: bool, as_dro
     from reports.droid_writer import DroidCsvWriter
     from reports.scan import IdentifierInfo, ScanHeader
     from reports.sf_writers import SfCsvWriter, SfJsonWriter, YamlWriter
+    from reports.stream import write_rows
 
     algorithm = ""
     if hash_name:
@@ -140,11 +141,9 @@ def _scan(st: CliState, paths: list[str], *, as_csv: bool, as_json: bool, as_dro
     stats = ScanStats()
     progress = st.progress()
     try:
-        writer.head()
-        for result in scan(paths, stack, options, workers=workers, progress=progress,
-                           stats=stats, count_total=progress is not NO_PROGRESS):
-            writer.row(to_record(result, records))
-        writer.tail()
+        results = scan(paths, stack, options, workers=workers, progress=progress, stats=stats,
+                       count_total=progress is not NO_PROGRESS)
+        write_rows((to_record(result, records) for result in results), writer)
     finally:
         out.flush()
         out.detach()
