@@ -195,6 +195,13 @@ def _sort_column(sort: str) -> ColumnElement[Any]:
     return columns[sort]
 
 
+def count_capped(conn: Connection, plan: Plan, cap: int = DEFAULT_COUNT_CAP) -> tuple[int, bool]:
+    """(count, capped): at most ``cap`` rows are counted; capped means "more than cap"."""
+    inner = select(_BS.c.bitstream_id).where(*_conditions(conn, plan)).limit(cap + 1).subquery()
+    found = int(conn.execute(select(func.count()).select_from(inner)).scalar_one())
+    return (cap, True) if found > cap else (found, False)
+
+
 def _order(column: ColumnElement[Any], sort: str, descending: bool) -> list[Any]:
     if sort == "id":
         return [_BS.c.bitstream_id.desc() if descending else _BS.c.bitstream_id.asc()]
