@@ -26,7 +26,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Row, column, func, inspect, select, table
+from sqlalchemy import Connection, column, func, inspect, select, table
 
 from archive.init import ADMIN_GROUP_ID
 from archive.schema import T15
@@ -143,7 +143,7 @@ def get_eperson(conn: Connection, eperson_id: int) -> EPerson | None:
     return _eperson(row) if row is not None else None
 
 
-def _eperson(row: Row[Any]) -> EPerson:
+def _eperson(row: Any) -> EPerson:
     return EPerson(int(row.eperson_id), str(row.email or ""), row.firstname, row.lastname,
                    bool(row.can_log_in))
 

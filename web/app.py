@@ -3,6 +3,7 @@ the background parts started with it (stack warm-up, job runner, dashboard figur
 
 from __future__ import annotations
 
+import logging
 import secrets
 import threading
 from collections.abc import AsyncIterator
@@ -30,6 +31,7 @@ from web.security import SecurityHeaders
 from web.throttle import LoginThrottle, ThrottleLimits
 
 SESSION_COOKIE = "bsf_session"
+log = logging.getLogger("bsf.web")
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,7 @@ class WebOptions:
     secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     session_hours: float = 8.0
     https_only: bool = False
-    throttle: ThrottleLimits = ThrottleLimits()
+    throttle: ThrottleLimits = field(default_factory=ThrottleLimits)
     job_batch_size: int = 500
     job_poll_seconds: float = 1.0
     job_stale_seconds: float = 60.0
@@ -63,6 +65,12 @@ class AppState:
                                 on_finished=self.dashboard.invalidate)
 
     def start(self) -> None:
+        from workbench.listing import ensure_listing_indexes
+
+        try:
+            ensure_listing_indexes(self.context.engine)
+        except Exception as exc:  # a read-only database user: pages still work, only slower
+            log.warning("cannot add the listing indexes to bitstream: %s", exc)
         threading.Thread(target=self.context.warm, name="bsf-web-warm", daemon=True).start()
         self.runner.start()
         self.dashboard.get()

@@ -8,6 +8,7 @@ then too, since the subtype list lives in the configuration file.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -81,7 +82,5 @@ class WebContext:
 
     def warm(self) -> None:
         """Build the stack now (in a background thread at start-up)."""
-        try:
+        with contextlib.suppress(Exception):  # reported to the page that needs the stack
             self.tools()
-        except Exception:  # reported to the page that needs the stack
-            pass

@@ -26,9 +26,9 @@ class ThrottleLimits:
 
 
 class LoginThrottle:
-    def __init__(self, limits: ThrottleLimits = ThrottleLimits(),
+    def __init__(self, limits: ThrottleLimits | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.limits = limits
+        self.limits = limits or ThrottleLimits()
         self._clock = clock
         self._failures: OrderedDict[str, deque[float]] = OrderedDict()
         self._lock = threading.Lock()

@@ -21,7 +21,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, func, inspect, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Select,
+    func,
+    inspect,
+    literal,
+    select,
+    text,
+)
 
 from archive.schema import T16
 from formats.model import Confidence
@@ -34,6 +44,8 @@ _EXT = T16.externalidentifier
 #: sort name -> what it sorts by (ties broken by bitstream id)
 SORTS = ("id", "name", "size", "format", "confidence")
 DEFAULT_COUNT_CAP = 10_000
+#: Selections up to this size are sorted in Python after one read of their (id, value) pairs.
+SORT_IN_MEMORY = 2_000
 
 
 @dataclass(frozen=True)
@@ -86,6 +98,37 @@ class Page:
         if self.total_capped:
             return None
         return max(1, -(-self.total // self.per_page))
+
+
+#: Indexes that let a sorted page stop early instead of sorting the whole table (DSpace
+#: ignores extra indexes; phase 0 already adds columns to the same table).
+LISTING_INDEXES = {
+    "bsf_bitstream_name_idx": "name",
+    "bsf_bitstream_size_idx": "size_bytes",
+    "bsf_bitstream_confidence_idx": "format_confidence",
+}
+
+
+#: The preserved 1.5 formats (until phase 3) are filtered by format id (``--old-format``).
+OLD_FORMAT_INDEX = ("bsf15_bitstreamformat_format_idx", "bsf15_bitstreamformat",
+                    "bitstream_format_id")
+
+
+def ensure_listing_indexes(engine: Engine) -> list[str]:
+    """Create the missing :data:`LISTING_INDEXES` (and :data:`OLD_FORMAT_INDEX` while the 1.5
+    data is kept); returns the names of those created."""
+    wanted = [(name, "bitstream", column) for name, column in LISTING_INDEXES.items()]
+    inspector = inspect(engine)
+    if inspector.has_table(OLD_FORMAT_INDEX[1]):
+        wanted.append(OLD_FORMAT_INDEX)
+    created = []
+    for name, table, column in wanted:
+        if name in {i["name"] for i in inspector.get_indexes(table)}:
+            continue
+        with engine.begin() as conn:
+            conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})"))
+        created.append(name)
+    return created
 
 
 def glob_condition(dialect: str, glob: str) -> ColumnElement[bool]:
@@ -163,13 +206,15 @@ def _conditions(conn: Connection, plan: Plan) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def _rows_query(conn: Connection, plan: Plan) -> Select[Any]:
+def _rows_query(conn: Connection, plan: Plan | None) -> Select[Any]:
+    """The table's columns for the rows of ``plan`` (or, with None, for ids the caller adds)."""
     source, old_name = _old_format_join(conn)
+    conditions = _conditions(conn, plan) if plan is not None else []
     return (select(_BS.c.bitstream_id, _BS.c.name, _BS.c.size_bytes, _BS.c.bitstream_format_id,
                    _REG.c.short_description.label("format_name"),
                    _canonical_key().label("format_key"), _BS.c.format_confidence,
                    _BS.c.format_source, _BS.c.format_warning, old_name.label("old_format"))
-            .select_from(source).where(*_conditions(conn, plan)))
+            .select_from(source).where(*conditions))
 
 
 def _row(r: Any) -> ListingRow:
@@ -218,27 +263,29 @@ def _from_for(sort: str) -> Any:
 
 def _page_ids(conn: Connection, plan: Plan, sort: str, descending: bool, offset: int,
               limit: int, cap: int) -> tuple[list[int], int, bool]:
-    """(ids of the page, total, capped) in at most two bounded queries.
+    """(ids of the page, total, capped) in two bounded queries.
 
-    The probe reads (id, sort value) of at most ``cap + 1`` matching rows. When that is all of
-    them (a selective filter), the page is cut from them in Python: one pass over the table,
-    however the filter is written. When there are more (a broad filter), the rows are dense,
-    so ``ORDER BY ... LIMIT/OFFSET`` along the sort column's index stops early.
+    First the capped count (no rows leave the database). A small selection (at most
+    :data:`SORT_IN_MEMORY` rows, typically a selective filter) is then read as (id, sort value)
+    pairs and cut in Python: one pass over its rows, whatever the filter. A larger one is
+    dense enough that ``ORDER BY ... LIMIT/OFFSET`` along the sort column's index stops early.
     """
     column = _sort_column(sort)
     conditions = _conditions(conn, plan)
-    probe = (select(_BS.c.bitstream_id, column.label("sort_value"))
-             .select_from(_from_for(sort)).where(*conditions).limit(cap + 1))
-    found = conn.execute(probe).all()
-    if len(found) <= cap:
+    total, capped = count_capped(conn, plan, cap)
+    if not capped and total <= SORT_IN_MEMORY:
+        found = conn.execute(select(_BS.c.bitstream_id, column.label("sort_value"))
+                             .select_from(_from_for(sort)).where(*conditions)).all()
+
         def key(r: Any) -> tuple[bool, Any, int]:
             value = r.sort_value
             return (value is not None, value if value is not None else 0, int(r.bitstream_id))
+
         ordered = sorted(found, key=key, reverse=descending)
-        return [int(r.bitstream_id) for r in ordered[offset:offset + limit]], len(found), False
+        return [int(r.bitstream_id) for r in ordered[offset:offset + limit]], total, False
     query = (select(_BS.c.bitstream_id).select_from(_from_for(sort)).where(*conditions)
              .order_by(*_order(column, sort, descending)).limit(limit).offset(offset))
-    return [int(i) for i in conn.execute(query).scalars()], cap, True
+    return [int(i) for i in conn.execute(query).scalars()], total, capped
 
 
 def list_page(conn: Connection, plan: Plan, *, sort: str = "id", descending: bool = False,
@@ -250,7 +297,7 @@ def list_page(conn: Connection, plan: Plan, *, sort: str = "id", descending: boo
     ids, total, capped = _page_ids(conn, plan, sort, descending, (page - 1) * per_page,
                                    per_page, count_cap)
     found = {int(r.bitstream_id): _row(r) for r in conn.execute(
-        _rows_query(conn, plan).where(_BS.c.bitstream_id.in_(ids or [-1])))}
+        _rows_query(conn, None).where(_BS.c.bitstream_id.in_(ids or [-1])))}
     rows = [found[i] for i in ids if i in found]
     return Page(rows, page, per_page, total, capped, sort, descending)
 
