@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx  # noqa: E402
+import httpx2 as httpx
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 BITSTREAMS_PER_ITEM = 3.45

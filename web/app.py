@@ -3,13 +3,8 @@ the background parts started with it (stack warm-up, job runner, dashboard figur
 
 from __future__ import annotations
 
-import logging
-import secrets
-import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from datetime import timedelta
 from importlib import resources
 
 from starlette.applications import Starlette
@@ -23,60 +18,13 @@ from starlette.staticfiles import StaticFiles
 from web import auth
 from web.auth import guarded_form
 from web.context import WebContext
-from web.dashboard import DashboardCache
 from web.pages import actions, bitstream, bitstreams, dashboard, jobs, registries
-from web.render import Renderer, flash, query
-from web.runner import JobRunner
+from web.render import flash, query
 from web.security import SecurityHeaders
-from web.throttle import LoginThrottle, ThrottleLimits
+from web.state import AppState, WebOptions
 
 SESSION_COOKIE = "bsf_session"
-log = logging.getLogger("bsf.web")
-
-
-@dataclass(frozen=True)
-class WebOptions:
-    """How the application behaves (the server's host and port are uvicorn's business)."""
-
-    secret_key: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
-    session_hours: float = 8.0
-    https_only: bool = False
-    throttle: ThrottleLimits = field(default_factory=ThrottleLimits)
-    job_batch_size: int = 500
-    job_poll_seconds: float = 1.0
-    job_stale_seconds: float = 60.0
-    dashboard_min_interval: float = 30.0
-    start_background: bool = True
-
-
-class AppState:
-    """Everything the pages share, reachable as ``request.app.state.bsf``."""
-
-    def __init__(self, context: WebContext, options: WebOptions) -> None:
-        self.context = context
-        self.options = options
-        self.render = Renderer()
-        self.throttle = LoginThrottle(options.throttle)
-        self.dashboard = DashboardCache(context.engine,
-                                        min_interval=options.dashboard_min_interval)
-        self.runner = JobRunner(context, poll_seconds=options.job_poll_seconds,
-                                stale_after=timedelta(seconds=options.job_stale_seconds),
-                                batch_size=options.job_batch_size,
-                                on_finished=self.dashboard.invalidate)
-
-    def start(self) -> None:
-        from workbench.listing import ensure_listing_indexes
-
-        try:
-            ensure_listing_indexes(self.context.engine)
-        except Exception as exc:  # a read-only database user: pages still work, only slower
-            log.warning("cannot add the listing indexes to bitstream: %s", exc)
-        threading.Thread(target=self.context.warm, name="bsf-web-warm", daemon=True).start()
-        self.runner.start()
-        self.dashboard.get()
-
-    def stop(self) -> None:
-        self.runner.stop()
+__all__ = ["SESSION_COOKIE", "AppState", "WebOptions", "create_app", "routes"]
 
 
 async def choose_format(request: Request) -> Response:

@@ -11,48 +11,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from archive.epersons import EPerson, authenticate, get_eperson, is_administrator
+from web.render import query
 from web.security import csrf_ok, new_csrf_token
-
-if TYPE_CHECKING:
-    from web.app import AppState
-
-_USER = "user"
-
-
-@dataclass(frozen=True)
-class SessionUser:
-    eperson_id: int
-    email: str
-    name: str
-    is_admin: bool
-
-
-def state(request: Request) -> AppState:
-    from web.app import AppState
-
-    found = request.app.state.bsf
-    assert isinstance(found, AppState)
-    return found
-
-
-def current_user(request: Request) -> SessionUser | None:
-    data = request.session.get(_USER)
-    if not isinstance(data, dict):
-        return None
-    try:
-        return SessionUser(int(data["id"]), str(data["email"]), str(data["name"]),
-                           bool(data["admin"]))
-    except (KeyError, TypeError, ValueError):
-        return None
+from web.session import USER_KEY, SessionUser, current_user
+from web.state import AppState, state
 
 
 def safe_next(target: str | None) -> str:
@@ -64,8 +32,6 @@ def safe_next(target: str | None) -> str:
 
 def login_redirect(request: Request) -> RedirectResponse:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    from web.render import query
-
     return RedirectResponse("/login" + query({"next": target}), status_code=303)
 
 
@@ -138,7 +104,7 @@ async def login_submit(request: Request) -> Response:
             **context, "error": "Unknown e-mail address or wrong password."}, status_code=401)
     app.throttle.succeeded(email)
     request.session.clear()
-    request.session[_USER] = {"id": person.eperson_id, "email": person.email,
+    request.session[USER_KEY] = {"id": person.eperson_id, "email": person.email,
                               "name": person.display_name, "admin": admin}
     new_csrf_token(request)
     return RedirectResponse(target, status_code=303)

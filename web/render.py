@@ -18,6 +18,7 @@ from starlette.responses import HTMLResponse
 
 from formats.model import Confidence
 from web.security import CSRF_FIELD, csrf_token
+from web.session import current_user
 
 _PRINTABLE = set(string.printable.encode()) - set(b"\t\n\r\x0b\x0c")
 
@@ -92,8 +93,6 @@ class Renderer:
 
     def page(self, request: Request, name: str, context: Mapping[str, Any] | None = None,
              *, status_code: int = 200) -> HTMLResponse:
-        from web.auth import current_user
-
         values: dict[str, Any] = {
             "request": request, "user": current_user(request), "csrf": csrf_token(request),
             "flashes": pop_flashes(request), "path": request.url.path}

@@ -134,44 +134,62 @@ def ensure_listing_indexes(engine: Engine) -> list[str]:
 def glob_condition(dialect: str, glob: str) -> ColumnElement[bool]:
     """The exact, case-sensitive shell-pattern test of :func:`fnmatch.fnmatchcase` in SQL."""
     if dialect == "sqlite":
-        # SQLite's GLOB has the same *, ? and [...]; its negation is written [^...].
-        pattern = re.sub(r"\[!", "[^", glob)
-        return _BS.c.name.op("GLOB", is_comparison=True)(pattern)
+        return _BS.c.name.op("GLOB", is_comparison=True)(_glob_sqlite(glob))
     return _BS.c.name.regexp_match(_glob_regex(glob))
+
+
+def _brackets(glob: str) -> Iterator[tuple[str, str | None, bool]]:
+    """fnmatch's reading of a pattern: (char, None, False) or ("[", body, negated)."""
+    i, n = 0, len(glob)
+    while i < n:
+        ch = glob[i]
+        i += 1
+        if ch != "[":
+            yield ch, None, False
+            continue
+        j = i
+        if j < n and glob[j] == "!":
+            j += 1
+        if j < n and glob[j] == "]":
+            j += 1
+        while j < n and glob[j] != "]":
+            j += 1
+        if j >= n:
+            yield "[", None, False  # no closing bracket: a literal "["
+            continue
+        body = glob[i:j]
+        i = j + 1
+        negate = body[:1] == "!"
+        yield "[", body[1:] if negate else body, negate
+
+
+def _glob_sqlite(glob: str) -> str:
+    """The same pattern in SQLite's GLOB syntax (negation ``[^...]``, no escapes)."""
+    out = []
+    for ch, body, negate in _brackets(glob):
+        if body is None:
+            out.append("[[]" if ch == "[" else ch)
+        elif not negate and body == "^":
+            out.append("^")  # outside brackets "^" is literal
+        else:
+            if body.startswith("^"):  # a literal caret must not come first
+                body = body[1:] + "^"
+            out.append(f"[{'^' if negate else ''}{body}]")
+    return "".join(out)
 
 
 def _glob_regex(glob: str) -> str:
     """An anchored POSIX regular expression for a shell pattern (fnmatch's rules)."""
     out = ["^"]
-    i, n = 0, len(glob)
-    while i < n:
-        ch = glob[i]
-        i += 1
-        if ch == "*":
-            out.append(".*")
-        elif ch == "?":
-            out.append(".")
-        elif ch == "[":
-            j = i
-            if j < n and glob[j] == "!":
-                j += 1
-            if j < n and glob[j] == "]":
-                j += 1
-            while j < n and glob[j] != "]":
-                j += 1
-            if j >= n:
-                out.append("\\[")
-                continue
-            body = glob[i:j]
-            i = j + 1
-            negate = body[:1] == "!"
-            body = body[1:] if negate else body
-            body = body.replace("\\", "\\\\")
-            if body[:1] == "^":  # a literal caret for fnmatch
-                body = "\\" + body
-            out.append(f"[{'^' if negate else ''}{body}]")
-        else:
-            out.append(re.escape(ch) if not ch.isalnum() else ch)
+    for ch, body, negate in _brackets(glob):
+        if body is None:
+            out.append(".*" if ch == "*" else "." if ch == "?" else
+                       ch if ch.isalnum() else re.escape(ch))
+            continue
+        body = body.replace("\\", "\\\\")
+        if body[:1] == "^":  # a literal caret for fnmatch
+            body = "\\" + body
+        out.append(f"[{'^' if negate else ''}{body}]")
     out.append("$")
     return "".join(out)
 
