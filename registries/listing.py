@@ -43,6 +43,49 @@ def select_formats(registries: RegistrySet, *, namespace: str | None = None,
     return sorted(found, key=lambda f: (f.key.namespace, _natural(f.key.identifier)))
 
 
+#: What :func:`search_formats` can search by.
+SEARCH_FIELDS = ("any", "name", "key", "puid", "ext", "mime")
+
+
+def search_formats(registries: RegistrySet, text: str, field: str = "any") -> list[Format]:
+    """Formats matching ``text`` by name (substring, any case), key (``NS:id``, synonyms
+    included, or a substring of it), PUID (``fmt/96`` in the PRONOM namespace, canonical or
+    synonym), extension or MIME type; ``any`` is the union. Sorted as :func:`select_formats`."""
+    if field not in SEARCH_FIELDS:
+        raise BsfError(f"cannot search formats by {field!r}: use one of "
+                       f"{', '.join(SEARCH_FIELDS)}")
+    query = text.strip()
+    if not query:
+        return []
+    lowered = query.lower()
+    found: dict[FormatKey, Format] = {}
+
+    def add(formats: Iterable[Format]) -> None:
+        for fmt in formats:
+            found.setdefault(fmt.key, fmt)
+
+    if field in ("any", "name"):
+        add(f for f in registries.formats() if lowered in f.display_name.lower())
+    if field in ("any", "key"):
+        if ":" in query:
+            try:
+                exact = registries.get(FormatKey.parse(query))
+            except BsfError:
+                exact = None
+            if exact is not None:
+                add([exact])
+        add(f for f in registries.formats()
+            if any(lowered in str(k).lower() for k in f.keys))
+    if field in ("any", "puid"):
+        add(f for f in registries.formats()
+            if any(k.namespace == "PRONOM" and k.identifier.lower() == lowered for k in f.keys))
+    if field in ("any", "ext"):
+        add(registries.by_extension(query))
+    if field in ("any", "mime") and "/" in query:
+        add(registries.by_mime(query))
+    return sorted(found.values(), key=lambda f: (f.key.namespace, _natural(f.key.identifier)))
+
+
 def _natural(text: str) -> tuple[Any, ...]:
     """``fmt/9`` before ``fmt/10``."""
     return tuple(int(p) if p.isdigit() else p for p in re.split(r"(\d+)", text))

@@ -215,10 +215,19 @@ def _write(conn: Connection, changes: list[Change], user: str, action: str) -> N
         for c, new in written))
 
 
+#: Called with each written batch's connection and changes inside its transaction, just before
+#: the commit (never in a dry run): a caller's own bookkeeping (e.g. the web's job progress)
+#: then commits or rolls back together with the batch.
+OnBatch = Callable[[Connection, list[Change]], None]
+
+
 def _run(engine: Engine, selection: Selection, decide: Decide, *, user: str, action: str,
          dry_run: bool, batch_size: int, progress: Progress,
-         prepare: Callable[[list[Any]], dict[int, Any]] | None = None) -> Iterator[Change]:
-    """The batch loop shared by reidentify and set: select, decide, write, yield."""
+         prepare: Callable[[list[Any]], dict[int, Any]] | None = None,
+         start_after: int = 0, on_batch: OnBatch | None = None) -> Iterator[Change]:
+    """The batch loop shared by reidentify and set: select, decide, write, yield.
+
+    ``start_after`` skips bitstream ids up to it (resuming an interrupted run)."""
     require_renovated(engine)
     with engine.connect() as conn:
         the_plan: Plan = plan(conn, selection)
@@ -232,15 +241,16 @@ def _run(engine: Engine, selection: Selection, decide: Decide, *, user: str, act
             held.enter_context(archive_lock(engine, f"workbench {action}"))
         yield from _batches(engine, the_plan, decide, names, user=user, action=action,
                             dry_run=dry_run, batch_size=batch_size, total=total,
-                            progress=progress, prepare=prepare)
+                            progress=progress, prepare=prepare, after=start_after,
+                            on_batch=on_batch)
 
 
 def _batches(engine: Engine, the_plan: Plan, decide: Decide, names: FormatNames, *, user: str,
              action: str, dry_run: bool, batch_size: int, total: int,
              progress: Progress,
-             prepare: Callable[[list[Any]], dict[int, Any]] | None) -> Iterator[Change]:
+             prepare: Callable[[list[Any]], dict[int, Any]] | None, after: int = 0,
+             on_batch: OnBatch | None = None) -> Iterator[Change]:
     progress.start(f"{action} ({'dry run' if dry_run else 'writing'})", total)
-    after = 0
     try:
         while True:
             conn = engine.connect()
@@ -256,6 +266,8 @@ def _batches(engine: Engine, the_plan: Plan, decide: Decide, names: FormatNames,
                     names.forget()  # ids of formats created in the rolled-back batch are gone
                 else:
                     _write(conn, changes, user, action)
+                    if on_batch is not None:
+                        on_batch(conn, changes)
                     trans.commit()
             except BaseException:
                 if trans.is_active:
@@ -276,13 +288,15 @@ def _batches(engine: Engine, the_plan: Plan, decide: Decide, names: FormatNames,
 def reidentify(engine: Engine, selection: Selection, *, stack: Stack, assets: Assets,
                registries: RegistrySet | None, user: str, dry_run: bool = False,
                force: bool = False, batch_size: int = DEFAULT_BATCH, workers: int = 1,
-               progress: Progress = NO_PROGRESS) -> Iterator[Change]:
+               progress: Progress = NO_PROGRESS, start_after: int = 0,
+               on_batch: OnBatch | None = None) -> Iterator[Change]:
     """Re-run the identifier stack on the selected bitstreams (see module doc).
 
     A bitstream whose asset is missing or unreadable yields an ``error`` change and the run
     goes on: unlike phase 2, the workbench repairs some bitstreams and reports the others.
     With ``workers`` > 1 each batch is identified by a pool of processes
-    (:mod:`workbench.parallel`); deciding and writing stay in this process.
+    (:mod:`workbench.parallel`); deciding and writing stay in this process. ``start_after``
+    and ``on_batch``: see :func:`_run`.
     """
     from workbench.parallel import BatchIdentifier
 
@@ -312,7 +326,8 @@ def reidentify(engine: Engine, selection: Selection, *, stack: Stack, assets: As
         with BatchIdentifier(stack, assets, workers) as identifier:
             yield from _run(engine, selection, decide, user=user, action="reidentify",
                             dry_run=dry_run, batch_size=batch_size, progress=progress,
-                            prepare=identifier.identify)
+                            prepare=identifier.identify, start_after=start_after,
+                            on_batch=on_batch)
 
     return run()
 
@@ -320,7 +335,8 @@ def reidentify(engine: Engine, selection: Selection, *, stack: Stack, assets: As
 def set_format(engine: Engine, selection: Selection, key: FormatKey, *,
                registries: RegistrySet | None, user: str, dry_run: bool = False,
                note: str | None = None, batch_size: int = DEFAULT_BATCH,
-               progress: Progress = NO_PROGRESS) -> Iterator[Change]:
+               progress: Progress = NO_PROGRESS, start_after: int = 0,
+               on_batch: OnBatch | None = None) -> Iterator[Change]:
     """Set ``key``'s format by hand on the selected bitstreams: confidence MANUAL, source
     ``workbench:<user>``. A person's decision replaces an earlier person's (MANUAL over MANUAL
     is allowed; the history keeps both)."""
@@ -344,4 +360,5 @@ def set_format(engine: Engine, selection: Selection, key: FormatKey, *,
         return Change(bid, name, CHANGED, old, new, note or "")
 
     return _run(engine, selection, decide, user=user, action="set", dry_run=dry_run,
-                batch_size=batch_size, progress=progress)
+                batch_size=batch_size, progress=progress, start_after=start_after,
+                on_batch=on_batch)

@@ -17,6 +17,7 @@ from bsf.commands import (
     registry_admin,
     replicate,
     report,
+    serve,
     upgrade,
     workbench,
 )
@@ -35,6 +36,7 @@ TOP_LEVEL_COMMANDS: list[Callable[[typer.Typer], None]] = [
     demo.register,
     identify.register,
     cleanup.register,
+    serve.register,
 ]
 
 # Commands that extend a group owned by another module.

@@ -25,6 +25,8 @@ ALLOWED: dict[str, set[str]] = {
     "packager": {"bsfcore", "registries", "formats", "archive", "reports", "config"},
     "replication": {"bsfcore", "registries", "formats", "archive", "reports", "packager",
                     "config"},
+    "web": {"bsfcore", "registries", "formats", "archive", "reports", "upgrade", "workbench",
+            "packager", "replication", "config"},
 }
 OURS = {*ALLOWED, "bsf", "web", "config"}
 
