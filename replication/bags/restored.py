@@ -154,7 +154,7 @@ def find_aip(engine: Engine, store: ObjectStore, config: StoreConfig,
         if store.exists(config.aip_group, name):
             return name, None
     raise UnknownObjectError(f"no AIP for handle {handle} in the object store "
-                             f"({config.store_dir}/{config.aip_group})")
+                             f"({config.location}/{config.aip_group})")
 
 
 def _verify_and_place(source: SourcePackage, bag_dir: Path, where: str) -> tuple[int, int]:
