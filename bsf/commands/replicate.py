@@ -258,11 +258,16 @@ def restore_bag(ctx: typer.Context, handle: HandleArg,
     values, premis-events.json added; the bag is validated before it is published.
     """
     from replication.bags.restored import restore_bag as build
+    from replication.bags.tags import AptrustDefaults
 
     store, config = _store(ctx)
-    org = state(ctx).settings.get("replicate.bag.source-organization") or "org.dspace"
+    settings = state(ctx).settings
+    org = settings.get("replicate.bag.source-organization") or "org.dspace"
+    aptrust = AptrustDefaults(
+        settings.get("replicate.bag.aptrust.access") or "Institution",
+        settings.get("replicate.bag.aptrust.storage-option") or "Standard")
     result = build(state(ctx).engine, store, config, handle, dest, profile=profile, tar=tar,
-                   source_organization=org)
+                   source_organization=org, aptrust=aptrust)
     typer.echo(str(result.path))
     err_console.print(f"{result.profile} bag from a {result.source_kind} package: "
                       f"{result.payload_files} payload files, {result.payload_bytes} bytes")
