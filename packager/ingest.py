@@ -85,6 +85,8 @@ class _Run(ItemIngest):
         self.canonical_prefix = canonical_prefix
         #: -p given more than once: the top object also goes under these (mapped/linked)
         self.extra_parents = list(extra_parents)
+        #: collections whose item template is replaced at the end of the run
+        self.templates: list[tuple[int, ArchiveObject]] = []
         self.w = writer
         self.opts = opts
         self.mode = opts.mode
@@ -324,7 +326,9 @@ class _Run(ItemIngest):
             elif type_id == COMMUNITY and ref.type_id == COMMUNITY:
                 self.w.link(T.community2community, parent_comm_id=ref.id, child_comm_id=cid)
         if type_id == COLLECTION:
-            replace_template(self.w, cid, obj)
+            # made at the end of the run: a template item must not take an id one of the
+            # run's items restores (re-exports stay byte-identical)
+            self.templates.append((cid, obj))
             self._resolve_mappings(obj, cid)
 
     def _resolve_mappings(self, obj: ArchiveObject, collection_id: int) -> None:
@@ -369,6 +373,8 @@ class _Run(ItemIngest):
 
     def finish(self) -> None:
         self.w.flush()
+        for collection_id, obj in self.templates:
+            replace_template(self.w, collection_id, obj)
         for handle in self.pending:
             self.result.warnings.append(f"item mappings into {handle} not made: that collection "
                                         "was not restored (they are made when it is)")

@@ -142,11 +142,13 @@ def packager_command(
                         parent=parent or None, identifier=identifier,
                         eperson=eperson or "", skip_workflow=install, options=option or [],
                         settings=st.settings, progress=st.progress())
-    for verb, rows in (("restored", result.restored), ("created", result.created),
-                       ("replaced", result.replaced), ("kept", result.skipped),
-                       ("in workflow", result.workflow)):
-        for type_name, handle in rows:
-            out_console.print(f"{verb} {type_name} {handle}", markup=False)
+    lines = [(verb, type_name, handle)
+             for verb, rows in (("restored", result.restored), ("created", result.created),
+                                ("replaced", result.replaced), ("kept", result.skipped),
+                                ("in workflow", result.workflow))
+             for type_name, handle in rows]
+    for verb, type_name, handle in sorted(lines, key=lambda line: line[1] != "SITE"):
+        out_console.print(f"{verb} {type_name} {handle}", markup=False)
     for warning in result.warnings:
         err_console.print(f"warning: {warning}", markup=False, soft_wrap=True)
 
@@ -174,7 +176,7 @@ def register_archive_commands(archive_app: typer.Typer) -> None:
             err_console.print("no sequences to update: this database keeps ids by row id "
                               "(SQLite)", markup=False)
         for sequence, next_value in sorted(values.items()):
-            out_console.print(f"{sequence}\t{next_value}", markup=False)
+            typer.echo(f"{sequence}\t{next_value}")  # tab-separated data: no console layout
         if values:
             err_console.print(f"{len(values)} sequence(s) set past the ids in use",
                               markup=False)
