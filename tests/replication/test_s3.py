@@ -50,7 +50,7 @@ def test_objects_round_trip_with_their_checksum(s3_bucket: str, tmp_path: Path) 
     # the object is replaced behind our back (same recorded checksum): the fetch refuses it
     boto3.client("s3").put_object(Bucket=s3_bucket, Key="backups/dspace/aip-store/ITEM@1-2.zip",
                                   Body=b"another AIP", Metadata={MD5_KEY: sent_small.md5})
-    with pytest.raises(PackageError, match="ITEM@1-2.zip: corrupt store object"):
+    with pytest.raises(PackageError, match=r"ITEM@1-2\.zip: corrupt store object"):
         store.fetch("aip-store", "ITEM@1-2.zip", tmp_path / "out" / "small.zip")
     assert not (tmp_path / "out" / "small.zip").exists()
     assert store.remove("aip-store", "ITEM@1-2.zip") == len(b"another AIP")
