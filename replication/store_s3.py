@@ -193,14 +193,18 @@ class S3ObjectStore:
                         != md5:
                     raise PackageError(f"{group}/{name}: its source {source} changed while it "
                                        "was sent")
-                self.client.put_object(Bucket=self.bucket, Key=key, Body=data,
-                                       ContentMD5=_b64(md5), Metadata={MD5_KEY: md5})
+                put = self.client.put_object(Bucket=self.bucket, Key=key, Body=data,
+                                             ContentMD5=_b64(md5), Metadata={MD5_KEY: md5})
+                etag = str(put.get("ETag", "")).strip('"')
+                if etag == md5:  # the service checked Content-MD5 and stored these bytes
+                    return StoredObject(group, name, size, md5, datetime.now(UTC), etag)
             else:
                 self._multipart(key, source, md5, size, f"{group}/{name}")
         except PackageError:
             raise
         except Exception as exc:
             raise PackageError(f"{self._where(group, name)}: upload failed: {exc}") from None
+        # a multipart upload (or an ETag that is no MD5, e.g. SSE-KMS): ask what is stored
         stored = self.stat(group, name)
         if stored is None or stored.size != size or stored.md5 != md5:
             raise PackageError(f"{self._where(group, name)}: the store does not hold what was "

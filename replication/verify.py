@@ -61,6 +61,8 @@ class StoreCheck:
     listed: dict[str, dict[str, int]] = field(default_factory=dict)
     #: name -> token of intact replicas whose token is new to the registry
     new_tokens: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: group -> the names the listing showed (sync then asks the store about no others)
+    names: dict[str, set[str]] = field(default_factory=dict)
     hashed: int = 0
 
     @property
@@ -94,6 +96,7 @@ def check_store(engine: Engine, store: ObjectStore, groups: Iterable[str], *,
         listing[group] = {o.name: o for o in store.list(group)}
         check.listed[group] = {"objects": len(listing[group]),
                                "bytes": sum(o.size for o in listing[group].values())}
+        check.names[group] = set(listing[group])
     if verify:
         progress.start("verifying the store", len(rows))
     known: dict[str, set[str]] = {g: set() for g in groups}
