@@ -147,3 +147,29 @@ def test_failures_and_a_corrupt_replica(cli, engine: Engine, small: SmallArchive
     assert "transmitted\tITEM@123456789-7.zip" in repaired.stdout
     assert path.read_bytes() == good
     assert cli("replicate", "status", "--verify").exit_code == 0
+
+
+def test_restore_site_from_the_store_alone(cli, engine: Engine, small: SmallArchive,
+                                           store_config: StoreConfig, tmp_path: Path) -> None:
+    assert cli("replicate", "sync").exit_code == 0
+    both = cli("replicate", "restore", small.alpha, "--site")
+    assert isinstance(both.exception, BsfError) and "HANDLE or --site" in str(both.exception)
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    (tmp_path / "assets2").mkdir()
+    cfg = tmp_path / "bsf.cfg"
+
+    def invoke(*args: str):
+        return runner.invoke(app, ["--config", str(cfg), "--db", fresh, "--assetstore",
+                                   str(tmp_path / "assets2"), *args])
+
+    assert invoke("archive", "init", "--renovated", "--admin", "admin@example.org"
+                  ).exit_code == 0
+    restored = invoke("replicate", "restore", "--site", "--eperson", "admin@example.org")
+    assert restored.exit_code == 0, restored.output
+    lines = restored.stdout.splitlines()
+    assert lines[0] == "restored\tSITE\t123456789/0"
+    assert {f"restored\t{h}" for h in (small.alpha, small.beta, *small.items)} <= set(lines)
+    # the rebuilt archive's AIPs are the stored ones, byte for byte: nothing to send
+    again = invoke("replicate", "sync")
+    assert again.exit_code == 0 and again.stdout == "", again.output
+    assert "0 transmitted, 9 unchanged" in again.stderr
