@@ -2,14 +2,19 @@
 
 ``export_aip`` is what ``bsf packager -d [-a] -t AIP -e EPERSON -i HANDLE FILE`` runs: the
 object named by HANDLE (``<prefix>/0`` = the site) goes to FILE; with ``recursive`` every child
-object's AIP is written beside FILE as ``<TYPE>@<handle-with-dashes>.zip``. Each manifest is
-validated *before* its zip is written (``validate``, on by default), each bitstream is streamed
+object's AIP is written beside FILE as ``<TYPE>@<handle-with-dashes>.zip``. FILE may be a
+folder instead — an existing one, or any path ending in ``/`` (the seed's cron form
+``backups/``), created when missing — and the top AIP then goes into it under its package
+name. Each manifest is validated *before* its zip is written (``validate``, on by default,
+against the shipped schemas unless ``mets.xsd.*`` names others), each bitstream is streamed
 into the zip with its MD5 checked, and each zip is renamed into place only when complete.
+``-o passwords=true`` needs a site administrator (:mod:`packager.authorization`).
 """
 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,11 +29,14 @@ from bsfcore import __version__
 from bsfcore.errors import PackageError
 from bsfcore.progress import NO_PROGRESS, Progress
 from bsfcore.settings import Settings
+from packager.aipconfig import Dissemination, dissemination
+from packager.authorization import Authority
 from packager.mets_write import build_mets
 from packager.model import DEFAULT_DATE
 from packager.options import Mode, PackagerOptions, coerce_options
 from packager.premis import Agent
 from packager.reading import ArchiveReader, FormatNamer
+from packager.reading_bitstreams import NamedFormat
 from packager.refs import ObjRef, resolve, updated_since
 from packager.validate import SchemaCatalog, schema_catalog, validate_mets
 from packager.zipout import deterministic_zip, file_md5, write_atomic
@@ -63,6 +71,7 @@ class ExportContext:
     options: PackagerOptions
     agent: Agent
     catalog: SchemaCatalog
+    config: Dissemination | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -96,13 +105,15 @@ def _registry_set(config_path: str | None) -> Any:
 
 
 def format_namer(settings: Settings | None) -> FormatNamer:
-    """Name and version of a format key from the configured registries (lazy, cached)."""
-    def namer(key: FormatKey) -> tuple[str, str | None] | None:
+    """Name, version and extensions of a format key from the configured registries (lazy,
+    cached)."""
+    def namer(key: FormatKey) -> NamedFormat | None:
         registries = _registry_set(settings.path if settings is not None else None)
         if registries is None:
             return None
         fmt = registries.get(key)
-        return None if fmt is None else (fmt.name, fmt.version)
+        return None if fmt is None else NamedFormat(fmt.name, fmt.version,
+                                                    tuple(fmt.extensions))
     return namer
 
 
@@ -114,30 +125,39 @@ def find_eperson(conn: Connection, reader_t: object, email: str) -> int:
     return int(row[0])
 
 
-def export_aip(engine: Engine, store: AssetStore, handle: str, target: Path, *,
+def export_aip(engine: Engine, store: AssetStore, handle: str, target: Path | str, *,
                recursive: bool = False, eperson: str | None = None,
                options: PackagerOptions | Mapping[str, str] | Iterable[str] | None = None,
                settings: Settings | None = None, progress: Progress = NO_PROGRESS,
                use_registries: bool = True) -> ExportResult:
-    """Export the object ``handle`` to ``target`` (and its children beside it if recursive)."""
+    """Export the object ``handle`` to ``target`` (and its children beside it if recursive).
+
+    ``target`` is the top AIP's file, or a folder: an existing one, or a ``str`` ending in
+    ``/`` (created when missing)."""
     opts = coerce_options(options, Mode.EXPORT)
     catalog = schema_catalog(settings)
     if opts.validate and opts.validate_explicit and not catalog:
         validate_mets(etree.Element("x"), catalog, require_schemas=True)
-    ctx = ExportContext(store, opts, Agent(__version__, signature_file_name(settings)), catalog)
+    ctx = ExportContext(store, opts, Agent(__version__, signature_file_name(settings)), catalog,
+                        dissemination(settings))
     result = ExportResult()
-    folder_given = str(target).endswith(("/", "\\"))
+    folder_given = isinstance(target, str) and target.endswith(("/", os.sep))
     target = Path(target)
     prefix = settings.get("handle.prefix") if settings is not None else None
     with engine.connect() as conn:
         probe = ArchiveReader(conn, opts, prefix=prefix)
         eperson_id = find_eperson(conn, probe.t, eperson) if eperson else None
+        if opts.passwords and eperson_id is not None and eperson is not None:
+            # (a library caller that names no e-person acts as the system, as for reading)
+            Authority(conn, probe.t, eperson_id, eperson).require_site_admin(
+                "export password hashes (-o passwords=true)")
         reader = ArchiveReader(conn, opts, eperson_id=eperson_id, prefix=prefix,
                                format_namer=format_namer(settings) if use_registries else None)
         top = resolve(conn, reader.t, handle, prefix)
         if top is None:
             raise PackageError(f"no object with handle {handle} in the archive (-i)")
         if folder_given or target.is_dir():  # FILE may be a folder (the seed's cron example)
+            target.mkdir(parents=True, exist_ok=True)
             target = target / _child_name(reader, top)
         progress.start("exporting AIPs")
         # An item in one collection is met once; only items in several collections (and
@@ -180,7 +200,7 @@ def write_object_aip(conn: Connection, reader: ArchiveReader, ref: ObjRef, dest:
                      ctx: ExportContext) -> ExportedPackage:
     """Write one object's AIP (no recursion) and return its path and checksum."""
     obj = reader.read(ref)
-    data, packed = build_mets(obj, ctx.agent, software=SOFTWARE)
+    data, packed = build_mets(obj, ctx.agent, software=SOFTWARE, config=ctx.config)
     if ctx.options.validate:
         root = etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True,
                                                       huge_tree=False))

@@ -16,42 +16,48 @@ collection's workflow unless ``-w`` (see :mod:`packager.workflow`). An item mapp
 collection that is not restored yet fails with "Could not find a parent DSpaceObject
 referenced as '...'" unless ``skipIfParentMissing=true``; the mapping is then made as soon as
 that collection arrives (in this run or a later one).
+
+Every write is authorized first (:mod:`packager.authorization`): the ``-e`` e-person must
+administer what it changes, or the run stops with the missing right named and nothing written.
+A database that refuses a new row because a sequence fell behind the ids in use gives one line
+naming ``bsf archive update-sequences``, not a traceback.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.exc import IntegrityError
 
 from archive.assetstore import AssetStore
 from archive.schema import COLLECTION, COMMUNITY, ITEM, SITE, T16
 from bsfcore.errors import PackageError, UnsafeInputError
 from bsfcore.progress import NO_PROGRESS, Progress
-from bsfcore.runtime import now
 from bsfcore.settings import Settings
+from packager.aipconfig import IngestCrosswalks, ingest_crosswalks
 from packager.assets import RunAssets
+from packager.authorization import Authority
 from packager.ingest_handles import RunHandles
+from packager.ingest_items import CANONICAL_PREFIX, ItemIngest
 from packager.mets_read import read_manifest
-from packager.model import ArchiveObject, MetadataValue, iso
+from packager.model import ArchiveObject
 from packager.naming import is_plain_name
 from packager.options import Mode, PackagerOptions, coerce_options
 from packager.refs import ObjRef, site_handle, tables_for
 from packager.safezip import Package, ZipLimits, limits_from_settings
 from packager.sequences import update_sequences
+from packager.templates import replace_template
 from packager.validate import SchemaCatalog, check_entries, schema_catalog, validate_mets
-from packager.workflow import first_step, start_workflow
 from packager.writing import ArchiveWriter
 
 T = T16
 TYPE_IDS = {"SITE": SITE, "COMMUNITY": COMMUNITY, "COLLECTION": COLLECTION, "ITEM": ITEM}
 PARENT_TYPES = {"ITEM": {COLLECTION}, "COLLECTION": {COMMUNITY},
                 "COMMUNITY": {COMMUNITY, SITE}}
-DEFAULT_LICENSE = ("By submitting this item you grant the repository the non-exclusive right to "
-                   "reproduce, translate and distribute it.")
 
 
 @dataclass
@@ -60,16 +66,27 @@ class IngestResult:
     replaced: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     workflow: list[tuple[str, str]] = field(default_factory=list)
+    #: the SITE object restored with -r (groups and people created)
+    restored: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     sequences: dict[str, int] = field(default_factory=dict)
 
 
-class _Run:
+class _Run(ItemIngest):
     def __init__(self, conn: Connection, writer: ArchiveWriter, opts: PackagerOptions,
                  catalog: SchemaCatalog, *, recursive: bool, eperson_id: int,
                  eperson: str, skip_workflow: bool, limits: ZipLimits | None,
-                 progress: Progress) -> None:
+                 progress: Progress, authority: Authority, crosswalks: IngestCrosswalks,
+                 canonical_prefix: str = CANONICAL_PREFIX,
+                 extra_parents: Sequence[str] = ()) -> None:
         self.conn = conn
+        self.authority = authority
+        self.crosswalks = crosswalks
+        self.canonical_prefix = canonical_prefix
+        #: -p given more than once: the top object also goes under these (mapped/linked)
+        self.extra_parents = list(extra_parents)
+        #: collections whose item template is replaced at the end of the run
+        self.templates: list[tuple[int, ArchiveObject]] = []
         self.w = writer
         self.opts = opts
         self.mode = opts.mode
@@ -111,6 +128,12 @@ class _Run:
             raise PackageError(f"{message} ({what})")
         self.result.warnings.append(f"{message} ({what}); skipped (skipIfParentMissing)")
 
+    def _resolve(self, handle: str | None) -> ObjRef | None:
+        return self.handles.resolve(handle)
+
+    def _report(self, kind: str, type_name: str, handle: str) -> None:
+        getattr(self.result, {"kept": "skipped"}.get(kind, kind)).append((type_name, handle))
+
     # -- one package -------------------------------------------------------------------------
 
     def ingest(self, path: Path, *, parent: str | None, replace_target: str | None,
@@ -123,7 +146,7 @@ class _Run:
                     require_schemas=self.opts.validate_explicit)
             if not pkg.manifest_only:
                 check_entries(pkg.root, pkg.sizes, name)
-            obj = read_manifest(pkg.root, name)
+            obj = read_manifest(pkg.root, name, self.crosswalks)
             if obj.handle and obj.handle in self.done:
                 self._link_again(obj, parent)
                 return
@@ -148,7 +171,7 @@ class _Run:
         item = self.handles.resolve(obj.handle)
         col = self.handles.resolve_now(parent)
         if item is not None and col is not None and col.type_id == COLLECTION:
-            self.w.map_item(item.id, col.id)
+            self.map_checked(item.id, col, f"ITEM {item.handle}")
 
     def _place(self, obj: ArchiveObject, pkg: Package, *, parent: str | None,
                replace_target: str | None, top: bool) -> str | None:
@@ -159,12 +182,16 @@ class _Run:
         if obj.type_name == "SITE":
             if self.mode is Mode.SUBMIT:
                 raise PackageError("a SITE AIP can only be restored (-r), not submitted (-s)")
-            self.w.apply_roles(obj.roles, mode={Mode.RESTORE: "restore",
-                                                Mode.KEEP_EXISTING: "keep",
-                                                Mode.REPLACE: "replace"}[self.mode])
+            self.authority.require_site_admin("restore the SITE AIP (every group and person)")
+            mode = {Mode.RESTORE: "restore", Mode.KEEP_EXISTING: "keep",
+                    Mode.REPLACE: "replace"}[self.mode]
+            if "DSPACE-ROLES" not in obj.ignored:
+                self.w.apply_roles(obj.roles, mode=mode)
             if obj.handle:
                 self.handles.map(obj.handle, self.w.site_handle)
                 self._remember(obj)
+            self._report({"restore": "restored", "keep": "kept", "replace": "replaced"}[mode],
+                         "SITE", self.w.site_handle)
             return self.w.site_handle
         existing: ObjRef | None = None
         if replace_target is not None:
@@ -172,7 +199,8 @@ class _Run:
             if existing is None or existing.type_name != obj.type_name:
                 raise PackageError(f"-i {replace_target}: no {obj.type_name} with that handle "
                                    "to replace")
-        elif obj.handle and not self.opts.ignore_handle:
+        elif obj.handle and (not self.opts.ignore_handle or self.mode is Mode.REPLACE):
+            # ignoreHandle does not apply to replace: the replaced object keeps its handle
             existing = self.handles.resolve(obj.handle)
         if existing is not None:
             if self.mode is Mode.RESTORE:
@@ -188,6 +216,7 @@ class _Run:
             if self.mode is Mode.SUBMIT:
                 raise PackageError(f"{label}: handle {obj.handle} is already in use "
                                    "(submit with -o ignoreHandle=false)")
+            self.authority.require_admin(existing, f"replace {label}")
             self._replace(existing, obj, pkg)
             if obj.handle:
                 self.handles.map(obj.handle, existing.handle)
@@ -212,11 +241,37 @@ class _Run:
         if parent_ref.type_id not in PARENT_TYPES[obj.type_name]:
             raise PackageError(f"{label} cannot go under {parent_ref.type_name} "
                                f"{parent_ref.handle}")
+        self.authority.require_admin(parent_ref, f"create {label} in {parent_ref.type_name} "
+                                     f"{parent_ref.handle}")
         handle = self._create(obj, pkg, parent_ref)
         if obj.handle:
             self.handles.map(obj.handle, handle)
             self._remember(obj)
+        if top and handle is not None:
+            self._extra_parents(obj, handle)
         return handle
+
+    def _extra_parents(self, obj: ArchiveObject, handle: str) -> None:
+        """-p given several times: the new top object is also mapped into (items) or linked
+        under (collections, communities) every further parent, as DSpace does."""
+        ref = self.handles.resolve_now(handle)
+        assert ref is not None
+        for extra in self.extra_parents:
+            parent = self.handles.resolve_now(extra)
+            if parent is None:
+                raise PackageError(f"-p {extra}: no object with that handle")
+            if parent.type_id not in PARENT_TYPES[obj.type_name] or parent.type_id == SITE:
+                raise PackageError(f"-p {extra}: {obj.type_name} {handle} cannot also go under "
+                                   f"{parent.type_name} {parent.handle}")
+            self.authority.require_admin(parent, f"add {obj.type_name} {handle} to "
+                                         f"{parent.type_name} {parent.handle}")
+            if obj.type_name == "ITEM":
+                self.w.map_item(ref.id, parent.id)
+            elif obj.type_name == "COLLECTION":
+                self.w.link(T.community2collection, community_id=parent.id, collection_id=ref.id)
+            else:
+                self.w.link(T.community2community, parent_comm_id=parent.id,
+                            child_comm_id=ref.id)
 
     # -- create / replace --------------------------------------------------------------------
 
@@ -227,7 +282,7 @@ class _Run:
 
     def _create(self, obj: ArchiveObject, pkg: Package, parent: ObjRef) -> str | None:
         if obj.type_name == "ITEM":
-            return self._create_item(obj, pkg, parent)
+            return self.create_item(obj, pkg, parent)
         self._collections = {}
         values = self.w.container_values(obj)
         preferred = obj.id or None
@@ -245,26 +300,35 @@ class _Run:
         if obj.handle:  # group names like COLLECTION_hdl:<old handle>_SUBMIT now resolve
             self.handles.map(obj.handle, handle)
         self.w.rename_deferred_groups(obj.type_name, obj.handle, cid)
-        self.w.apply_roles(obj.roles, mode="refs")
+        if "DSPACE-ROLES" not in obj.ignored:
+            self.w.apply_roles(obj.roles, mode="refs")
         self._container_content(obj, pkg, cid, type_id, table, key)
-        self.result.created.append((obj.type_name, handle))
+        self._report("created", obj.type_name, handle)
         return handle
 
     def _container_content(self, obj: ArchiveObject, pkg: Package, cid: int, type_id: int,
                            table: object, key: object) -> None:
         self.w.set_logo(table, key, cid, obj, pkg)  # type: ignore[arg-type]
-        if type_id == COLLECTION:
+        if type_id == COLLECTION and "DSPACE-ROLES" not in obj.ignored:
             self.w.set_collection_roles(cid, obj.roles)
-        self.w.set_policies(type_id, cid, obj.policies)
+        if "METSRIGHTS" not in obj.ignored:
+            self.w.set_policies(type_id, cid, obj.policies)
         for other in obj.other_parents:
             ref = self.handles.resolve(other)
             if ref is None:
                 self._missing_parent(other, f"{obj.type_name} {obj.handle} link")
-            elif type_id == COLLECTION and ref.type_id == COMMUNITY:
+                continue
+            if ref.type_id == COMMUNITY and type_id in (COLLECTION, COMMUNITY):
+                self.authority.require_admin(ref, f"link {obj.type_name} {obj.handle} under "
+                                             f"COMMUNITY {ref.handle}")
+            if type_id == COLLECTION and ref.type_id == COMMUNITY:
                 self.w.link(T.community2collection, community_id=ref.id, collection_id=cid)
             elif type_id == COMMUNITY and ref.type_id == COMMUNITY:
                 self.w.link(T.community2community, parent_comm_id=ref.id, child_comm_id=cid)
         if type_id == COLLECTION:
+            # made at the end of the run: a template item must not take an id one of the
+            # run's items restores (re-exports stay byte-identical)
+            self.templates.append((cid, obj))
             self._resolve_mappings(obj, cid)
 
     def _resolve_mappings(self, obj: ArchiveObject, collection_id: int) -> None:
@@ -286,94 +350,18 @@ class _Run:
                     if ref is not None and ref.type_id == ITEM:
                         waiting.append(ref.id)
         for item_id in waiting:
-            self.w.map_item(item_id, collection_id)
-
-    def _create_item(self, obj: ArchiveObject, pkg: Package, collection: ObjRef) -> str | None:
-        col = self._collection_row(collection.id)
-        submit = self.mode is Mode.SUBMIT
-        step = first_step(col) if submit and not self.skip_workflow else None
-        submitter = self.eperson_id if submit else self.w.eperson_id(obj.submitter)
-        if obj.submitter and submitter is None and not submit:
-            self.result.warnings.append(f"ITEM {obj.handle}: submitter {obj.submitter} is not "
-                                        "in the archive; restored without submitter")
-        installed = step is None
-        item_id = self.w.insert_row(T.item, {
-            "submitter_id": submitter, "in_archive": installed and not obj.withdrawn,
-            "withdrawn": obj.withdrawn and installed,
-            "last_modified": now(whole_seconds=True) if submit else obj.last_modified,
-            "owning_collection": collection.id if installed else None,
-        }, None if submit else (obj.id or None))
-        values = list(obj.metadata)
-        if submit:
-            values, obj.bundles = self._submission_extras(obj, col, values, installed)
-        self.w.write_item_content(item_id, obj, pkg, values)
-        if not installed:
-            self.w.flush()
-            wf = start_workflow(self.conn, item_id, collection.id, step)  # type: ignore[arg-type]
-            self.result.workflow.append(("ITEM", f"workflowitem {wf}"))
-            return None
-        handle = self._new_handle(obj)
-        self.w.bind_handle(handle, ITEM, item_id, batch=True)
-        self.w.map_item(item_id, collection.id, fresh=True)
-        self._item_mappings(obj, item_id)
-        self.result.created.append(("ITEM", handle))
-        return handle
-
-    def _item_mappings(self, obj: ArchiveObject, item_id: int) -> None:
-        for other in obj.other_parents:
-            ref = self.handles.resolve(other)
-            if ref is None or ref.type_id != COLLECTION:
-                self._missing_parent(other, f"mapping of ITEM {obj.handle}")
-                self.pending.setdefault(other, []).append(item_id)
-                continue
-            self.w.map_item(item_id, ref.id)
-
-    def _submission_extras(self, obj: ArchiveObject, col: object, values: list[MetadataValue],
-                           installed: bool) -> tuple[list[MetadataValue], list]:
-        """Submit mode adds system metadata and a new deposit license, as DSpace does."""
-        stamp = iso(now(whole_seconds=True))
-        values = [v for v in values if not (v.schema == "dc" and v.element == "date"
-                                            and v.qualifier in ("accessioned", "available"))]
-        if installed:
-            values += [MetadataValue("dc", "date", "accessioned", stamp),
-                       MetadataValue("dc", "date", "available", stamp)]
-        values.append(MetadataValue(
-            "dc", "description", "provenance",
-            f"Submitted by {self.eperson} using bsf packager (AIP of "
-            f"{obj.handle or 'no handle'}) on {stamp}", "en"))
-        bundles = [b for b in obj.bundles if b.name != "LICENSE"]
-        return values, [*bundles, self._license_bundle(col)]
-
-    def _license_bundle(self, col: object) -> object:
-        from packager.model import BitstreamRec, BundleRec, FormatInfo
-
-        text = (getattr(col, "license", None) or DEFAULT_LICENSE).encode("utf-8")
-        asset = self.w.store.write_bytes(text)
-        bit = BitstreamRec(id=0, name="license.txt", size=asset.size, checksum=asset.md5,
-                           sequence_id=None, source="Written by bsf packager",
-                           format=FormatInfo(short_description="License", mimetype="text/plain",
-                                             description="Item-specific license agreed upon "
-                                             "to submission", support_level=1, internal=True))
-        bit.internal_id = asset.internal_id
-        return BundleRec(name="LICENSE", bitstreams=[bit])
+            self.map_checked(item_id, ObjRef(COLLECTION, collection_id, obj.handle),
+                             "waiting items")
 
     def _replace(self, existing: ObjRef, obj: ArchiveObject, pkg: Package) -> None:
         if obj.handle:
             self.handles.map(obj.handle, existing.handle)
         if existing.type_id == ITEM:
-            owner = self.conn.execute(select(T.item.c.owning_collection).where(
-                T.item.c.item_id == existing.id)).scalar()
-            self.w.clear_item(existing.id)
-            self.conn.execute(update(T.item).where(T.item.c.item_id == existing.id).values(
-                submitter_id=self.w.eperson_id(obj.submitter), in_archive=not obj.withdrawn,
-                withdrawn=obj.withdrawn, last_modified=obj.last_modified))
-            self.w.write_item_content(existing.id, obj, pkg, list(obj.metadata))
-            if owner is not None:
-                self.w.map_item(existing.id, int(owner))
-            self._item_mappings(obj, existing.id)
+            self.replace_item(existing, obj, pkg)
             return
         self._collections = {}
-        self.w.apply_roles(obj.roles, mode="refs")
+        if "DSPACE-ROLES" not in obj.ignored:
+            self.w.apply_roles(obj.roles, mode="refs")
         if existing.type_id == COMMUNITY:
             table, key = T.community, T.community.c.community_id
         else:
@@ -385,6 +373,8 @@ class _Run:
 
     def finish(self) -> None:
         self.w.flush()
+        for collection_id, obj in self.templates:
+            replace_template(self.w, collection_id, obj)
         for handle in self.pending:
             self.result.warnings.append(f"item mappings into {handle} not made: that collection "
                                         "was not restored (they are made when it is)")
@@ -394,19 +384,26 @@ class _Run:
 
 
 def ingest_aip(engine: Engine, store: AssetStore, package: Path, *, mode: Mode,
-               recursive: bool = False, parent: str | None = None,
+               recursive: bool = False, parent: str | Sequence[str] | None = None,
                identifier: str | None = None, eperson: str,
                skip_workflow: bool = False,
                options: PackagerOptions | Mapping[str, str] | Iterable[str] | None = None,
                settings: Settings | None = None, progress: Progress = NO_PROGRESS,
                limits: ZipLimits | None = None) -> IngestResult:
-    """Ingest ``package`` (and with ``recursive`` its child packages) in one transaction."""
+    """Ingest ``package`` (and with ``recursive`` its child packages) in one transaction.
+
+    ``parent``: one handle, or several (``-p`` repeated): the first is the parent, the top
+    object is also mapped into / linked under the others."""
     if mode is Mode.EXPORT:
         raise PackageError("ingest_aip needs an ingest mode")
     opts = coerce_options(options, mode)
     if identifier is not None and mode is not Mode.REPLACE:
         raise PackageError("-i with an ingest is only valid in force replace mode (-r -f)")
+    parents = [parent] if isinstance(parent, str) else list(parent or [])
     catalog = schema_catalog(settings) if opts.validate else SchemaCatalog()
+    crosswalks = ingest_crosswalks(settings)
+    canonical = (settings.get("handle.canonical.prefix") if settings is not None else None) \
+        or CANONICAL_PREFIX
     if limits is None:
         limits = limits_from_settings(settings)
     package = Path(package)
@@ -421,19 +418,27 @@ def ingest_aip(engine: Engine, store: AssetStore, package: Path, *, mode: Mode,
                                .where(T.eperson.c.email == eperson)).first()
             if row is None:
                 raise PackageError(f"EPerson {eperson} not found in the archive (-e)")
+            authority = Authority(conn, T, int(row[0]), eperson)
             writer = ArchiveWriter(conn, assets, preserve_ids=mode.is_restore,
                                    create_metadata_fields=opts.create_metadata_fields,
                                    site_handle=site_handle(
                                        conn, T, settings.get("handle.prefix")
                                        if settings is not None else None))
+            writer.guard = authority.people_guard
             run = _Run(conn, writer, opts, catalog, recursive=recursive,
                        eperson_id=int(row[0]), eperson=eperson, skip_workflow=skip_workflow,
-                       limits=limits, progress=progress)
+                       limits=limits, progress=progress, authority=authority,
+                       crosswalks=crosswalks, canonical_prefix=canonical,
+                       extra_parents=parents[1:])
             progress.start("ingesting AIPs")
-            run.ingest(package, parent=parent, replace_target=identifier, top=True)
+            run.ingest(package, parent=parents[0] if parents else None,
+                       replace_target=identifier, top=True)
             run.finish()
             assets.make_durable()
             progress.finish()
+    except IntegrityError as exc:
+        assets.discard()
+        raise refused_row(exc) from None
     except BaseException:
         assets.discard()
         raise
@@ -447,4 +452,20 @@ def ingest_aip(engine: Engine, store: AssetStore, package: Path, *, mode: Mode,
     return result
 
 
-__all__ = ["IngestResult", "Mode", "ingest_aip"]
+def refused_row(exc: IntegrityError) -> PackageError:
+    """One line for a row the database refused. A duplicate primary key (or handle) on a new
+    row means a sequence is behind the ids in use — DSpace's "handle_handle_key" case."""
+    orig = exc.orig
+    diag = getattr(orig, "diag", None)
+    constraint = getattr(diag, "constraint_name", None) or ""
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else type(orig).__name__
+    if constraint.endswith("_pkey") or constraint == "handle_handle_key" or \
+            "duplicate key" in first:
+        return PackageError(f"the database refused a new row ({first}): an id or handle "
+                            "sequence is behind the rows already in the archive; run "
+                            "`bsf archive update-sequences` and try again (nothing was "
+                            "written)")
+    return PackageError(f"the database refused a row ({first}); nothing was written")
+
+
+__all__ = ["IngestResult", "Mode", "ingest_aip", "refused_row"]

@@ -3,7 +3,12 @@
 The inverse of :mod:`packager.mets_write`, tolerant of DSpace's own AIPs: ingest prefers DIM
 over MODS, takes the format from PREMIS ``formatRegistry`` keys when present (else from the
 AIP-TECHMD short description, as DSpace does) and the identification from the PREMIS event.
-Structural problems (wrong PROFILE, unknown TYPE, a file without ADMID) raise PackageError.
+Each section is read by the crosswalk ``mets.dspaceAIP.ingest.crosswalk.<mdType>`` names (by
+default the one named like its type); a crosswalk set to NIL skips its sections, and
+``ArchiveObject.ignored`` tells ingest which ones were skipped. The object's descriptive
+metadata are the dmdSecs its structMap div names; a ``DSpace ITEM Template`` div names a
+collection's item template's. Structural problems (wrong PROFILE, unknown TYPE, a file without
+ADMID) raise PackageError.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import replace
 from lxml import etree
 
 from bsfcore.errors import PackageError
+from packager.aipconfig import IngestCrosswalks
 from packager.crosswalks import (
     read_dim,
     read_mods,
@@ -28,6 +34,7 @@ from packager.model import (
     BundleRec,
     ChildRef,
     FormatInfo,
+    MetadataValue,
     parse_iso,
 )
 from packager.premis import read_premis
@@ -37,6 +44,8 @@ from packager.xmlns import METS, PREMIS, PROFILE, XLINK, q
 TYPES = ("SITE", "COMMUNITY", "COLLECTION", "ITEM")
 _FILE_ID = re.compile(r"^bitstream_(\d+)$")
 _OBJ_ID = re.compile(r"^DSpace_[A-Z]+_DB-ID-(\d+)$")
+_TEMPLATE_DIV = "DSpace ITEM Template"
+_DEFAULT = IngestCrosswalks()
 
 
 def _wrapped(section: etree._Element) -> tuple[str, etree._Element | None]:
@@ -52,7 +61,10 @@ def _wrapped(section: etree._Element) -> tuple[str, etree._Element | None]:
     return mdtype.upper(), content
 
 
-def _md_sections(amd: etree._Element | None) -> dict[str, list[etree._Element]]:
+def _md_sections(amd: etree._Element | None, crosswalks: IngestCrosswalks = _DEFAULT,
+                 ignored: set[str] | None = None) -> dict[str, list[etree._Element]]:
+    """The wrapped sections of an amdSec keyed by the crosswalk that reads them; sections
+    whose crosswalk is NIL are left out (and their type noted in ``ignored``)."""
     found: dict[str, list[etree._Element]] = {}
     if amd is None:
         return found
@@ -60,12 +72,40 @@ def _md_sections(amd: etree._Element | None) -> dict[str, list[etree._Element]]:
         if not isinstance(section.tag, str):
             continue
         mdtype, content = _wrapped(section)
-        if content is not None:
-            found.setdefault(mdtype, []).append(content)
+        if content is None:
+            continue
+        crosswalk = crosswalks.crosswalk(mdtype)
+        if crosswalk is None:
+            if ignored is not None:
+                ignored.add(mdtype)
+            continue
+        found.setdefault(crosswalk, []).append(content)
     return found
 
 
-def read_manifest(root: etree._Element, name: str = "mets.xml") -> ArchiveObject:
+def _dmd(root: etree._Element, ids: dict[str | None, etree._Element], dmdid: str | None,
+         crosswalks: IngestCrosswalks, ignored: set[str]) -> list[MetadataValue] | None:
+    """Descriptive metadata from the dmdSecs ``dmdid`` names: DIM first, then MODS."""
+    found: dict[str, etree._Element] = {}
+    for ref in (dmdid or "").split():
+        sec = ids.get(ref)
+        if sec is None or sec.tag != q(METS, "dmdSec"):
+            continue
+        mdtype, content = _wrapped(sec)
+        crosswalk = crosswalks.crosswalk(mdtype) if content is not None else None
+        if content is not None and crosswalk is None:
+            ignored.add(mdtype)
+        if crosswalk is not None and content is not None:
+            found.setdefault(crosswalk, content)
+    if "DIM" in found:
+        return read_dim(found["DIM"])
+    if "MODS" in found:
+        return read_mods(found["MODS"])
+    return None
+
+
+def read_manifest(root: etree._Element, name: str = "mets.xml",
+                  crosswalks: IngestCrosswalks | None = None) -> ArchiveObject:
     if root.tag != q(METS, "mets"):
         raise PackageError(f"{name}: root element is {root.tag}, not METS")
     if root.get("PROFILE") != PROFILE:
@@ -93,22 +133,22 @@ def read_manifest(root: etree._Element, name: str = "mets.xml") -> ArchiveObject
     obj = ArchiveObject(type_name=mets_type, id=int(match.group(1)) if match else 0,
                         handle=handle, site_handle=site, last_modified=last_modified)
     ids = {el.get("ID"): el for el in root.iter() if isinstance(el.tag, str) and el.get("ID")}
-
-    dmd: dict[str, etree._Element] = {}
-    for sec in root.findall(q(METS, "dmdSec")):
-        mdtype, content = _wrapped(sec)
-        if content is not None:
-            dmd[mdtype] = content
-    if "DIM" in dmd:
-        obj.metadata = read_dim(dmd["DIM"])
-    elif "MODS" in dmd:
-        obj.metadata = read_mods(dmd["MODS"])
+    cw = crosswalks or _DEFAULT
+    ignored = obj.ignored
 
     struct = next((s for s in root.findall(q(METS, "structMap"))
                    if s.get("LABEL") == "DSpace Object"), None)
     div0 = struct.find(q(METS, "div")) if struct is not None else None
+    if div0 is not None and div0.get("DMDID"):
+        obj.metadata = _dmd(root, ids, div0.get("DMDID"), cw, ignored) or []
+    else:  # no DMDID on the object's div: every dmdSec not naming a template
+        template_refs = {r for d in root.iter(q(METS, "div")) if d.get("TYPE") == _TEMPLATE_DIV
+                         for r in (d.get("DMDID") or "").split()}
+        own = " ".join(str(s.get("ID")) for s in root.findall(q(METS, "dmdSec"))
+                       if s.get("ID") and s.get("ID") not in template_refs)
+        obj.metadata = _dmd(root, ids, own, cw, ignored) or []
     if div0 is not None:
-        sections = _md_sections(ids.get((div0.get("ADMID") or "").split(" ")[0]))
+        sections = _md_sections(ids.get((div0.get("ADMID") or "").split(" ")[0]), cw, ignored)
         if "DSPACE-ROLES" in sections:
             obj.roles = read_roles(sections["DSPACE-ROLES"][0])
         if "DSPACE-METADATA-REGISTRY" in sections:
@@ -118,6 +158,9 @@ def read_manifest(root: etree._Element, name: str = "mets.xml") -> ArchiveObject
         if "AIP-TECHMD" in sections:
             read_techmd_object(read_dim(sections["AIP-TECHMD"][0]), obj)
         for div in div0.findall(q(METS, "div")):
+            if div.get("TYPE") == _TEMPLATE_DIV and mets_type == "COLLECTION":
+                obj.template = _dmd(root, ids, div.get("DMDID"), cw, ignored) or []
+                continue
             child_type = (div.get("TYPE") or "").removeprefix("DSpace ").strip()
             if child_type not in TYPES:
                 continue
@@ -144,12 +187,12 @@ def read_manifest(root: etree._Element, name: str = "mets.xml") -> ArchiveObject
     file_sec = root.find(q(METS, "fileSec"))
     for grp in file_sec.findall(q(METS, "fileGrp")) if file_sec is not None else ():
         use = grp.get("USE") or ""
-        files = [_read_file(f, ids, name) for f in grp.findall(q(METS, "file"))]
+        files = [_read_file(f, ids, name, cw, ignored) for f in grp.findall(q(METS, "file"))]
         if use == "LOGO":
             obj.logo = files[0] if files else None
             continue
         bundle = BundleRec(name=use, bitstreams=files)
-        bundle_md = _md_sections(ids.get(grp.get("ADMID") or ""))
+        bundle_md = _md_sections(ids.get(grp.get("ADMID") or ""), cw, ignored)
         primary = read_techmd_bundle(read_dim(bundle_md["AIP-TECHMD"][0])) \
             if "AIP-TECHMD" in bundle_md else None
         if use == "ORIGINAL" and primary is None and primary_original and obj.logo is None:
@@ -164,8 +207,9 @@ def read_manifest(root: etree._Element, name: str = "mets.xml") -> ArchiveObject
     return obj
 
 
-def _read_file(el: etree._Element, ids: dict[str | None, etree._Element],
-               name: str) -> BitstreamRec:
+def _read_file(el: etree._Element, ids: dict[str | None, etree._Element], name: str,
+               crosswalks: IngestCrosswalks = _DEFAULT,
+               ignored: set[str] | None = None) -> BitstreamRec:
     file_id = el.get("ID") or ""
     match = _FILE_ID.match(file_id)
     size_text = el.get("SIZE") or "0"
@@ -177,7 +221,7 @@ def _read_file(el: etree._Element, ids: dict[str | None, etree._Element],
         checksum=el.get("CHECKSUM"), checksum_algorithm=el.get("CHECKSUMTYPE"),
         sequence_id=int(el.get("SEQ")) if (el.get("SEQ") or "").isdigit() else None,
         entry_name=loc.get(q(XLINK, "href")) if loc is not None else None)
-    sections = _md_sections(ids.get((el.get("ADMID") or "").split(" ")[0]))
+    sections = _md_sections(ids.get((el.get("ADMID") or "").split(" ")[0]), crosswalks, ignored)
     info: FormatInfo | None = None
     if "AIP-TECHMD" in sections:
         info = read_techmd_bitstream(read_dim(sections["AIP-TECHMD"][0]), bit)

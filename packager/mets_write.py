@@ -4,6 +4,10 @@ Order and IDs are deterministic: the ``@ID`` counter starts at 1 for every manif
 come in DSpace's order (dmdSecs, then the object's amdSec, then each bundle's amdSec followed
 by its bitstreams'), and no creation date is written — only ``LASTMODDATE`` for items, which
 is the item's own last-modified time. So an unchanged object gives the same bytes every time.
+Which crosswalks fill which section follows ``aip.disseminate.*`` (:mod:`packager.aipconfig`);
+``xsi:schemaLocation`` names the schema of every namespace the manifest uses (METS, PREMIS,
+MODS, METSRights), as a validator that follows the document's hints needs. A collection's item
+template is written as DSpace does: its own dmdSecs and a ``DSpace ITEM Template`` div.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from packager.aipconfig import Dissemination, MdSection, dissemination
 from packager.crosswalks import (
     dim_element,
     mods_element,
@@ -24,12 +29,25 @@ from packager.model import ITEM_T, SITE_T, ArchiveObject, BitstreamRec, iso
 from packager.naming import bitstream_entry_name
 from packager.premis import Agent, premis_element
 from packager.roles import rights_element, roles_element
-from packager.xmlns import METS, NSMAP, PROFILE, XLINK, XSI, q, sub
+from packager.xmlns import METS, MODS, NSMAP, PREMIS, PROFILE, RIGHTS, XLINK, XSI, q, sub
 
-SCHEMA_LOCATION = "http://www.loc.gov/METS/ http://www.loc.gov/standards/mets/mets.xsd"
+#: Where each schema a manifest may use lives (xsi:schemaLocation names those it uses, so a
+#: validator that follows the document's hints checks PREMIS, MODS and METSRights as well).
+SCHEMA_LOCATIONS = (
+    (METS, "http://www.loc.gov/standards/mets/mets.xsd"),
+    (PREMIS, "http://www.loc.gov/standards/premis/v2/premis-v2-2.xsd"),
+    (MODS, "http://www.loc.gov/standards/mods/v3/mods-3-7.xsd"),
+    (RIGHTS, "http://cosimo.stanford.edu/sdr/metsrights.xsd"),
+)
 #: METS CHECKSUMTYPE values for DSpace's algorithm names.
 CHECKSUM_TYPES = {"MD5": "MD5", "SHA-1": "SHA-1", "SHA1": "SHA-1", "SHA-256": "SHA-256",
                   "SHA256": "SHA-256", "SHA-512": "SHA-512"}
+#: license crosswalk -> (bundle, bitstream name or None for the bundle's first bitstream)
+LICENSE_REFS = {"DSPACE_DEPLICENSE": ("LICENSE", None),
+                "DSPACE_CCRDF": ("CC-LICENSE", "license_rdf"),
+                "DSPACE_CCTEXT": ("CC-LICENSE", "license_text")}
+TEMPLATE_DIV = "DSpace ITEM Template"
+_DEFAULT = dissemination(None)
 
 
 @dataclass(frozen=True)
@@ -38,6 +56,17 @@ class PackedFile:
 
     entry_name: str
     bitstream: BitstreamRec
+
+
+@dataclass(frozen=True)
+class _Md:
+    """One metadata section of an amdSec: wrapped XML, or a reference to a zip entry."""
+
+    tag: str  # techMD | rightsMD | sourceMD | digiprovMD
+    section: MdSection
+    element: etree._Element | None = None
+    href: str | None = None
+    mimetype: str | None = None
 
 
 class _Ids:
@@ -53,12 +82,35 @@ def entry_for(bit: BitstreamRec) -> str:
     return bitstream_entry_name(bit.id, bit.format.extensions if bit.format else ())
 
 
-def build_mets(obj: ArchiveObject, agent: Agent, *,
-               software: str) -> tuple[bytes, list[PackedFile]]:
+def _md_type(el: etree._Element, section: MdSection) -> None:
+    if section.standard:
+        el.set("MDTYPE", section.label.upper())
+    else:
+        el.set("MDTYPE", "OTHER")
+        el.set("OTHERMDTYPE", section.label)
+
+
+def _dmd_secs(root: etree._Element, ids: _Ids, obj: ArchiveObject,
+              config: Dissemination) -> list[str]:
+    found = []
+    for section in config.dmd:
+        element = mods_element(obj) if section.crosswalk == "MODS" else \
+            dim_element(obj.metadata, obj.type_name)
+        dmd = sub(root, METS, "dmdSec", ID=ids.next("dmdSec"))
+        found.append(str(dmd.get("ID")))
+        wrap = sub(dmd, METS, "mdWrap")
+        _md_type(wrap, section)
+        sub(wrap, METS, "xmlData").append(element)
+    return found
+
+
+def build_mets(obj: ArchiveObject, agent: Agent, *, software: str,
+               config: Dissemination | None = None) -> tuple[bytes, list[PackedFile]]:
     """The manifest bytes and the bitstreams it references, in zip order."""
+    config = config or _DEFAULT
     ids = _Ids()
     root = etree.Element(q(METS, "mets"), nsmap=NSMAP)
-    root.set(q(XSI, "schemaLocation"), SCHEMA_LOCATION)
+    root.set(q(XSI, "schemaLocation"), "")
     root.set("ID", f"DSpace_{obj.type_name}_DB-ID-{obj.id}")
     root.set("OBJID", f"hdl:{obj.handle}" if obj.handle else f"DSpace_DB_{obj.type_name}_{obj.id}")
     root.set("TYPE", f"DSpace {obj.type_name}")
@@ -71,33 +123,27 @@ def build_mets(obj: ArchiveObject, agent: Agent, *,
     creator = sub(hdr, METS, "agent", ROLE="CREATOR", TYPE="OTHER", OTHERTYPE="DSpace Software")
     sub(creator, METS, "name", software)
 
-    dmd_ids = []
-    for mdtype, element in (("MODS", mods_element(obj)),
-                            ("DIM", dim_element(obj.metadata, obj.type_name))):
-        dmd = sub(root, METS, "dmdSec", ID=ids.next("dmdSec"))
-        dmd_ids.append(dmd.get("ID"))
-        wrap = sub(dmd, METS, "mdWrap", MDTYPE=mdtype) if mdtype == "MODS" else \
-            sub(dmd, METS, "mdWrap", MDTYPE="OTHER", OTHERMDTYPE=mdtype)
-        sub(wrap, METS, "xmlData").append(element)
+    dmd_ids = _dmd_secs(root, ids, obj, config)
+    template_ids: list[str] = []
+    if obj.template is not None:
+        template = ArchiveObject(type_name=ITEM_T, id=0, handle=None,
+                                 site_handle=obj.site_handle, metadata=list(obj.template))
+        template_ids = _dmd_secs(root, ids, template, config)
 
-    object_amd = _amdsec(root, ids, techmd=[
-        ("DSPACE-ROLES", roles_element(obj.roles) if obj.roles else None),
-        ("DSPACE-METADATA-REGISTRY", registry_element(obj.schemas, obj.fields)
-         if obj.schemas else None),
-    ], rights=obj.policies, source=techmd_object(obj))
-
+    object_amd = _amdsec(root, ids, _object_parts(obj, config))
     packed: list[PackedFile] = []
     groups: list[tuple[str, str, list[tuple[BitstreamRec, str]]]] = []
     for bundle in obj.bundles:
         primary = f"bitstream_{bundle.primary_bitstream_id}" if bundle.primary_bitstream_id \
             and any(b.id == bundle.primary_bitstream_id for b in bundle.bitstreams) else None
-        bundle_amd = _amdsec(root, ids, techmd=[], rights=bundle.policies,
-                             source=techmd_bundle(bundle.name, primary))
+        bundle_amd = _amdsec(root, ids, _rights_parts(bundle.policies, config) + _source_parts(
+            techmd_bundle(bundle.name, primary), config))
         files = []
         for bit in bundle.bitstreams:
-            files.append((bit, _bitstream_amd(root, ids, bit, agent)))
+            files.append((bit, _bitstream_amd(root, ids, bit, agent, config)))
         groups.append((bundle.name, bundle_amd, files))
-    logo_amd = _bitstream_amd(root, ids, obj.logo, agent) if obj.logo is not None else None
+    logo_amd = _bitstream_amd(root, ids, obj.logo, agent, config) if obj.logo is not None \
+        else None
 
     if groups or obj.logo is not None:
         file_sec = sub(root, METS, "fileSec")
@@ -112,7 +158,7 @@ def build_mets(obj: ArchiveObject, agent: Agent, *,
     smap = sub(root, METS, "structMap", ID=ids.next("struct"), TYPE="LOGICAL",
                LABEL="DSpace Object")
     div0 = sub(smap, METS, "div", ID=ids.next("div"), TYPE="DSpace Object Contents",
-               DMDID=" ".join(d for d in dmd_ids if d), ADMID=object_amd)
+               DMDID=" ".join(d for d in dmd_ids if d) or None, ADMID=object_amd)
     if obj.logo is not None:
         sub(div0, METS, "fptr", FILEID=obj.logo.file_id)
     original = next((b for b in obj.bundles if b.name == "ORIGINAL"), None)
@@ -123,6 +169,9 @@ def build_mets(obj: ArchiveObject, agent: Agent, *,
         for bit in original.bitstreams:
             div = sub(div0, METS, "div", ID=ids.next("div"), TYPE="DSpace BITSTREAM")
             sub(div, METS, "fptr", FILEID=bit.file_id)
+    if obj.template is not None:
+        sub(div0, METS, "div", ID=ids.next("div"), TYPE=TEMPLATE_DIV,
+            DMDID=" ".join(template_ids) or None)
     for child in obj.children:
         div = sub(div0, METS, "div", ID=ids.next("div"), TYPE=f"DSpace {child.type_name}")
         if child.handle:
@@ -133,8 +182,55 @@ def build_mets(obj: ArchiveObject, agent: Agent, *,
                          LABEL="Parent")
         div = sub(parent_map, METS, "div", ID=ids.next("div"), TYPE="AIP Parent Link")
         _mptr(div, "HANDLE", obj.parent_handle)
+    used = {etree.QName(el).namespace for el in root.iter() if isinstance(el.tag, str)}
+    root.set(q(XSI, "schemaLocation"), " ".join(
+        f"{ns} {location}" for ns, location in SCHEMA_LOCATIONS if ns in used))
     data = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
     return data, packed
+
+
+def _object_parts(obj: ArchiveObject, config: Dissemination) -> list[_Md]:
+    parts: list[_Md] = []
+    for section in config.techmd:
+        if section.crosswalk == "DSPACE-ROLES" and obj.roles:
+            parts.append(_Md("techMD", section, roles_element(obj.roles)))
+    if obj.schemas:
+        parts.append(_Md("techMD", MdSection("DSPACE-METADATA-REGISTRY",
+                                             "DSPACE-METADATA-REGISTRY"),
+                         registry_element(obj.schemas, obj.fields)))
+    for section in config.rightsmd:
+        if section.crosswalk in LICENSE_REFS:
+            bundle_name, bit_name = LICENSE_REFS[section.crosswalk]
+            bit = _license_bitstream(obj, bundle_name, bit_name)
+            if bit is not None:
+                mime = bit.format.mimetype if bit.format and bit.format.mimetype else None
+                parts.append(_Md("rightsMD", section, href=entry_for(bit), mimetype=mime))
+        elif section.crosswalk == "METSRIGHTS" and obj.policies:
+            parts.append(_Md("rightsMD", section, rights_element(obj.policies)))
+    return parts + _source_parts(techmd_object(obj), config)
+
+
+def _license_bitstream(obj: ArchiveObject, bundle_name: str,
+                       bit_name: str | None) -> BitstreamRec | None:
+    """The bitstream a license reference points at (only when its bundle is in the AIP)."""
+    bundle = next((b for b in obj.bundles if b.name == bundle_name), None)
+    if bundle is None:
+        return None
+    if bit_name is None:
+        return bundle.bitstreams[0] if bundle.bitstreams else None
+    return next((b for b in bundle.bitstreams if b.name == bit_name), None)
+
+
+def _rights_parts(policies: list, config: Dissemination) -> list[_Md]:
+    section = config.label("rightsmd", "METSRIGHTS")
+    if section is None or not policies:
+        return []
+    return [_Md("rightsMD", section, rights_element(policies))]
+
+
+def _source_parts(element: etree._Element, config: Dissemination) -> list[_Md]:
+    section = config.label("sourcemd", "AIP-TECHMD")
+    return [] if section is None else [_Md("sourceMD", section, element)]
 
 
 def _mptr(div: etree._Element, loctype: str, href: str) -> None:
@@ -143,34 +239,33 @@ def _mptr(div: etree._Element, loctype: str, href: str) -> None:
     mptr.set(q(XLINK, "href"), href)
 
 
-def _amdsec(root: etree._Element, ids: _Ids, *,
-            techmd: list[tuple[str, etree._Element | None]],
-            rights: list, source: etree._Element | None,
-            premis: etree._Element | None = None) -> str:
+def _amdsec(root: etree._Element, ids: _Ids, parts: list[_Md]) -> str:
+    """An amdSec with the parts in METS's order (techMD, rightsMD, sourceMD, digiprovMD)."""
     amd = sub(root, METS, "amdSec", ID=ids.next("amd"))
-    if premis is not None:
-        wrap = sub(sub(amd, METS, "techMD", ID=ids.next("techMD")), METS, "mdWrap", MDTYPE="PREMIS")
-        sub(wrap, METS, "xmlData").append(premis)
-    for other, element in techmd:
-        if element is None:
+    order = ("techMD", "rightsMD", "sourceMD", "digiprovMD")
+    for part in sorted(parts, key=lambda p: order.index(p.tag)):
+        holder = sub(amd, METS, part.tag, ID=ids.next(part.tag))
+        if part.href is not None:
+            ref = sub(holder, METS, "mdRef", LOCTYPE="URL", MIMETYPE=part.mimetype)
+            _md_type(ref, part.section)
+            ref.set(q(XLINK, "type"), "simple")
+            ref.set(q(XLINK, "href"), part.href)
             continue
-        wrap = sub(sub(amd, METS, "techMD", ID=ids.next("techMD")), METS, "mdWrap",
-                   MDTYPE="OTHER", OTHERMDTYPE=other)
-        sub(wrap, METS, "xmlData").append(element)
-    if rights:
-        wrap = sub(sub(amd, METS, "rightsMD", ID=ids.next("rightsMD")), METS, "mdWrap",
-                   MDTYPE="OTHER", OTHERMDTYPE="METSRIGHTS")
-        sub(wrap, METS, "xmlData").append(rights_element(rights))
-    if source is not None:
-        wrap = sub(sub(amd, METS, "sourceMD", ID=ids.next("sourceMD")), METS, "mdWrap",
-                   MDTYPE="OTHER", OTHERMDTYPE="AIP-TECHMD")
-        sub(wrap, METS, "xmlData").append(source)
+        wrap = sub(holder, METS, "mdWrap")
+        _md_type(wrap, part.section)
+        sub(wrap, METS, "xmlData").append(part.element)
     return str(amd.get("ID"))
 
 
-def _bitstream_amd(root: etree._Element, ids: _Ids, bit: BitstreamRec, agent: Agent) -> str:
-    return _amdsec(root, ids, techmd=[], rights=bit.policies, source=techmd_bitstream(bit),
-                   premis=premis_element(bit, entry_for(bit), agent))
+def _bitstream_amd(root: etree._Element, ids: _Ids, bit: BitstreamRec, agent: Agent,
+                   config: Dissemination) -> str:
+    parts: list[_Md] = []
+    section = config.label("techmd", "PREMIS")
+    if section is not None:
+        parts.append(_Md("techMD", section, premis_element(bit, entry_for(bit), agent)))
+    parts += _rights_parts(bit.policies, config)
+    parts += _source_parts(techmd_bitstream(bit), config)
+    return _amdsec(root, ids, parts)
 
 
 def _file(grp: etree._Element, bit: BitstreamRec, amd: str) -> PackedFile:

@@ -217,6 +217,10 @@ class ArchiveObject:
     submitter: str | None = None
     withdrawn: bool = False
     last_modified: datetime | None = None
+    #: a collection's item template: its metadata (None: the collection has no template)
+    template: list[MetadataValue] | None = None
+    #: ingest only: crosswalks whose sections the configuration said to skip (NIL)
+    ignored: set[str] = field(default_factory=set)
 
     def bitstreams(self) -> list[BitstreamRec]:
         found = [b for bundle in self.bundles for b in bundle.bitstreams]

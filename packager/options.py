@@ -13,8 +13,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from bsfcore.errors import ConfigError
+from bsfcore.errors import ConfigError, Problem
 from packager.model import parse_iso
+
+
+def option_error(message: str) -> ConfigError:
+    """A ConfigError about a command-line option or the configuration as a whole: one line,
+    the message alone (no ``<input>:`` location, since there is no file or line to name)."""
+    return ConfigError([Problem(None, None, message)], summary=message)
 
 
 class Mode(enum.Enum):
@@ -33,6 +39,30 @@ _EXPORT_ONLY = {"filterBundles", "includeBundles", "passwords", "unauthorized", 
 _INGEST_ONLY = {"createMetadataFields", "ignoreHandle", "ignoreParent", "skipIfParentMissing"}
 _BOTH = {"manifestOnly", "validate"}
 KNOWN = _EXPORT_ONLY | _INGEST_ONLY | _BOTH
+
+#: key -> (direction, default, meaning): the seeds' "Additional Packager Options" table, for
+#: ``bsf packager -h -t AIP`` and the docs
+OPTION_HELP: dict[str, tuple[str, str, str]] = {
+    "createMetadataFields": ("ingest", "true", "create metadata fields (and schemas the AIP "
+                             "describes) missing from the registry; false: fail on them"),
+    "filterBundles": ("export", "all bundles", "TEXT,THUMBNAIL excludes those bundles; "
+                      "+ORIGINAL,LICENSE includes only those"),
+    "ignoreHandle": ("ingest", "submit true, restore false", "give new handles instead of "
+                     "the AIP's (not in replace mode: a replaced object keeps its handle)"),
+    "ignoreParent": ("ingest", "submit true, restore false", "ingest under -p instead of "
+                     "the AIP's parent"),
+    "includeBundles": ("export", "all", "bundles to include; not together with "
+                       "filterBundles"),
+    "manifestOnly": ("both", "false", "a bare mets.xml without content files"),
+    "passwords": ("export", "false", "include password hashes in the SITE AIP (needs a site "
+                  "administrator)"),
+    "skipIfParentMissing": ("ingest", "false", "a missing parent is a warning, not an error"),
+    "unauthorized": ("export", "error", "skip, or zero (zero-length placeholder), for "
+                     "bitstreams -e may not read"),
+    "updatedAfter": ("export", "none", "ISO-8601 date: only items modified after it"),
+    "validate": ("both", "export true, ingest false", "schema validation (shipped METS, "
+                 "PREMIS, MODS, METSRights schemas) and reference checks"),
+}
 
 
 @dataclass(frozen=True)
@@ -65,7 +95,7 @@ def _bool(key: str, value: str) -> bool:
         return True
     if lowered in ("false", "no", "off", "0"):
         return False
-    raise ConfigError.at(None, None, f"-o {key}={value}: expected true or false")
+    raise option_error(f"-o {key}={value}: expected true or false")
 
 
 def _names(value: str) -> tuple[str, ...]:
@@ -81,7 +111,7 @@ def parse_options(pairs: Iterable[str] | Mapping[str, str] | None, mode: Mode) -
         for pair in pairs:
             key, sep, value = pair.partition("=")
             if not sep or not key.strip():
-                raise ConfigError.at(None, None, f"-o {pair}: expected key=value")
+                raise option_error(f"-o {pair}: expected key=value")
             items.append((key.strip(), value.strip()))
     export = mode is Mode.EXPORT
     values: dict[str, object] = {
@@ -91,12 +121,12 @@ def parse_options(pairs: Iterable[str] | Mapping[str, str] | None, mode: Mode) -
     seen: set[str] = set()
     for key, value in items:
         if key not in KNOWN:
-            raise ConfigError.at(None, None, f"-o {key}: unknown packager option (known: "
+            raise option_error(f"-o {key}: unknown packager option (known: "
                                  f"{', '.join(sorted(KNOWN))})")
         if export and key in _INGEST_ONLY:
-            raise ConfigError.at(None, None, f"-o {key} is an ingest-only option")
+            raise option_error(f"-o {key} is an ingest-only option")
         if not export and key in _EXPORT_ONLY:
-            raise ConfigError.at(None, None, f"-o {key} is an export-only option")
+            raise option_error(f"-o {key} is an export-only option")
         seen.add(key)
         if key == "createMetadataFields":
             values["create_metadata_fields"] = _bool(key, value)
@@ -120,19 +150,19 @@ def parse_options(pairs: Iterable[str] | Mapping[str, str] | None, mode: Mode) -
             values["skip_if_parent_missing"] = _bool(key, value)
         elif key == "unauthorized":
             if value not in ("skip", "zero"):
-                raise ConfigError.at(None, None, f"-o unauthorized={value}: use skip or zero")
+                raise option_error(f"-o unauthorized={value}: use skip or zero")
             values["unauthorized"] = value
         elif key == "updatedAfter":
             try:
                 values["updated_after"] = parse_iso(value)
             except ValueError:
-                raise ConfigError.at(None, None, f"-o updatedAfter={value}: not an ISO-8601 "
+                raise option_error(f"-o updatedAfter={value}: not an ISO-8601 "
                                      "date (e.g. 2010-01-01T00:00:00Z)") from None
         elif key == "validate":
             values["validate"] = _bool(key, value)
             values["validate_explicit"] = True
     if {"filterBundles", "includeBundles"} <= seen:
-        raise ConfigError.at(None, None, "-o includeBundles cannot be used together with "
+        raise option_error("-o includeBundles cannot be used together with "
                              "-o filterBundles")
     return PackagerOptions(**values)  # type: ignore[arg-type]
 

@@ -337,14 +337,19 @@ class ArchiveReader(PeopleReader, BitstreamReader):
             found.setdefault(int(r.item_id), []).append(r)
         return found
 
-    def _build_metadata(self, obj: ArchiveObject, rows: list[Any]) -> None:
+    def _build_metadata(self, obj: ArchiveObject, rows: list[Any],
+                        into: list[MetadataValue] | None = None) -> None:
+        """Sorted values into ``obj.metadata`` (or ``into``: a collection's item template),
+        and the schemas and fields they use into ``obj.schemas`` / ``obj.fields``."""
         rows = sorted(rows, key=lambda r: (r.short_id or "", r.element or "", r.qualifier or "",
                                            r.place or 0, r.metadata_value_id))
-        schemas: dict[str, SchemaDef] = {}
-        fields: dict[tuple[str, str, str | None], FieldDef] = {}
+        schemas: dict[str, SchemaDef] = {s.prefix: s for s in obj.schemas}
+        fields: dict[tuple[str, str, str | None], FieldDef] = {
+            (f.schema, f.element, f.qualifier): f for f in obj.fields}
+        values = obj.metadata if into is None else into
         for r in rows:
-            obj.metadata.append(MetadataValue(r.short_id, r.element, r.qualifier,
-                                              r.text_value or "", r.text_lang or None))
+            values.append(MetadataValue(r.short_id, r.element, r.qualifier,
+                                        r.text_value or "", r.text_lang or None))
             schemas.setdefault(r.short_id, SchemaDef(r.short_id, r.namespace or ""))
             fields.setdefault((r.short_id, r.element, r.qualifier),
                               FieldDef(r.short_id, r.element, r.qualifier, r.scope_note))
@@ -363,6 +368,11 @@ class ArchiveReader(PeopleReader, BitstreamReader):
             if value is not None:
                 obj.metadata.append(MetadataValue("dc", element, qualifier, value))
         obj.metadata.sort(key=lambda m: (m.element, m.qualifier or ""))
+        template_id = getattr(row, "template_item_id", None)
+        if template_id is not None:
+            obj.template = []
+            self._build_metadata(obj, self._metadata_rows([int(template_id)])
+                                 .get(int(template_id), []), into=obj.template)
         if row.logo_bitstream_id is not None:
             logo = self.conn.execute(select(t.bitstream).where(
                 t.bitstream.c.bitstream_id == row.logo_bitstream_id)).first()

@@ -2,14 +2,17 @@
 
 A bitstream's AIP entry carries its format as the archive knows it: the registry row, its
 extensions, its external identifiers (renovated model) named by the PRONOM/registry namer when
-one is given, and the identification (confidence, source, basis, warning, and the date it was
-last set, from the format history). Unreadable bitstreams follow ``-o unauthorized``.
+one is given — whose extensions also name the zip entry (``bitstream_<id>.<ext>``) when the
+renovated format cache, which keeps no extensions of its own, has none — and the
+identification (confidence, source, basis, warning, and the date it was last set, from the
+format history). Unreadable bitstreams follow ``-o unauthorized``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Connection, or_, select
 
@@ -20,7 +23,16 @@ from packager.model import BitstreamRec, FormatInfo, Identification, Policy, utc
 from packager.options import PackagerOptions
 from registries.model import FormatKey
 
-FormatNamer = Callable[[FormatKey], tuple[str, str | None] | None]
+
+class NamedFormat(NamedTuple):
+    """What the configured registries say of a format key."""
+
+    name: str
+    version: str | None
+    extensions: tuple[str, ...] = ()
+
+
+FormatNamer = Callable[[FormatKey], NamedFormat | None]
 
 
 class BitstreamReader:
@@ -111,7 +123,9 @@ class BitstreamReader:
         if keys and self._namer is not None:
             named = self._namer(keys[0])
             if named is not None:
-                name, version = named
+                name, version = named.name, named.version
+                if not extensions:
+                    extensions = tuple(e for e in named.extensions if e)
         info = FormatInfo(
             short_description=row.short_description or "", mimetype=row.mimetype,
             description=row.description, support_level=int(row.support_level or 0),

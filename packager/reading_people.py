@@ -106,7 +106,7 @@ class PeopleReader:
             group_ids = list(c.execute(select(t.epersongroup.c.eperson_group_id)).scalars())
             people_ids = list(c.execute(select(t.eperson.c.eperson_id)).scalars())
             roles = self._groups(group_ids, {})
-            roles.people = self._people(people_ids)
+            roles.people = self._people(people_ids, passwords=self.options.passwords)
             return roles
         if type_id not in (COMMUNITY, COLLECTION):
             return Roles()
@@ -130,7 +130,7 @@ class PeopleReader:
         people |= set(c.execute(select(rp.c.eperson_id).where(
             rp.c.resource_type_id == type_id, rp.c.resource_id == object_id,
             rp.c.eperson_id.is_not(None))).scalars())
-        roles.people = self._people(sorted(people))
+        roles.people = self._people(sorted(people), passwords=False)
         return roles
 
     def _groups(self, group_ids: list[int], role_of: dict[int, str]) -> Roles:
@@ -148,7 +148,9 @@ class PeopleReader:
         groups.sort(key=lambda g: (g.role or "", g.name))
         return Roles(groups=groups)
 
-    def _people(self, ids: list[int]) -> list[PersonRec]:
+    def _people(self, ids: list[int], *, passwords: bool) -> list[PersonRec]:
+        """The people of ``ids``; password hashes only when asked (the SITE AIP with
+        ``-o passwords=true``, as DSpace: container AIPs never carry them)."""
         if not ids:
             return []
         ep = self.t.eperson
@@ -160,5 +162,5 @@ class PeopleReader:
                 email=r.email, firstname=r.firstname, lastname=r.lastname, netid=r.netid,
                 phone=r.phone, language=r.language, can_log_in=r.can_log_in,
                 require_certificate=r.require_certificate, self_registered=r.self_registered,
-                password=r.password if self.options.passwords else None))
+                password=r.password if passwords else None))
         return sorted(people, key=lambda p: p.email)

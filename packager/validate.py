@@ -2,9 +2,12 @@
 
 Schema locations come from configuration keys shaped like DSpace's local schema cache:
 ``mets.xsd.<abbr> = <namespace> <file>`` (file relative to ``<dspace.dir>/config/schemas/``
-unless absolute). An ``xsd:import`` inside one of those files resolves **by namespace** to the
-file configured for that namespace — whatever network URL it names — and an import of a
-namespace with no configured file is an error. Nothing is ever fetched.
+unless absolute). Without any such key the official schemas shipped in :mod:`packager.schemas`
+(METS 1.12.1, XLink, xml.xsd, PREMIS 2.2, MODS 3.7, METSRights) are used, so an archive with no
+configuration — the demo's, a fresh install's — is validated against all of them. An
+``xsd:import`` inside one of those files resolves **by namespace** to the file configured for
+that namespace — whatever network URL it names — and an import of a namespace with no
+configured file is an error. Nothing is ever fetched.
 
 METS wraps PREMIS, MODS and METSRights with ``processContents="lax"``: the manifest is validated
 against one schema importing every configured namespace, so wrapped documents whose namespace
@@ -19,6 +22,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from html import escape
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +31,8 @@ from lxml import etree
 from bsfcore.errors import ConfigError, PackageError
 from bsfcore.settings import Settings
 from packager.naming import is_plain_name
-from packager.xmlns import METS, XLINK, q
+from packager.options import option_error
+from packager.xmlns import METS, MODS, PREMIS, RIGHTS, XLINK, q
 
 XSD = "http://www.w3.org/2001/XMLSchema"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -35,13 +40,18 @@ ALL = "*"
 KEY_PREFIX = "mets.xsd."
 _CACHE: dict[tuple[tuple[str, str], ...], dict[str, etree.XMLSchema]] = {}
 _LOCK = threading.Lock()
+#: namespace -> file name of the schemas shipped in packager/schemas/
+SHIPPED = {METS: "mets.xsd", XLINK: "xlink.xsd", XML_NS: "xml.xsd",
+           PREMIS: "premis-v2-2.xsd", MODS: "mods-3-7.xsd", RIGHTS: "METSRights.xsd"}
 
 
 @dataclass
 class SchemaCatalog:
-    """namespace -> local XSD file, as configured by ``mets.xsd.*`` keys."""
+    """namespace -> local XSD file, as configured by ``mets.xsd.*`` keys (or shipped)."""
 
     files: dict[str, Path] = field(default_factory=dict)
+    #: "configured" (mets.xsd.* keys), "shipped" (packager/schemas) or "" (none)
+    source: str = ""
 
     def __bool__(self) -> bool:
         return bool(self.files)
@@ -55,25 +65,36 @@ class SchemaCatalog:
         return _compiled(self)[ALL]
 
 
+def shipped_folder() -> Path:
+    """The folder of the shipped schemas (and their ``catalog.xml`` and ``NOTICE.txt``)."""
+    return Path(str(resources.files("packager.schemas")))
+
+
+def shipped_catalog() -> SchemaCatalog:
+    """The official schemas shipped inside the package, by namespace."""
+    folder = shipped_folder()
+    return SchemaCatalog({ns: folder / name for ns, name in SHIPPED.items()}, "shipped")
+
+
 def schema_catalog(settings: Settings | None) -> SchemaCatalog:
-    """The catalog configured by ``mets.xsd.<abbr> = <namespace> <file>`` keys."""
-    catalog = SchemaCatalog()
-    if settings is None:
-        return catalog
-    base = settings.dspace_dir / "config" / "schemas"
-    for key in sorted(settings.properties):
-        if not key.startswith(KEY_PREFIX):
-            continue
-        value = settings.properties[key].split()
-        path, line = settings.properties.where(key)
-        if len(value) != 2:
-            raise ConfigError.at(path, line, f"{key}: expected '<namespace> <file>'")
-        namespace, name = value
-        file = Path(name) if Path(name).is_absolute() else base / name
-        if not file.is_file():
-            raise ConfigError.at(path, line, f"{key}: schema file {file} does not exist")
-        catalog.files[namespace] = file
-    return catalog
+    """The catalog configured by ``mets.xsd.<abbr> = <namespace> <file>`` keys; the shipped
+    schemas when no such key is set."""
+    catalog = SchemaCatalog(source="configured")
+    if settings is not None:
+        base = settings.dspace_dir / "config" / "schemas"
+        for key in sorted(settings.properties):
+            if not key.startswith(KEY_PREFIX):
+                continue
+            value = settings.properties[key].split()
+            path, line = settings.properties.where(key)
+            if len(value) != 2:
+                raise ConfigError.at(path, line, f"{key}: expected '<namespace> <file>'")
+            namespace, name = value
+            file = Path(name) if Path(name).is_absolute() else base / name
+            if not file.is_file():
+                raise ConfigError.at(path, line, f"{key}: schema file {file} does not exist")
+            catalog.files[namespace] = file
+    return catalog if catalog.files else shipped_catalog()
 
 
 def catalog_from_files(files: dict[str, Path]) -> SchemaCatalog:
@@ -125,8 +146,8 @@ def _compiled(catalog: SchemaCatalog) -> dict[str, etree.XMLSchema]:
                 hint = (f"; imports not in the catalog: {', '.join(resolver.refused)} "
                         "(configure mets.xsd.<abbr> = <namespace> <file> for them)"
                         if resolver.refused else "")
-                raise ConfigError.at(None, None, f"schema {file} for {ns} does not compile: "
-                                     f"{exc}{hint}") from None
+                raise option_error(f"schema {file} for {ns} does not compile: {exc}{hint}") \
+                    from None
         compiled[ALL] = _combined(catalog, by_url, allowed)
         _CACHE[key] = compiled
         return compiled
@@ -151,8 +172,8 @@ def _combined(catalog: SchemaCatalog, by_url: dict[str, Path],
         return etree.XMLSchema(etree.fromstring(driver, parser,
                                                 base_url=str(next(iter(allowed)))))
     except etree.XMLSchemaParseError as exc:
-        raise ConfigError.at(None, None, f"the configured schemas (mets.xsd.*) do not compile "
-                             f"together: {exc}") from None
+        raise option_error(f"the configured schemas (mets.xsd.*) do not compile together: "
+                           f"{exc}") from None
 
 
 def _errors(schema: etree.XMLSchema, what: str) -> list[str]:
@@ -167,8 +188,8 @@ def validate_mets(root: etree._Element, catalog: SchemaCatalog, *, name: str = "
     mets_schema = catalog.schema(METS)
     if mets_schema is None:
         if require_schemas:
-            raise ConfigError.at(None, None, f"cannot validate {name}: no schema configured for "
-                                 f"{METS} (set mets.xsd.mets = {METS} <file>)")
+            raise option_error(f"cannot validate {name}: no schema configured for {METS} "
+                               f"(set mets.xsd.mets = {METS} <file>)")
         warnings.append("no METS schema configured (mets.xsd.*): schema validation skipped, "
                         "reference checks done")
     else:

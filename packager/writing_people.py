@@ -13,7 +13,7 @@ and one executemany per object type.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from sqlalchemy import Connection, Table, and_, delete, insert, or_, select, update
 
@@ -33,6 +33,9 @@ class PeopleWriter:
     handle_map: dict[str, str | None]
     _groups: dict[str, int | None]
     _people: dict[str, int | None]
+    #: called with ("group"|"e-person", name) before one is created or overwritten; raises
+    #: when the run's e-person may not (packager.authorization.Authority.people_guard)
+    guard: Callable[[str, str], None] | None = None
 
     def insert_row(self, table: Table, values: Mapping[str, object],
                    preferred: int | None = None) -> int:  # provided by ArchiveWriter
@@ -96,9 +99,13 @@ class PeopleWriter:
                 if mode == "restore":
                     raise PackageError(f"Group {g.name} already exists")
                 if mode == "replace":
+                    if self.guard is not None:
+                        self.guard("group", g.name)
                     replaced_groups.add(gid)
                 continue
             local = self.local_group_name(g.name)
+            if self.guard is not None:
+                self.guard("group", local)
             gid = self.insert_row(T.epersongroup, {"name": local})
             self._groups[local] = gid
             replaced_groups.add(gid)
@@ -126,12 +133,25 @@ class PeopleWriter:
             values["password"] = p.password
         pid = self.eperson_id(p.email)
         if pid is None:
+            if self.guard is not None:
+                self.guard("e-person", p.email)
             self._people[p.email] = self.insert_row(T.eperson, values)
         elif mode == "restore":
             raise PackageError(f"EPerson {p.email} already exists")
         elif mode == "replace":
+            if self.guard is not None:
+                self.guard("e-person", p.email)
             self.conn.execute(update(T.eperson).where(T.eperson.c.eperson_id == pid)
                               .values(**values))
+
+    def ensure_person(self, email: str) -> int:
+        """The e-person with ``email``, created (unable to log in) when missing — what
+        DSpace's ``createSubmitter`` does for a restored item's unknown submitter."""
+        self._person(PersonRec(email=email, can_log_in=False, require_certificate=False,
+                               self_registered=False), "refs")
+        found = self.eperson_id(email)
+        assert found is not None
+        return found
 
     def set_policies(self, type_id: int, object_id: int, policies: list[Policy]) -> None:
         """Replace the object's policies."""

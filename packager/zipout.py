@@ -6,12 +6,14 @@ entry gets the object's own date (an item's last-modified time, else DSpace's fi
 The zip is written forward-only (entries carry data descriptors), so its MD5 is computed
 while it is written. Bitstreams are copied in 1 MiB chunks while their MD5 and size are
 checked against the archive's record — a damaged asset fails the export instead of being
-packaged silently.
+packaged silently. Finished files get the mode an ordinary ``open()`` would give them (0666
+less the process's umask), not the 0600 of the temporary file they were written as.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import io
 import os
@@ -27,6 +29,37 @@ from packager.model import DEFAULT_DATE, utc
 
 CHUNK = 1 << 20
 _MIN_DATE = datetime(1980, 1, 1)
+
+
+@functools.cache
+def file_mode() -> int:
+    """0666 less the umask: the mode a plain ``open(path, "w")`` creates files with.
+
+    Read from /proc where Linux offers it (no window in which the umask is changed); else the
+    classic set-and-restore, once per process."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return 0o666 & ~int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def temp_beside(dest: Path) -> tuple[int, Path]:
+    """A temporary file in ``dest``'s folder (same file system: the rename is atomic), already
+    carrying the final file's mode."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    try:
+        os.fchmod(fd, file_mode())
+    except BaseException:
+        os.close(fd)
+        os.unlink(tmp)
+        raise
+    return fd, Path(tmp)
 
 
 def zip_time(value: datetime | None) -> tuple[int, int, int, int, int, int]:
@@ -71,9 +104,7 @@ class DeterministicZip:
                  compresslevel: int = 6) -> None:
         self.dest = dest
         self.when = zip_time(when)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-        self._tmp = Path(tmp)
+        fd, self._tmp = temp_beside(dest)
         self._raw = os.fdopen(fd, "wb")
         self._out = _HashingWriter(self._raw)
         self._zip = zipfile.ZipFile(self._out, "w",  # type: ignore[call-overload]
@@ -152,8 +183,7 @@ def file_md5(path: Path) -> str:
 
 
 def write_atomic(dest: Path, data: bytes) -> None:
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    fd, tmp = temp_beside(dest)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -164,5 +194,5 @@ def write_atomic(dest: Path, data: bytes) -> None:
         raise
 
 
-__all__ = ["DeterministicZip", "PackageError", "deterministic_zip", "file_md5", "write_atomic",
-           "zip_time"]
+__all__ = ["DeterministicZip", "PackageError", "deterministic_zip", "file_md5", "file_mode",
+           "temp_beside", "write_atomic", "zip_time"]

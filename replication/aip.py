@@ -1,7 +1,10 @@
 """What replication needs from the AIP packager, behind one small interface.
 
-Sync builds one object's AIP (never recursive: each object is its own queue task), restore
-ingests a fetched AIP tree, and both need to know which child packages an AIP refers to.
+Sync builds one object's AIP (never recursive: each object is its own queue task) — the SITE
+AIP included, with the password hashes unless ``replicate.packer.options`` says
+``passwords=false``, so the store alone can rebuild people who can still log in — restore
+ingests a fetched AIP tree (a deleted object's, or the whole site's), and both need to know
+which child packages an AIP refers to.
 :class:`DSpaceAipPackager` implements it over :mod:`packager.export` / :mod:`packager.ingest`
 (the aip helper's API); tests may pass their own implementation of :class:`AipPackager`.
 """
@@ -53,6 +56,9 @@ class AipPackager(Protocol):
         """What besides the database shapes this packager's AIPs (version, options, registry
         files), for item fingerprints (see :mod:`replication.fingerprint`)."""
 
+    def site_handle(self, engine: Engine) -> str | None:
+        """The site's handle (``<prefix>/0``) when this packager builds SITE AIPs, else None."""
+
     def build(self, engine: Engine, handle: str, staging: Path) -> BuiltAip:
         """Export ``handle``'s object alone (no children) into ``staging``."""
 
@@ -62,6 +68,10 @@ class AipPackager(Protocol):
     def restore(self, engine: Engine, top: Path) -> list[str]:
         """Restore ``top`` and the child packages lying beside it, keeping objects that still
         exist; returns the handles created. All or nothing."""
+
+    def restore_site(self, engine: Engine, top: Path) -> list[str]:
+        """Restore the whole site from its SITE AIP ``top`` and the packages beside it (force
+        replace, as DSpace's full site restore); returns the handles created."""
 
 
 def locate(engine: Engine, handle: str) -> tuple[str, int, str | None]:
@@ -111,14 +121,26 @@ class DSpaceAipPackager:
             self._context = context_fingerprint(self.settings, self.export_options)
         return self._context
 
+    def site_handle(self, engine: Engine) -> str | None:
+        from packager.refs import site_handle, tables_for
+
+        prefix = self.settings.get("handle.prefix") if self.settings is not None else None
+        with engine.connect() as conn:
+            return site_handle(conn, tables_for(conn), prefix)
+
     def build(self, engine: Engine, handle: str, staging: Path) -> BuiltAip:
         from packager.export import export_aip
 
-        type_name, _rid, parent = locate(engine, handle)
+        options = dict(self.export_options)
+        if handle == self.site_handle(engine):
+            type_name, parent = "SITE", None
+            options.setdefault("passwords", "true")
+        else:
+            type_name, _rid, parent = locate(engine, handle)
         target = staging / storage_name(type_name, handle)
+        # the packager's own e-person only restores; builds read as the system (everything)
         result = export_aip(engine, self.assets, handle, target, recursive=False,
-                            eperson=self.eperson, options=self.export_options or None,
-                            settings=self.settings)
+                            options=options or None, settings=self.settings)
         top = next((p for p in result.packages if p.handle == handle), None)
         if top is None:
             raise PackageError(f"{handle}: the packager wrote no AIP "
@@ -141,6 +163,20 @@ class DSpaceAipPackager:
             raise PackageError("restoring needs an e-person: pass --eperson EMAIL or set "
                                "replicate.eperson")
         result = ingest_aip(engine, self.assets, top, mode=Mode.KEEP_EXISTING, recursive=True,
+                            eperson=self.eperson,
+                            options={"createMetadataFields": "true",
+                                     "skipIfParentMissing": "true"},
+                            settings=self.settings)
+        return [handle for _type, handle in result.created]
+
+    def restore_site(self, engine: Engine, top: Path) -> list[str]:
+        from packager.ingest import ingest_aip
+        from packager.options import Mode
+
+        if not self.eperson:
+            raise PackageError("restoring needs an e-person: pass --eperson EMAIL or set "
+                               "replicate.eperson")
+        result = ingest_aip(engine, self.assets, top, mode=Mode.REPLACE, recursive=True,
                             eperson=self.eperson,
                             options={"createMetadataFields": "true",
                                      "skipIfParentMissing": "true"},

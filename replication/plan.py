@@ -1,10 +1,12 @@
 """Planning a sync: which objects to (re)transmit and which deletions to record.
 
-Live objects are read in keyed batches (memory stays flat on a large archive). Communities and
-collections are always queued (their AIPs are rebuilt and compared by MD5); an item is queued
-only when its fingerprint (:mod:`.fingerprint`) differs from the one recorded with its replica,
-or when it has none, or with ``full``. Objects that have a replica but no longer resolve are
-grouped under their top-most deleted ancestor, and each such root gets one ``catalog`` task.
+Live objects are read in keyed batches (memory stays flat on a large archive). The SITE (its
+AIP holds every group and person: any change to people, groups or the top-level communities
+shows in it), communities and collections are always queued (their AIPs are rebuilt and
+compared by MD5); an item is queued only when its fingerprint (:mod:`.fingerprint`) differs
+from the one recorded with its replica, or when it has none, or with ``full``. Objects that
+have a replica but no longer resolve are grouped under their top-most deleted ancestor, and
+each such root gets one ``catalog`` task.
 """
 
 from __future__ import annotations
@@ -100,7 +102,7 @@ def gone_replicas(conn: Connection, aip_group: str) -> dict[str, str | None]:
     rows = conn.execute(
         select(r.handle, r.parent_handle)
         .select_from(q.REPLICA.outerjoin(T.handle, h.handle == r.handle))
-        .where(r.grp == aip_group, r.deletion_record.is_(None),
+        .where(r.grp == aip_group, r.deletion_record.is_(None), r.type_name != "SITE",
                or_(h.handle_id.is_(None), h.resource_id.is_(None))))
     return {str(row.handle): row.parent_handle for row in rows}
 
@@ -147,13 +149,15 @@ def _needs_transmit(conn: Connection, t: Tables, batch: list[LiveObject], aip_gr
 
 
 def plan(engine: Engine, config: StoreConfig, *, handle: str | None = None,
-         context: str | None = "", full: bool = False) -> tuple[int, list[str] | None, int]:
+         context: str | None = "", full: bool = False,
+         site: str | None = None) -> tuple[int, list[str] | None, int]:
     """Queue transmit tasks for new and changed objects and catalog tasks for deletions.
 
     Returns how many tasks were newly queued (a task already pending is not queued twice),
     with ``handle`` the handles the run is limited to (else None), and how many items were
     left out because their fingerprint is unchanged. ``context`` is the packager's
-    fingerprint context; ``full`` (or ``context=None``) queues every live object."""
+    fingerprint context; ``full`` (or ``context=None``) queues every live object; ``site``
+    (the site handle) queues the SITE AIP too."""
     from packager.refs import tables_for
 
     queued = skipped = 0
@@ -161,6 +165,8 @@ def plan(engine: Engine, config: StoreConfig, *, handle: str | None = None,
     with engine.begin() as conn:
         t = tables_for(conn)
         global_fp = None if full or context is None else global_fingerprint(conn, t, context)
+        if site is not None:
+            queued += q.enqueue(conn, [(site, "transmit")])
         if handle is None:
             batches: Iterator[list[LiveObject]] = archive_objects(conn)
         else:

@@ -8,9 +8,10 @@
   out, or at once when the worker was on this machine and its process is gone. A partial unique
   index keeps one live (pending/running) row per object and action, so planning twice, or
   after a crash, never queues an object twice.
-* ``bsf_replica`` — what we put in the store: group, name, handle, type, parent handle, MD5 and
-  size at transmission. Sync compares with it; a registry row whose handle no longer resolves is
-  a deletion.
+* ``bsf_replica`` — what we put in the store: group, name, handle, type, parent handle, MD5,
+  size and the store's change token at transmission. Sync compares the store's listing with it
+  (a missing, truncated or rewritten replica is sent again); a registry row whose handle no
+  longer resolves is a deletion.
 * ``bsf_replica_event`` — PREMIS-style events per object (ingest, replication, deletion,
   restoration), which restored bags carry.
 """
@@ -41,6 +42,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    inspect,
     or_,
     select,
     text,
@@ -49,6 +51,7 @@ from sqlalchemy import (
 from sqlalchemy import (
     Sequence as DbSequence,
 )
+from sqlalchemy.exc import DBAPIError
 
 from archive.sidetables import ensure_tables as ensure_side_tables
 from bsfcore.runtime import now
@@ -90,6 +93,8 @@ REPLICA = Table(
     Column("transmitted_at", DateTime(timezone=True), nullable=False),
     #: set when a deletion record covering this object was written
     Column("deletion_record", String(256)),
+    #: the store's change token when the replica was made or last verified (see store_base)
+    Column("store_token", String(160)),
     PrimaryKeyConstraint("grp", "name", name="bsf_replica_pk"),
     Index("bsf_replica_handle_idx", "handle"),
 )
@@ -117,10 +122,27 @@ class Task:
     attempts: int
 
 
+_COLUMNS_CHECKED: set[str] = set()
+
+
 def ensure_tables(engine: Engine) -> None:
     """Create the three tables when missing (idempotent, safe to call on every command and from
-    several processes at once; see :mod:`archive.sidetables`)."""
+    several processes at once; see :mod:`archive.sidetables`), and add the ``store_token``
+    column to a ``bsf_replica`` made by an earlier bsf."""
     ensure_side_tables(engine, META)
+    key = engine.url.render_as_string(hide_password=True)
+    if key in _COLUMNS_CHECKED:
+        return
+    columns = {c["name"] for c in inspect(engine).get_columns("bsf_replica")}
+    if "store_token" not in columns:
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("ALTER TABLE bsf_replica ADD COLUMN store_token VARCHAR(160)"))
+        except DBAPIError:  # another process added it first
+            if "store_token" not in {c["name"] for c in inspect(engine).get_columns(
+                    "bsf_replica")}:
+                raise
+    _COLUMNS_CHECKED.add(key)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -272,6 +294,7 @@ class Replica:
     transmitted_at: datetime
     deletion_record: str | None
     fingerprint: str | None = None
+    store_token: str | None = None
 
 
 def replica(conn: Connection, grp: str, name: str) -> Replica | None:
@@ -289,6 +312,22 @@ def record_replica(conn: Connection, rep: Replica) -> None:
     """Insert or replace the registry row of one stored object."""
     conn.execute(delete(REPLICA).where(REPLICA.c.grp == rep.grp, REPLICA.c.name == rep.name))
     conn.execute(insert(REPLICA).values(**rep.__dict__))
+
+
+def registry_rows(conn: Connection, groups: Sequence[str]) -> list[Replica]:
+    """Every registry row of ``groups`` (what the store should hold)."""
+    return [Replica(**r._mapping) for r in conn.execute(
+        select(REPLICA).where(REPLICA.c.grp.in_(list(groups))).order_by(REPLICA.c.grp,
+                                                                         REPLICA.c.name))]
+
+
+def set_tokens(conn: Connection, grp: str, tokens: dict[str, str]) -> None:
+    """Record the store's current change token of replicas found intact."""
+    stmt = update(REPLICA).where(REPLICA.c.grp == grp, REPLICA.c.name == bindparam("n")) \
+        .values(store_token=bindparam("t"))
+    rows = [{"n": name, "t": token} for name, token in tokens.items()]
+    for start in range(0, len(rows), 1000):
+        conn.execute(stmt, rows[start:start + 1000])
 
 
 def forget_replica(conn: Connection, grp: str, name: str) -> None:

@@ -5,6 +5,14 @@
 ingest them through the AIP packager (objects that still exist are kept as they are), check
 that every object the record lists is back, and only then remove the record.
 
+``restore_site`` rebuilds a whole repository from the store alone — an empty archive (``bsf
+archive init --renovated --admin EMAIL``) and the store are all it needs: it fetches the SITE
+AIP and, following the links of each AIP it fetched, every community, collection and item AIP
+the store holds for them, each checked against the MD5 recorded at transmission (the
+registry's, or the store's own when the registry is empty), and restores them in one
+transaction in force-replace mode, as DSpace's full site restore does: groups, people (with
+their password hashes when the SITE AIP carries them), communities, collections, items.
+
 ``remove`` is the suite's "Remove AIP": delete the object's AIP, the AIPs of every member its
 deletion record lists, and the record itself. It cannot be undone; the CLI asks first.
 """
@@ -100,7 +108,7 @@ def restore_object(engine: Engine, store: ObjectStore, config: StoreConfig,
         if not top_names:
             if record is None:
                 raise UnknownObjectError(f"no deletion record and no AIP for handle {handle} "
-                                         f"in the object store {config.store_dir}")
+                                         f"in the object store {config.location}")
             raise PackageError(f"{deletion_record_name(handle)} lists {handle}, but the store "
                                "holds no AIP for it; nothing restored, the record is kept")
         aips = tmp / "aips"
@@ -145,6 +153,64 @@ def restore_object(engine: Engine, store: ObjectStore, config: StoreConfig,
     return result
 
 
+@dataclass
+class SiteRestoreResult:
+    site: str
+    packages: int
+    restored: list[str] = field(default_factory=list)
+
+
+def site_aip_name(store: ObjectStore, config: StoreConfig, site: str | None) -> str:
+    """The SITE AIP to restore: the archive's own site's when the store has it, else the one
+    SITE AIP the store holds."""
+    if site is not None:
+        own = storage_name("SITE", site)
+        if store.exists(config.aip_group, own):
+            return own
+    found = [o.name for o in store.list(config.aip_group) if o.name.startswith("SITE@")]
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        raise UnknownObjectError(f"no SITE AIP in the object store {config.location} "
+                                 f"({config.aip_group}); run bsf replicate sync first")
+    raise PackageError(f"the object store holds several SITE AIPs ({', '.join(found)}) and "
+                       f"none is {storage_name('SITE', site or '?/0')}; nothing restored")
+
+
+def restore_site(engine: Engine, store: ObjectStore, config: StoreConfig,
+                 packager: AipPackager, *, staging: Path | None = None) -> SiteRestoreResult:
+    """Rebuild the whole repository from the store; see the module docstring."""
+    q.ensure_tables(engine)
+    site = packager.site_handle(engine)
+    name = site_aip_name(store, config, site)
+    with engine.connect() as conn:
+        recorded = {rep.name: rep.md5 for rep in q.registry_rows(conn, [config.aip_group])}
+    with tempfile.TemporaryDirectory(prefix="bsf-restore-site-", dir=staging) as tmp_name:
+        aips = Path(tmp_name) / "aips"
+        aips.mkdir()
+        top = fetch_checked(store, config, name, recorded.get(name), aips / name)
+        fetched = {name}
+        todo = [top]
+        while todo:
+            package = todo.pop()
+            for child in packager.children(package):
+                child_name = storage_name(child.type_name, child.handle)
+                if child_name in fetched:
+                    continue
+                fetched.add(child_name)
+                if not store.exists(config.aip_group, child_name):
+                    continue  # the ingest reports what is missing (skipIfParentMissing)
+                todo.append(fetch_checked(store, config, child_name, recorded.get(child_name),
+                                          aips / child_name))
+        created = packager.restore_site(engine, top)
+    result = SiteRestoreResult(site or name, len(fetched), created)
+    with engine.begin() as conn:
+        q.add_events(conn, created, "restoration", "success", agent=AGENT,
+                     detail="object restored into the archive from the object store (full "
+                     "site restore)")
+    return result
+
+
 def _fetch_all(engine: Engine, store: ObjectStore, config: StoreConfig, handle: str,
                into: Path) -> list[Path]:
     return [fetch_checked(store, config, name, md5, into / name)
@@ -172,7 +238,7 @@ def removal_plan(engine: Engine, store: ObjectStore, config: StoreConfig,
         plan.append((config.delete_group, deletion_record_name(handle)))
     if not plan:
         raise UnknownObjectError(f"no AIP and no deletion record for handle {handle} in the "
-                                 f"object store {config.store_dir}")
+                                 f"object store {config.location}")
     return plan
 
 

@@ -1,20 +1,25 @@
 """``bsf replicate status``: what the store holds, what is queued, what differs.
 
-Differences compare the replica registry (what sync recorded at transmission) with the store:
-objects the registry knows but the store lacks, objects in the store the registry does not know,
-and — with ``verify`` — objects whose MD5 in the store differs from the one recorded (a corrupt
-or tampered replica). Verifying reads every object once.
+Differences come from the same check ``sync`` runs first (:mod:`replication.verify`), so the
+two always agree: objects the registry knows but the store lacks, objects whose size changed
+(truncated), objects whose content differs from what was transmitted (corrupt: found through
+the store's recorded checksum, a moved change token, or — with ``verify`` — by reading every
+object), and objects in the store the registry does not know. ``clean`` is true only when none
+of these lists has an entry.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select
 
+from bsfcore.progress import NO_PROGRESS, Progress
 from replication import queue as q
-from replication.store import LocalObjectStore, ObjectStore, StoreConfig
+from replication.store import StoreConfig
+from replication.store_base import ObjectStore
+from replication.verify import check_store
 
 
 @dataclass
@@ -25,44 +30,37 @@ class StoreStatus:
     deletion_records: list[str] = field(default_factory=list)
     missing_in_store: list[str] = field(default_factory=list)
     unknown_in_store: list[str] = field(default_factory=list)
+    size_mismatch: list[str] = field(default_factory=list)
     checksum_mismatch: list[str] = field(default_factory=list)
     failed: list[dict[str, str]] = field(default_factory=list)
     verified: bool = False
 
     @property
     def clean(self) -> bool:
-        """The store holds exactly what the registry says (failed objects aside)."""
-        return not (self.missing_in_store or self.checksum_mismatch)
+        """The store holds exactly what the registry says (failed objects aside): no entry in
+        any of the difference lists."""
+        return not (self.missing_in_store or self.unknown_in_store or self.size_mismatch
+                    or self.checksum_mismatch)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()} | {"clean": self.clean}
+        return dict(self.__dict__) | {"clean": self.clean}
 
 
 def store_status(engine: Engine, store: ObjectStore, config: StoreConfig, *,
-                 verify: bool = False) -> StoreStatus:
+                 verify: bool = False, progress: Progress = NO_PROGRESS) -> StoreStatus:
     q.ensure_tables(engine)
-    status = StoreStatus(str(config.store_dir), verified=verify)
+    status = StoreStatus(store.describe(), verified=verify)
     with engine.connect() as conn:
         status.queue = q.queue_counts(conn)
         status.failed = _still_failing(conn)
-        registry = {(r.grp, r.name): r.md5 for r in conn.execute(
-            select(q.REPLICA.c.grp, q.REPLICA.c.name, q.REPLICA.c.md5))}
-    seen: set[tuple[str, str]] = set()
-    for group in (config.aip_group, config.delete_group):
-        objects = bytes_ = 0
-        for obj in _list(store, group, verify):
-            objects += 1
-            bytes_ += obj.size
-            key = (group, obj.name)
-            seen.add(key)
-            if group == config.delete_group:
-                status.deletion_records.append(obj.name)
-            if key not in registry:
-                status.unknown_in_store.append(f"{group}/{obj.name}")
-            elif verify and obj.md5 != registry[key]:
-                status.checksum_mismatch.append(f"{group}/{obj.name}")
-        status.groups[group] = {"objects": objects, "bytes": bytes_}
-    status.missing_in_store = sorted(f"{g}/{n}" for g, n in registry if (g, n) not in seen)
+    check = check_store(engine, store, (config.aip_group, config.delete_group), verify=verify,
+                        progress=progress)
+    status.groups = check.listed
+    status.deletion_records = [o.name for o in store.list(config.delete_group)]
+    status.missing_in_store = check.problems("missing")
+    status.size_mismatch = check.problems("truncated")
+    status.checksum_mismatch = check.problems("corrupt")
+    status.unknown_in_store = check.unknown
     return status
 
 
@@ -75,17 +73,3 @@ def _still_failing(conn: Connection) -> list[dict[str, str]]:
                         .join(latest, q.QUEUE.c.task_id == latest.c.task_id)
                         .where(q.QUEUE.c.state == "failed").order_by(q.QUEUE.c.task_id))
     return [{"handle": r.handle, "action": r.action, "error": r.error or ""} for r in rows]
-
-
-class _Listed(NamedTuple):
-    name: str
-    size: int
-    md5: str  # '' when not hashed
-
-
-def _list(store: ObjectStore, group: str, verify: bool) -> list[_Listed]:
-    """Each object's name, size and MD5; hashes only when verifying (folder stores)."""
-    if not verify and isinstance(store, LocalObjectStore):
-        folder = store.root / group
-        return [_Listed(n, (folder / n).stat().st_size, "") for n in store.names(group)]
-    return [_Listed(o.name, o.size, o.md5) for o in store.list(group)]

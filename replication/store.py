@@ -1,88 +1,46 @@
-"""The object store replicas live in: a small interface and the local/mounted-folder store.
+"""The folder object store, the store configuration, and the names objects get in a store.
 
-The DSpace Replication Task Suite keeps AIPs and deletion records in an *object store* split into
-*groups* (``aip-store``, ``deletions``); its default store is a plain folder that a cloud sync
-tool can watch. We keep the same shape: :class:`ObjectStore` is the few operations the rest of
-the replication code needs (exists/stat/fetch/transfer/remove/list), so an S3-compatible store
-can be added beside :class:`LocalObjectStore` without touching sync, restore or the bag builder.
+A store is split into *groups* (``aip-store``, ``deletions``); :class:`LocalObjectStore` keeps
+them as folders of a local or mounted folder that a cloud sync tool may watch, as the
+Replication Task Suite's default store does; ``replicate.store.url = s3://bucket/prefix``
+selects the S3-compatible store (:mod:`replication.store_s3`) instead. Both implement
+:class:`replication.store_base.ObjectStore`; :func:`replication.stores.open_store` opens the
+configured one.
 
 Every write is atomic (temporary file in the same folder, ``fsync``, ``os.replace``), so a
-watcher or a crash never sees half an AIP, and every fetch verifies the MD5 it copied.
+watcher or a crash never sees half an AIP. The MD5 of each transferred object is recorded in
+``<root>/.bsf-md5/<group>/<name>`` (removed before the object is replaced and written after,
+so it never describes another version), which lets a fetch verify a copy with no database at
+hand — a restore from the store alone — and ``list`` report it without reading the objects.
 """
 
 from __future__ import annotations
 
 import builtins
-import hashlib
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from io import BytesIO
 from pathlib import Path
-from typing import BinaryIO, Protocol
 
 from bsfcore.errors import ConfigError, PackageError
 from bsfcore.settings import Settings
+from replication.store_base import (
+    NAME,
+    ObjectStore,
+    StoredObject,
+    atomic_copy,
+    check_name,
+    corrupt,
+    md5_file,
+)
 
-CHUNK = 1 << 20
-
-#: Object names are package names such as ``ITEM@123456789-3.zip``: no folders, no dot-files.
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9@._+-]*$")
-
-
-@dataclass(frozen=True)
-class StoredObject:
-    """What the store knows of an object (the suite's sizebytes, checksum and modified)."""
-
-    group: str
-    name: str
-    size: int
-    md5: str
-    modified: datetime
-
-
-class ObjectStore(Protocol):
-    """The operations replication needs from a store (cf. the suite's ``ObjectStore.java``)."""
-
-    def exists(self, group: str, name: str) -> bool: ...
-
-    def stat(self, group: str, name: str) -> StoredObject | None:
-        """Size, MD5 and time of an object, or None when absent."""
-
-    def fetch(self, group: str, name: str, dest: Path) -> StoredObject:
-        """Copy an object to ``dest`` (atomically), checking its MD5 against the store's."""
-
-    def transfer(self, group: str, name: str, source: Path) -> StoredObject:
-        """Store ``source`` as ``name`` in ``group`` (replacing any older version atomically)."""
-
-    def remove(self, group: str, name: str) -> int:
-        """Delete an object; returns the bytes freed (0 when it was absent)."""
-
-    def list(self, group: str) -> Iterator[StoredObject]:
-        """Every object in ``group``, by name."""
-
-
-def md5_file(path: Path) -> tuple[str, int]:
-    """MD5 hex digest and size of a file, read in chunks (flat memory for 2 GB AIPs)."""
-    digest = hashlib.md5()
-    size = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(CHUNK):
-            digest.update(chunk)
-            size += len(chunk)
-    return digest.hexdigest(), size
-
-
-def _copy_hashing(src: BinaryIO, dst: BinaryIO) -> tuple[str, int]:
-    digest = hashlib.md5()
-    size = 0
-    while chunk := src.read(CHUNK):
-        digest.update(chunk)
-        dst.write(chunk)
-        size += len(chunk)
-    return digest.hexdigest(), size
+_NAME = NAME
+CHECKSUMS = ".bsf-md5"
+__all__ = ["LocalObjectStore", "ObjectStore", "StoreConfig", "StoredObject", "atomic_copy",
+           "check_name", "deletion_record_name", "md5_file", "parse_storage_name",
+           "storage_name"]
 
 
 def _signature(path: Path) -> tuple[int, int]:
@@ -92,36 +50,8 @@ def _signature(path: Path) -> tuple[int, int]:
     return st.st_size, st.st_mtime_ns
 
 
-def check_name(name: str) -> str:
-    """Refuse object names that could leave their group folder."""
-    if not _NAME.match(name) or ".." in name:
-        raise PackageError(f"invalid object name {name!r} (expected e.g. ITEM@123456789-3.zip)")
-    return name
-
-
-def atomic_copy(src: BinaryIO, dest: Path) -> tuple[str, int]:
-    """Write ``src`` to ``dest`` through a temp file in the same folder; returns (md5, size)."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            md5, size = _copy_hashing(src, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, dest)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return md5, size
-
-
 class LocalObjectStore:
-    """A store in a local or mounted folder: ``<root>/<group>/<name>``.
-
-    The MD5 attribute is computed from the file when asked (like the suite's LocalObjectStore);
-    sync compares against the checksum recorded at transmission, so a full re-hash of the store
-    happens only for ``status --verify``.
-    """
+    """A store in a local or mounted folder: ``<root>/<group>/<name>``."""
 
     def __init__(self, root: Path) -> None:
         self.root = Path(root)
@@ -129,9 +59,29 @@ class LocalObjectStore:
     def __repr__(self) -> str:
         return f"LocalObjectStore({str(self.root)!r})"
 
+    def describe(self) -> str:
+        return str(self.root)
+
     def _path(self, group: str, name: str) -> Path:
         check_name(group)
         return self.root / group / check_name(name)
+
+    def _sidecar(self, group: str, name: str) -> Path:
+        return self.root / CHECKSUMS / check_name(group) / check_name(name)
+
+    def _recorded(self, group: str, name: str) -> str:
+        """The MD5 recorded at transfer ('' when none was)."""
+        try:
+            text = self._sidecar(group, name).read_text(encoding="ascii").split()
+        except (OSError, UnicodeDecodeError):
+            return ""
+        return text[0] if text and len(text[0]) == 32 else ""
+
+    def _object(self, group: str, name: str, path: Path) -> StoredObject:
+        st = path.stat()
+        return StoredObject(group, name, st.st_size, self._recorded(group, name),
+                            datetime.fromtimestamp(st.st_mtime, UTC),
+                            f"{st.st_size}:{st.st_mtime_ns}")
 
     def exists(self, group: str, name: str) -> bool:
         return self._path(group, name).is_file()
@@ -140,33 +90,45 @@ class LocalObjectStore:
         path = self._path(group, name)
         if not path.is_file():
             return None
-        md5, size = md5_file(path)
-        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        return StoredObject(group, name, size, md5, modified)
+        return self._object(group, name, path)
+
+    def digest(self, group: str, name: str) -> str | None:
+        path = self._path(group, name)
+        if not path.is_file():
+            return None
+        return md5_file(path)[0]
 
     def fetch(self, group: str, name: str, dest: Path) -> StoredObject:
         path = self._path(group, name)
         if not path.is_file():
             raise PackageError(f"{group}/{name}: not in the object store {self.root}")
         before = _signature(path)
+        recorded = self._recorded(group, name)
         with path.open("rb") as src:
             md5, size = atomic_copy(src, dest)
         if _signature(path) != before or size != before[0]:
             dest.unlink(missing_ok=True)
             raise PackageError(f"{group}/{name}: changed while it was fetched; try again")
+        if recorded and md5 != recorded:
+            dest.unlink(missing_ok=True)
+            raise corrupt(group, name, md5, recorded, "recorded in the store when it was "
+                          "transmitted")
         return StoredObject(group, name, size, md5,
-                            datetime.fromtimestamp(before[1] / 1e9, UTC))
+                            datetime.fromtimestamp(before[1] / 1e9, UTC),
+                            f"{before[0]}:{before[1]}")
 
     def transfer(self, group: str, name: str, source: Path) -> StoredObject:
         dest = self._path(group, name)
+        sidecar = self._sidecar(group, name)
         before = _signature(Path(source))
+        sidecar.unlink(missing_ok=True)  # never describes another version than the object's
         with Path(source).open("rb") as src:
             md5, size = atomic_copy(src, dest)
         if _signature(Path(source)) != before or size != before[0]:
             raise PackageError(f"{group}/{name}: its source {source} changed while it was "
                                "copied into the store")
-        modified = datetime.fromtimestamp(dest.stat().st_mtime, UTC)
-        return StoredObject(group, name, size, md5, modified)
+        atomic_copy(BytesIO(f"{md5} {size}\n".encode("ascii")), sidecar)
+        return self._object(group, name, dest)
 
     def remove(self, group: str, name: str) -> int:
         path = self._path(group, name)
@@ -175,6 +137,8 @@ class LocalObjectStore:
             path.unlink()
         except FileNotFoundError:
             return 0
+        finally:
+            self._sidecar(group, name).unlink(missing_ok=True)
         return size
 
     def list(self, group: str) -> Iterator[StoredObject]:
@@ -183,12 +147,10 @@ class LocalObjectStore:
             return
         for path in sorted(folder.iterdir()):
             if path.is_file() and _NAME.match(path.name) and not path.name.endswith(".part"):
-                md5, size = md5_file(path)
-                yield StoredObject(group, path.name, size, md5,
-                                   datetime.fromtimestamp(path.stat().st_mtime, UTC))
+                yield self._object(group, path.name, path)
 
     def names(self, group: str) -> builtins.list[str]:
-        """Object names in ``group`` without hashing them (cheap listing)."""
+        """Object names in ``group`` (cheap listing)."""
         folder = self.root / check_name(group)
         if not folder.is_dir():
             return []
@@ -196,23 +158,60 @@ class LocalObjectStore:
                       if p.is_file() and _NAME.match(p.name) and not p.name.endswith(".part"))
 
 
+#: replicate.store.* keys (besides dir and url): the S3 store's connection settings
+S3_KEYS = ("endpoint", "region", "access-key-id", "secret-access-key", "session-token",
+           "addressing-style", "multipart.threshold.mb", "multipart.chunk.mb")
+
+
 @dataclass(frozen=True)
 class StoreConfig:
-    """Where replicas go: the store folder and the suite's group names."""
+    """Where replicas go: the store folder (or S3 URL), the suite's group names, and the S3
+    connection settings (``replicate.store.<key>``; unset ones come from the usual AWS
+    variables)."""
 
-    store_dir: Path
+    store_dir: Path | None = None
     aip_group: str = "aip-store"
     delete_group: str = "deletions"
+    url: str | None = None
+    s3: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def location(self) -> str:
+        return self.url or str(self.store_dir)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> StoreConfig:
-        """Read ``replicate.store.dir`` and the group names (``group.aip.name`` as in the
-        suite's replicate.cfg, or with the ``replicate.`` prefix)."""
+        """Read ``replicate.store.dir`` or ``replicate.store.url`` and the group names
+        (``group.aip.name`` as in the suite's replicate.cfg, or with ``replicate.``)."""
         store_dir = settings.get("replicate.store.dir")
-        if not store_dir:
+        url = settings.get("replicate.store.url")
+        if store_dir and url:
+            raise ConfigError.at(settings.path, None, "set replicate.store.dir (a folder) or "
+                                 "replicate.store.url (s3://bucket/prefix), not both")
+        if not store_dir and not url:
             raise ConfigError.at(settings.path, None,
                                  "no object store configured: set replicate.store.dir "
-                                 "(a local or mounted folder)")
+                                 "(a local or mounted folder) or replicate.store.url "
+                                 "(s3://bucket/prefix)")
+        if url and not url.startswith("s3://"):
+            path, line = settings.properties.where("replicate.store.url")
+            raise ConfigError.at(path, line, f"replicate.store.url: {url!r} is not an "
+                                 "s3://bucket/prefix URL")
+        s3: list[tuple[str, str]] = []
+        for key in settings.properties:
+            if key.startswith("replicate.store.") and key not in ("replicate.store.dir",
+                                                                  "replicate.store.url"):
+                short = key[len("replicate.store."):]
+                path, line = settings.properties.where(key)
+                if short not in S3_KEYS:
+                    raise ConfigError.at(path, line, f"unknown store setting {key!r} (known: "
+                                         "replicate.store.dir, replicate.store.url, "
+                                         + ", ".join(f"replicate.store.{k}" for k in S3_KEYS)
+                                         + ")")
+                if not url:
+                    raise ConfigError.at(path, line, f"{key} is only for an S3 store "
+                                         "(replicate.store.url)")
+                s3.append((short, settings.properties[key]))
 
         def group(kind: str, default: str) -> str:
             name = (settings.get(f"replicate.group.{kind}.name")
@@ -222,13 +221,8 @@ class StoreConfig:
                                      f"group.{kind}.name: invalid group name {name!r}")
             return name
 
-        return cls(Path(store_dir), group("aip", "aip-store"), group("delete", "deletions"))
-
-
-def open_store(settings: Settings) -> tuple[LocalObjectStore, StoreConfig]:
-    """The configured store (only the folder store exists today) and its configuration."""
-    config = StoreConfig.from_settings(settings)
-    return LocalObjectStore(config.store_dir), config
+        return cls(Path(store_dir) if store_dir else None, group("aip", "aip-store"),
+                   group("delete", "deletions"), url or None, tuple(s3))
 
 
 TYPE_NAMES = {2: "ITEM", 3: "COLLECTION", 4: "COMMUNITY", 5: "SITE"}

@@ -3,10 +3,16 @@
 DSpace's sync consumer reacts to events (add/modify -> transmit the AIP, delete -> deletion
 record). We have no events, so sync *compares* the archive with the store:
 
+0. **check** (:mod:`.verify`) — compare the registry with the store's listing (sizes,
+   recorded checksums, change tokens; with ``verify`` every object re-read): every missing,
+   truncated or corrupt replica of a live object is forgotten by the registry, so the plan
+   queues it and the work sends it again; a damaged deletion record is written anew;
 1. **plan** (:mod:`.plan`) — queue a ``transmit`` task for every live object (or
-   ``--handle H`` and its subtree) that may have changed — every community and collection,
-   and each item whose fingerprint (:mod:`.fingerprint`) differs from its replica's — and a
-   ``catalog`` task for every top-most object that has a replica but no longer resolves;
+   ``--handle H`` and its subtree) that may have changed — the SITE (its AIP carries every
+   group and person, so it is rebuilt and compared each time), every community and
+   collection, and each item whose fingerprint (:mod:`.fingerprint`) differs from its
+   replica's — and a ``catalog`` task for every top-most object that has a replica but no
+   longer resolves;
 2. **work** — claim tasks from the database queue and do them. A transmit task builds the
    object's deterministic AIP and sends it only when its MD5 differs from the replica's, so an
    unchanged archive sends nothing and a workbench change sends exactly the changed items. A
@@ -29,7 +35,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from archive.queries import normalise_handle, resolve_handle
 from archive.schema import ITEM, T15
@@ -47,6 +53,7 @@ from replication.deletion import (
 from replication.fingerprint import global_fingerprint, item_fingerprints
 from replication.plan import deletion_roots, gone_replicas, plan, subtree
 from replication.store import ObjectStore, StoreConfig, deletion_record_name
+from replication.verify import Damage, check_store, record_tokens
 
 T = T15
 AGENT = f"bsf {__version__} replicate sync"
@@ -66,6 +73,8 @@ class SyncSummary:
     unchanged: int = 0
     deletion_records: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)
+    #: replicas found missing, truncated or corrupt before the work (sent again by it)
+    damaged: list[Damage] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -78,8 +87,11 @@ class Worker:
 
     def __init__(self, engine: Engine, store: ObjectStore, config: StoreConfig,
                  packager: AipPackager, *, worker: str | None = None,
-                 staging: Path | None = None) -> None:
+                 staging: Path | None = None, listed: set[str] | None = None) -> None:
         self.engine = engine
+        #: the AIP names the store listed when this sync began (None: unknown); a name not
+        #: among them is sent without asking the store first (one request less per new AIP)
+        self.listed = listed
         self.store = store
         self.config = config
         self.packager = packager
@@ -150,18 +162,25 @@ class Worker:
             with self.engine.connect() as conn:
                 known = q.replica(conn, group, name)
             send_bytes = False
+            token = known.store_token if known is not None else None
             if known is None or known.md5 != built.md5 or known.deletion_record is not None:
-                # Changed, new, or back after a deletion. The store may already hold these
-                # exact bytes (sent just before a crash, or a restored object): then only the
-                # registry is behind and nothing is sent again.
-                present = self.store.stat(group, name)
-                if present is None or present.md5 != built.md5:
-                    self.store.transfer(group, name, built.path)
+                # Changed, new, damaged, or back after a deletion. The store may already hold
+                # these exact bytes (sent just before a crash, a restored object, a registry
+                # rebuilt from the store): then only the registry is behind and nothing is
+                # sent again — but only when the bytes are really there, read back in full.
+                present = self.store.stat(group, name) \
+                    if self.listed is None or name in self.listed else None
+                if present is None or present.size != built.size or \
+                        (present.md5 and present.md5 != built.md5) or \
+                        self.store.digest(group, name) != built.md5:
+                    token = self.store.transfer(group, name, built.path).token
                     send_bytes = True
+                else:
+                    token = present.token
             with self.engine.begin() as conn:
                 q.record_replica(conn, q.Replica(group, name, built.handle, built.type_name,
                                                  built.parent_handle, built.md5, built.size,
-                                                 now(), None, fingerprint))
+                                                 now(), None, fingerprint, token))
                 if send_bytes:
                     q.add_event(conn, built.handle, "ingestion" if known is None
                                 else "replication", "success", obj=name, agent=AGENT,
@@ -202,8 +221,11 @@ class Worker:
             existing = None
             if self.store.exists(group, name):
                 fetched = Path(tmp) / ("old-" + name)
-                self.store.fetch(group, name, fetched)
-                existing = read_deletion_record(fetched, where=f"{group}/{name}")
+                try:
+                    self.store.fetch(group, name, fetched)
+                    existing = read_deletion_record(fetched, where=f"{group}/{name}")
+                except BsfError:  # damaged: written anew below
+                    existing = None
             if existing is not None and set(existing.all_handles()) >= set(record.all_handles()):
                 record = existing  # written before a crash: keep it
                 sent = None
@@ -214,7 +236,7 @@ class Worker:
                 if sent is not None:
                     q.record_replica(conn, q.Replica(group, name, task.handle, "DELETION-RECORD",
                                                      record.owner_id, sent.md5, sent.size,
-                                                     now(), None))
+                                                     now(), None, None, sent.token))
                 q.mark_deleted(conn, self.config.aip_group, record.all_handles(), name)
                 q.add_events(conn, record.all_handles(), "deletion", "success", obj=name,
                              agent=AGENT, detail="object deleted from the archive; deletion "
@@ -226,37 +248,53 @@ class Worker:
 
 
 def sync(engine: Engine, store: ObjectStore, config: StoreConfig, packager: AipPackager, *,
-         handle: str | None = None, full: bool = False, workers: int = 1,
-         worker: str | None = None, staging: Path | None = None,
+         handle: str | None = None, full: bool = False, verify: bool = False,
+         workers: int = 1, worker: str | None = None, staging: Path | None = None,
          progress: Progress = NO_PROGRESS,
          on_planned: Callable[[int], None] | None = None) -> SyncSummary:
-    """Plan, then work the queue until it is empty; see the module docstring. ``full``
-    rebuilds every object's AIP instead of trusting unchanged item fingerprints; ``workers``
-    > 1 forks that many worker processes in all (this one included) to share the queue."""
+    """Check the store, plan, then work the queue until it is empty; see the module
+    docstring. ``full`` rebuilds every object's AIP instead of trusting unchanged item
+    fingerprints; ``verify`` re-reads every stored object instead of trusting unchanged
+    change tokens; ``workers`` > 1 forks that many worker processes in all (this one
+    included) to share the queue."""
     q.ensure_tables(engine)
     summary = SyncSummary()
     summary.reclaimed = q.reclaim_dead(engine)
     with engine.begin() as conn:
         q.purge_done(conn, DONE_KEPT)
+    site = packager.site_handle(engine)
+    in_scope: set[str] | None = None
     if handle is not None:
         handle = normalise_handle(handle)
+        if handle == site:
+            handle = None  # the site is everything
+    if handle is not None:
         with engine.connect() as conn:
             known = [o.handle for o in subtree(conn, handle)] or \
                 [r.handle for r in q.replicas_of(conn, handle)]
         if not known:
             raise UnknownObjectError(f"handle {handle} is neither in the archive nor in the "
                                      "object store")
+        in_scope = set(known) | {handle}
+    check = check_store(engine, store, (config.aip_group, config.delete_group), verify=verify,
+                        handles=in_scope, progress=progress)
+    record_tokens(engine, check)
+    summary.damaged = check.damaged
+    summary.failed += _forget_damaged(engine, config, check.damaged, site)
     summary.queued, scope, summary.unchanged = plan(engine, config, handle=handle,
-                                                    context=packager.context(), full=full)
+                                                    context=packager.context(), full=full,
+                                                    site=site if handle is None else None)
     if on_planned is not None:
         on_planned(summary.queued)
     with engine.connect() as conn:
         live = sum(q.queue_counts(conn).get("pending", {}).values())
     progress.start("replicating", live)
     try:
-        helpers = _fork_workers(engine, store, config, packager, workers - 1, staging, scope)
-        Worker(engine, store, config, packager, worker=worker, staging=staging).run(
-            summary, progress=progress, handles=scope)
+        listed = check.names.get(config.aip_group)
+        helpers = _fork_workers(engine, store, config, packager, workers - 1, staging, scope,
+                                listed)
+        Worker(engine, store, config, packager, worker=worker, staging=staging,
+               listed=listed).run(summary, progress=progress, handles=scope)
         for part in _join_workers(helpers):
             summary.transmitted += part.transmitted
             summary.unchanged += part.unchanged
@@ -267,9 +305,35 @@ def sync(engine: Engine, store: ObjectStore, config: StoreConfig, packager: AipP
     return summary
 
 
+def _forget_damaged(engine: Engine, config: StoreConfig, damaged: list[Damage],
+                    site: str | None) -> list[tuple[str, str]]:
+    """Make the registry forget damaged replicas of live objects (the plan then queues them
+    and the work sends them again) and damaged deletion records (their objects count as not
+    yet recorded, so the plan writes the record anew). A damaged AIP of an object no longer
+    in the archive cannot be rebuilt: returned as a failure."""
+    lost: list[tuple[str, str]] = []
+    with engine.begin() as conn:
+        for d in damaged:
+            if d.group == config.delete_group:
+                r = q.REPLICA.c
+                covered = [str(h) for h in conn.execute(
+                    select(r.handle).where(r.grp == config.aip_group,
+                                           r.deletion_record == d.name)).scalars()]
+                q.mark_deleted(conn, config.aip_group, covered, None)
+                q.forget_replica(conn, d.group, d.name)
+                continue
+            live = d.handle == site or resolve_handle(conn, d.handle) is not None
+            if live:
+                q.forget_replica(conn, d.group, d.name)
+            else:
+                lost.append((d.handle, f"{d.where} is {d.problem} in the store and its object "
+                             "is no longer in the archive: it cannot be rebuilt"))
+    return lost
+
+
 def _fork_workers(engine: Engine, store: ObjectStore, config: StoreConfig,
                   packager: AipPackager, count: int, staging: Path | None,
-                  scope: list[str] | None) -> list[tuple[Any, Any]]:
+                  scope: list[str] | None, listed: set[str] | None) -> list[tuple[Any, Any]]:
     """Start ``count`` worker processes (fork: they inherit store and packager; each opens its
     own database connections). Each sends its SyncSummary back through a pipe."""
     if count <= 0:
@@ -279,7 +343,8 @@ def _fork_workers(engine: Engine, store: ObjectStore, config: StoreConfig,
     for _ in range(count):
         receiver, sender = ctx.Pipe(duplex=False)
         process = ctx.Process(target=_worker_main,
-                              args=(engine, store, config, packager, staging, scope, sender),
+                              args=(engine, store, config, packager, staging, scope, listed,
+                                    sender),
                               daemon=True)
         process.start()
         sender.close()
@@ -289,11 +354,12 @@ def _fork_workers(engine: Engine, store: ObjectStore, config: StoreConfig,
 
 def _worker_main(engine: Engine, store: ObjectStore, config: StoreConfig,
                  packager: AipPackager, staging: Path | None, scope: list[str] | None,
-                 sender: Any) -> None:
+                 listed: set[str] | None, sender: Any) -> None:
     engine.dispose(close=False)  # never share the parent's pooled connections
     part = SyncSummary()
     try:
-        Worker(engine, store, config, packager, staging=staging).run(part, handles=scope)
+        Worker(engine, store, config, packager, staging=staging, listed=listed).run(
+            part, handles=scope)
     except BaseException as exc:  # report, never hang the parent
         part.failed.append(("(worker)", f"{type(exc).__name__}: {exc}"))
     sender.send(part)

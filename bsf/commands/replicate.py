@@ -18,14 +18,16 @@ from bsf.context import err_console, state
 
 if TYPE_CHECKING:
     from replication.aip import DSpaceAipPackager
-    from replication.store import LocalObjectStore, StoreConfig
+    from replication.store import StoreConfig
+    from replication.store_base import ObjectStore
 
 #: bagit logs every file it hashes at INFO on its own logger; stderr is for our messages.
 logging.getLogger("bagit").setLevel(logging.WARNING)
 
 app = typer.Typer(
-    help="Replicate AIPs to an object store (replicate.store.dir), write deletion records, "
-    "restore deleted objects, remove replicas, rebuild BagIt bags.",
+    help="Replicate AIPs to an object store (replicate.store.dir or replicate.store.url), "
+    "write deletion records, restore deleted objects or the whole site, remove replicas, "
+    "rebuild BagIt bags.",
     no_args_is_help=True)
 
 HandleArg = Annotated[str, typer.Argument(help="Handle of the object, e.g. 123456789/2.")]
@@ -34,8 +36,8 @@ EpersonOpt = Annotated[str | None, typer.Option(
     show_default=False)]
 
 
-def _store(ctx: typer.Context) -> tuple[LocalObjectStore, StoreConfig]:
-    from replication.store import open_store
+def _store(ctx: typer.Context) -> tuple[ObjectStore, StoreConfig]:
+    from replication.stores import open_store
 
     return open_store(state(ctx).settings)
 
@@ -60,24 +62,40 @@ def _staging(ctx: typer.Context) -> Path | None:
 @app.command()
 def sync(ctx: typer.Context,
          handle: Annotated[str | None, typer.Option(
-             "--handle", help="Only this object and what lies below it.")] = None,
+             "--handle", metavar="HANDLE",
+             help="Only this object and what lies below it.")] = None,
          full: Annotated[bool, typer.Option(
              "--full", help="Rebuild every AIP and compare checksums, instead of skipping "
              "items whose fingerprint is unchanged.")] = False,
+         verify: Annotated[bool, typer.Option(
+             "--verify", help="Re-read every stored object and compare its MD5, instead of "
+             "trusting sizes, recorded checksums and unchanged change tokens.")] = False,
          workers: Annotated[int, typer.Option(
-             "--workers", min=1, help="Worker processes sharing the queue (several syncs "
-             "on several machines may also run at once).")] = 1) -> None:
-    """Compare the archive with the store: send new and changed AIPs, write deletion records.
+             "--workers", min=1, metavar="N", help="Worker processes sharing the queue "
+             "(several syncs on several machines may also run at once).")] = 1) -> None:
+    """Make the store hold every object's current AIP: repair, send, record deletions.
 
-    AIPs are never deleted by sync. The work queue lives in the database: a crashed sync is
-    resumed by running sync again, and several syncs may run at once.
+    First checks what the store holds (its listing: sizes, recorded checksums, change
+    tokens; --verify re-reads everything) and sends again every missing, truncated or
+    corrupt AIP; then sends new and changed AIPs (the SITE AIP, with every group and person,
+    included) and writes deletion records. AIPs are never deleted by sync. The work queue
+    lives in the database: a crashed sync is resumed by running sync again, and several
+    syncs may run at once.
+
+    Example:
+        bsf --config bsf.cfg replicate sync
+        bsf --config bsf.cfg replicate sync --verify --workers 2
     """
     from replication.sync import sync as run_sync
 
     cli = state(ctx)
     store, config = _store(ctx)
     summary = run_sync(cli.engine, store, config, _packager(ctx), handle=handle, full=full,
-                       workers=workers, staging=_staging(ctx), progress=cli.progress())
+                       verify=verify, workers=workers, staging=_staging(ctx),
+                       progress=cli.progress())
+    for damage in summary.damaged:
+        typer.echo(f"damaged\t{damage.where}\t{damage.problem}"
+                   + (f"\t{damage.detail}" if damage.detail else ""))
     for name in summary.transmitted:
         typer.echo(f"transmitted\t{name}")
     for name in summary.deletion_records:
@@ -87,8 +105,10 @@ def sync(ctx: typer.Context,
     err_console.print(f"{len(summary.transmitted)} transmitted, {summary.unchanged} unchanged, "
                       f"{len(summary.deletion_records)} deletion record(s), "
                       f"{len(summary.failed)} failed"
+                      + (f", {len(summary.damaged)} damaged replica(s) found"
+                         if summary.damaged else "")
                       + (f", {summary.reclaimed} resumed after a crash"
-                         if summary.reclaimed else ""))
+                         if summary.reclaimed else ""), markup=False)
     if summary.failed:
         raise typer.Exit(1)
 
@@ -100,11 +120,20 @@ def status(ctx: typer.Context,
                "recorded at transmission.")] = False,
            as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
            ) -> None:
-    """What is in the store, what is pending, what differs."""
+    """What is in the store, what is pending, what differs.
+
+    The same check sync starts with: objects missing from the store, truncated, corrupt
+    (with --verify every object is re-read), or unknown to the registry. Exit code 1 when
+    anything differs or an object keeps failing; the JSON's "clean" is false then.
+
+    Example:
+        bsf --config bsf.cfg replicate status --verify --json
+    """
     from replication.status import store_status
 
     store, config = _store(ctx)
-    report = store_status(state(ctx).engine, store, config, verify=verify)
+    report = store_status(state(ctx).engine, store, config, verify=verify,
+                          progress=state(ctx).progress())
     if as_json:
         typer.echo(json.dumps(report.as_dict(), indent=2))
     else:
@@ -118,6 +147,7 @@ def status(ctx: typer.Context,
             typer.echo(f"deletion-record\t{name}")
         for label, names in (("missing-in-store", report.missing_in_store),
                              ("not-in-registry", report.unknown_in_store),
+                             ("size-mismatch", report.size_mismatch),
                              ("checksum-mismatch", report.checksum_mismatch)):
             for name in names:
                 typer.echo(f"{label}\t{name}")
@@ -134,14 +164,43 @@ def status(ctx: typer.Context,
 
 
 @app.command()
-def restore(ctx: typer.Context, handle: HandleArg, eperson: EpersonOpt = None) -> None:
-    """Restore a deleted object and everything its deletion record lists.
+def restore(ctx: typer.Context,
+            handle: Annotated[str | None, typer.Argument(
+                metavar="HANDLE", help="Handle of the deleted object, e.g. 123456789/2.")]
+            = None,
+            site: Annotated[bool, typer.Option(
+                "--site", help="Rebuild the whole repository (groups, people, communities, "
+                "collections, items) from the store into this archive.")] = False,
+            eperson: EpersonOpt = None) -> None:
+    """Restore a deleted object from the store, or with --site the whole repository.
 
-    The deletion record is removed only when all of them are back in the archive.
+    HANDLE: the object and everything its deletion record lists come back (the record is
+    removed only when all of them are back). --site: the SITE AIP and every AIP it leads to
+    are fetched and restored in force-replace mode, as DSpace's full site restore; start
+    from an empty archive (bsf archive init --renovated --admin EMAIL) and name that
+    administrator with --eperson.
+
+    Example:
+        bsf --config bsf.cfg replicate restore 123456789/2 --eperson admin@myu.edu
+        bsf --config bsf.cfg replicate restore --site --eperson admin@myu.edu
     """
-    from replication.restore import restore_object
+    from replication.restore import restore_object, restore_site
 
     store, config = _store(ctx)
+    if site == (handle is not None):
+        from packager.options import option_error
+
+        raise option_error("give either a HANDLE or --site")
+    if site:
+        whole = restore_site(state(ctx).engine, store, config, _packager(ctx, eperson),
+                             staging=_staging(ctx))
+        typer.echo(f"restored\tSITE\t{whole.site}")
+        for created in whole.restored:
+            typer.echo(f"restored\t{created}")
+        err_console.print(f"{len(whole.restored)} object(s) restored from {whole.packages} "
+                          f"AIP(s) in {store.describe()}", markup=False)
+        return
+    assert handle is not None
     result = restore_object(state(ctx).engine, store, config, _packager(ctx, eperson), handle,
                             staging=_staging(ctx))
     for created in result.restored:
@@ -199,11 +258,16 @@ def restore_bag(ctx: typer.Context, handle: HandleArg,
     values, premis-events.json added; the bag is validated before it is published.
     """
     from replication.bags.restored import restore_bag as build
+    from replication.bags.tags import AptrustDefaults
 
     store, config = _store(ctx)
-    org = state(ctx).settings.get("replicate.bag.source-organization") or "org.dspace"
+    settings = state(ctx).settings
+    org = settings.get("replicate.bag.source-organization") or "org.dspace"
+    aptrust = AptrustDefaults(
+        settings.get("replicate.bag.aptrust.access") or "Institution",
+        settings.get("replicate.bag.aptrust.storage-option") or "Standard")
     result = build(state(ctx).engine, store, config, handle, dest, profile=profile, tar=tar,
-                   source_organization=org)
+                   source_organization=org, aptrust=aptrust)
     typer.echo(str(result.path))
     err_console.print(f"{result.profile} bag from a {result.source_kind} package: "
                       f"{result.payload_files} payload files, {result.payload_bytes} bytes")

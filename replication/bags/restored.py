@@ -9,8 +9,10 @@ Modelled on APTrust's bag restorer (seed 004, research/aip-bagit.md §3):
 * the original tag files are kept (``bag-info.txt``, ``aptrust-info.txt``, any other file
   outside ``data/`` that is not a manifest, tag manifest, ``bagit.txt`` or ``fetch.txt``);
 * manifests and tag manifests: md5 + sha256 (APTrust profile) or sha1 + sha256 + sha512 (BTR);
-* ``bag-info.txt`` gets a new Payload-Oxum, Bagging-Date (RFC 3339, UTC), Bag-Size and
-  Bagging-Software, each old value kept as ``Original-<Name>``;
+* ``bag-info.txt`` gets a new Payload-Oxum, Bagging-Date (RFC 3339, UTC), Bag-Size (the whole
+  bag's size, as APTrust's restorer writes it) and Bagging-Software, each old value kept as
+  ``Original-<Name>``; an APTrust bag rebuilt from a METS AIP gets the ``aptrust-info.txt`` the
+  profile requires (:mod:`.tags`);
 * ``premis-events.json`` carries the object's PREMIS events (see :mod:`.premis_events`);
 * the result passes bagit's full validation (every algorithm, every file) before it is
   published, as a folder ``<dest>/<TYPE>@<handle>/`` or, with ``tar``,
@@ -43,6 +45,7 @@ from replication import queue as q
 from replication.aip import UnknownObjectError
 from replication.bags import premis_events as pe
 from replication.bags.source import SourcePackage, read_source
+from replication.bags.tags import APTRUST_INFO, AptrustDefaults, aptrust_info, settle_bag_size
 from replication.store import ObjectStore, StoreConfig, storage_name
 
 BAGGING_SOFTWARE = f"bsf {__version__} restored bag builder"
@@ -154,7 +157,7 @@ def find_aip(engine: Engine, store: ObjectStore, config: StoreConfig,
         if store.exists(config.aip_group, name):
             return name, None
     raise UnknownObjectError(f"no AIP for handle {handle} in the object store "
-                             f"({config.store_dir}/{config.aip_group})")
+                             f"({config.location}/{config.aip_group})")
 
 
 def _verify_and_place(source: SourcePackage, bag_dir: Path, where: str) -> tuple[int, int]:
@@ -210,7 +213,8 @@ def _write_tar(bag_dir: Path, bag_name: str, out: Path, when: datetime) -> None:
 def restore_bag(engine: Engine, store: ObjectStore, config: StoreConfig, handle: str,
                 dest: Path, *, profile: str | None = None, tar: bool = False,
                 source_organization: str = "org.dspace",
-                when: datetime | None = None) -> RestoredBag:
+                when: datetime | None = None,
+                aptrust: AptrustDefaults | None = None) -> RestoredBag:
     """Rebuild ``handle``'s bag under ``dest``; see the module docstring."""
     handle = normalise_handle(handle)
     when = when or now()
@@ -249,13 +253,22 @@ def restore_bag(engine: Engine, store: ObjectStore, config: StoreConfig, handle:
             target = bag_dir.joinpath(*rel.split("/"))
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
+        if chosen.name == "aptrust" and APTRUST_INFO not in source.tag_files:
+            (bag_dir / APTRUST_INFO).write_text(aptrust_info(
+                source.title or f"hdl:{handle}", source.description,
+                aptrust or AptrustDefaults()), encoding="utf-8")
         events, closing = _collect_events(engine, handle, source, where, bag_name, chosen,
                                           when, payload_bytes, payload_files)
         (bag_dir / pe.EVENTS_FILE).write_bytes(
             pe.document(handle, bag_name, BAGGING_SOFTWARE, events, closing))
         bag = bagit.Bag(str(bag_dir))
-        bag.info = _as_bagit_info(tags)  # drops bagit's own Bag-Software-Agent
-        bag.save()  # rewrites bag-info and every tag manifest (now listing the kept tag files)
+
+        def save(bag_size: str) -> None:
+            sized = [(k, bag_size if k == "Bag-Size" else v) for k, v in tags]
+            bag.info = _as_bagit_info(sized)  # drops bagit's own Bag-Software-Agent
+            bag.save()  # rewrites bag-info and every tag manifest (listing the kept tag files)
+
+        settle_bag_size(bag_dir, human_size, save)
         try:
             bagit.Bag(str(bag_dir)).validate()
         except bagit.BagError as exc:  # pragma: no cover - a bug, not bad input

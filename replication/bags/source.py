@@ -29,6 +29,7 @@ from registries.xmlsafe import parse_xml
 METS = "http://www.loc.gov/METS/"
 XLINK = "http://www.w3.org/1999/xlink"
 PREMIS = "info:lc/xmlns/premis-v2"
+DIM = "http://www.dspace.org/xmlns/dspace/dim"
 #: Tag files a rebuilt bag regenerates rather than keeps (the seed's rule).
 _REGENERATED = re.compile(r"^(bagit\.txt|fetch\.txt|(tag)?manifest-[a-z0-9]+\.txt)$")
 #: AIPs hold whole archives' worth of files: no total cap beyond the disk, but ratios apply.
@@ -53,6 +54,9 @@ class SourcePackage:
     bag_info: list[tuple[str, str]]
     #: PREMIS events of a METS AIP's mets.xml (read before the file moves into the bag)
     mets_events: list[dict[str, str | None]] = field(default_factory=list)
+    #: a METS AIP's dc.title and dc.description.abstract (for a new aptrust-info.txt)
+    title: str | None = None
+    description: str | None = None
 
 
 def read_source(package: Path, unpack_to: Path, where: str) -> SourcePackage:
@@ -94,7 +98,29 @@ def _mets_source(root: Path, entries: list[PurePosixPath], where: str) -> Source
     if recorded:
         missing = ", ".join(sorted(recorded))
         raise PackageError(f"{where}: mets.xml lists files the package lacks: {missing}")
-    return SourcePackage("mets", payload, {}, [], premis_events(tree))
+    title, description = _dim_title(tree)
+    return SourcePackage("mets", payload, {}, [], premis_events(tree), title, description)
+
+
+def _dim_title(tree: etree._ElementTree) -> tuple[str | None, str | None]:
+    """The object's own dc.title and dc.description.abstract: the DIM of the dmdSecs the
+    object's structMap div names (a collection's item template has dmdSecs of its own)."""
+    div0 = next((d for d in tree.iter(f"{{{METS}}}div")
+                 if d.get("TYPE") == "DSpace Object Contents"), None)
+    own = set((div0.get("DMDID") or "").split()) if div0 is not None else set()
+    title = description = None
+    for sec in tree.iter(f"{{{METS}}}dmdSec"):
+        if own and sec.get("ID") not in own:
+            continue
+        for f in sec.iter(f"{{{DIM}}}field"):
+            if f.get("mdschema") != "dc" or not (f.text or "").strip():
+                continue
+            if f.get("element") == "title" and not f.get("qualifier") and title is None:
+                title = " ".join(f.text.split())
+            elif f.get("element") == "description" and f.get("qualifier") == "abstract" \
+                    and description is None:
+                description = " ".join(f.text.split())
+    return title, description
 
 
 def _bag_source(root: Path, entries: list[PurePosixPath], where: str) -> SourcePackage:

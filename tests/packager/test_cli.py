@@ -81,3 +81,50 @@ def test_submit_with_install_flag(lite_site, tmp_path) -> None:
                "-p", site.built.handles["colB"], str(item))
     assert res.exit_code == 0, res.output
     assert res.stdout.startswith("created ITEM 123456789/")
+
+
+def test_cron_export_into_a_missing_folder_and_documented_output(lite_site, tmp_path) -> None:
+    site = lite_site
+    config = write_config(tmp_path / "bsf.cfg", None)
+    db = str(site.engine.url)
+    backups = tmp_path / "cron" / "backups"
+    res = _bsf(db, site.tmp / "store", config, "packager", "-u", "-d", "-a", "-t", "AIP", "-e",
+               ADMIN, "-i", "123456789/0", str(backups) + "/")
+    assert res.exit_code == 0, res.output
+    assert backups.is_dir() and (backups / "SITE@123456789-0.zip").is_file()
+    assert len(list(backups.iterdir())) == 9
+    assert sorted(p.name for p in (tmp_path / "cron").iterdir()) == ["backups"]
+    # updatedAfter: one summary line, none with -q
+    args = ["packager", "-d", "-a", "-t", "AIP", "-e", ADMIN, "-i", "123456789/0", "-o",
+            "updatedAfter=2030-01-01T00:00:00Z", str(tmp_path / "inc") + "/"]
+    loud = _bsf(db, site.tmp / "store", config, *args)
+    assert loud.exit_code == 0 and loud.stderr.count("updatedAfter") == 1
+    quiet = runner.invoke(app, ["-q", "--db", db, "--assetstore", str(site.tmp / "store"),
+                                "--config", str(config), *args])
+    assert quiet.exit_code == 0 and "updatedAfter" not in quiet.stderr
+    # a full site restore names the SITE object too
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    (tmp_path / "s2").mkdir()
+    assert _bsf(fresh, tmp_path / "s2", config, "archive", "init", "--renovated", "--admin",
+                ADMIN).exit_code == 0
+    res = _bsf(fresh, tmp_path / "s2", config, "packager", "-r", "-a", "-f", "-u", "-t", "AIP",
+               "-e", ADMIN, "-i", "123456789/0", "-o", "skipIfParentMissing=true",
+               str(backups / "SITE@123456789-0.zip"))
+    assert res.exit_code == 0, res.output
+    assert res.stdout.splitlines()[0] == "replaced SITE 123456789/0"
+
+
+def test_help_lists_the_aip_options_and_errors_have_no_location_prefix(lite_site,
+                                                                       tmp_path) -> None:
+    res = runner.invoke(app, ["packager", "-h", "-t", "AIP"])
+    assert res.exit_code == 0
+    for key in ("createMetadataFields", "filterBundles", "ignoreHandle", "ignoreParent",
+                "includeBundles", "manifestOnly", "passwords", "skipIfParentMissing",
+                "unauthorized", "updatedAfter", "validate"):
+        assert key in res.stdout, key
+    site = lite_site
+    config = write_config(tmp_path / "bsf.cfg", None)
+    res = _bsf(str(site.engine.url), site.tmp / "store", config, "packager", "-d", "-t", "AIP",
+               "-e", ADMIN, "-i", "123456789/0", "-o", "bogus=1", "x.zip")
+    assert isinstance(res.exception, BsfError)
+    assert str(res.exception).startswith("-o bogus: unknown packager option")

@@ -180,8 +180,18 @@ def test_unknown_handle_and_eperson(lite_site) -> None:
                    eperson="nobody@x")
 
 
-def test_explicit_validate_needs_schemas(lite_site) -> None:
+def test_validation_uses_the_shipped_schemas_unless_configured(lite_site, tmp_path) -> None:
+    from bsfcore.settings import load_settings
+    from packager.validate import shipped_folder
+
     site = lite_site
+    r = export_aip(site.engine, site.store, "123456789/0", site.tmp / "x" / "s.zip",
+                   recursive=True, options=["validate=true"])
+    assert len(r.packages) == 9 and r.warnings == []
+    # mets.xsd.* keys replace the shipped set: one naming no METS schema cannot validate
+    cfg = tmp_path / "premis-only.cfg"
+    cfg.write_text(f"mets.xsd.premis = info:lc/xmlns/premis-v2 "
+                   f"{shipped_folder() / 'premis-v2-2.xsd'}\n")
     with pytest.raises(ConfigError, match="no schema configured"):
-        export_aip(site.engine, site.store, "123456789/0", site.tmp / "x.zip",
-                   options=["validate=true"])
+        export_aip(site.engine, site.store, "123456789/0", site.tmp / "y.zip",
+                   options=["validate=true"], settings=load_settings(cfg))

@@ -27,6 +27,9 @@ class RowsPackager:
     def context(self) -> str:
         return "rows-packager"
 
+    def site_handle(self, engine: Engine) -> str | None:
+        return None  # builds no SITE AIP
+
     def build(self, engine: Engine, handle: str, staging: Path) -> BuiltAip:
         type_name, rid, parent = locate(engine, handle)
         doc: dict[str, object] = {"type": type_name, "handle": handle, "parent": parent}
@@ -74,4 +77,7 @@ class RowsPackager:
         raise NotImplementedError("RowsPackager cannot read packages")
 
     def restore(self, engine: Engine, top: Path) -> list[str]:
+        raise NotImplementedError("RowsPackager cannot restore")
+
+    def restore_site(self, engine: Engine, top: Path) -> list[str]:
         raise NotImplementedError("RowsPackager cannot restore")

@@ -44,10 +44,11 @@ def test_sync_delete_status_remove(cli, engine: Engine, small: SmallArchive,
                                    store_config: StoreConfig, tmp_path: Path) -> None:
     first = cli("replicate", "sync", "--workers", "2")
     assert first.exit_code == 0, first.output
-    assert first.stdout.count("transmitted\t") == 8
-    assert "8 transmitted, 0 unchanged" in first.stderr
+    assert first.stdout.count("transmitted\t") == 9  # the SITE AIP too
+    assert "transmitted\tSITE@123456789-0.zip" in first.stdout
+    assert "9 transmitted, 0 unchanged" in first.stderr
     again = cli("replicate", "sync")
-    assert again.stdout == "" and "0 transmitted, 8 unchanged" in again.stderr
+    assert again.stdout == "" and "0 transmitted, 9 unchanged" in again.stderr
 
     refused = cli("archive", "delete", small.alpha, input="n\n")
     assert refused.exit_code != 0
@@ -62,7 +63,7 @@ def test_sync_delete_status_remove(cli, engine: Engine, small: SmallArchive,
     status = cli("replicate", "status", "--verify")
     assert status.exit_code == 0, status.output
     assert "deletion-record\tDELETION-RECORD@123456789-2.zip" in status.stdout
-    assert "group\taip-store\t8 objects" in status.stdout
+    assert "group\taip-store\t9 objects" in status.stdout
 
     bag = cli("replicate", "restore-bag", small.alpha_items[0], "--dest", str(tmp_path / "bags"))
     assert bag.exit_code == 0, bag.output
@@ -116,7 +117,7 @@ def test_failures_and_a_corrupt_replica(cli, engine: Engine, small: SmallArchive
     asset.unlink()
     first = cli("replicate", "sync")
     assert first.exit_code == 1
-    assert first.stdout.count("transmitted\t") == 7
+    assert first.stdout.count("transmitted\t") == 8
     assert f"failed\t{small.items[1]}\t" in first.stdout and "is missing" in first.stdout
     failing = cli("replicate", "status")
     assert failing.exit_code == 1 and f"failed\ttransmit\t{small.items[1]}" in failing.stdout
@@ -125,10 +126,50 @@ def test_failures_and_a_corrupt_replica(cli, engine: Engine, small: SmallArchive
     assert second.exit_code == 0 and second.stdout == "transmitted\tITEM@123456789-5.zip\n"
     assert cli("replicate", "status").exit_code == 0  # the old failure is history
     path = store_config.store_dir / store_config.aip_group / "ITEM@123456789-7.zip"
-    path.write_bytes(path.read_bytes()[:-1] + b"!")
-    quick = cli("replicate", "status")
-    assert quick.exit_code == 0  # sizes match: only --verify can tell
+    good = path.read_bytes()
+    stamp = path.stat()
+    path.write_bytes(good[:-1] + b"!")
+    quick = cli("replicate", "status")  # the rewrite moved the file's change token
+    assert quick.exit_code == 1 and "checksum-mismatch\taip-store/ITEM@123456789-7.zip" in \
+        quick.stdout
+    import os
+
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))  # bit rot keeps the mtime
+    assert cli("replicate", "status").exit_code == 0  # same size, same token: looks intact
     result = cli("replicate", "status", "--verify", "--json")
     assert result.exit_code == 1
     assert "aip-store/ITEM@123456789-7.zip" in result.stdout
     assert '"clean": false' in result.stdout
+    # sync --verify agrees with status --verify and sends the good AIP again
+    repaired = cli("replicate", "sync", "--verify")
+    assert repaired.exit_code == 0, repaired.output
+    assert "damaged\taip-store/ITEM@123456789-7.zip\tcorrupt" in repaired.stdout
+    assert "transmitted\tITEM@123456789-7.zip" in repaired.stdout
+    assert path.read_bytes() == good
+    assert cli("replicate", "status", "--verify").exit_code == 0
+
+
+def test_restore_site_from_the_store_alone(cli, engine: Engine, small: SmallArchive,
+                                           store_config: StoreConfig, tmp_path: Path) -> None:
+    assert cli("replicate", "sync").exit_code == 0
+    both = cli("replicate", "restore", small.alpha, "--site")
+    assert isinstance(both.exception, BsfError) and "HANDLE or --site" in str(both.exception)
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    (tmp_path / "assets2").mkdir()
+    cfg = tmp_path / "bsf.cfg"
+
+    def invoke(*args: str):
+        return runner.invoke(app, ["--config", str(cfg), "--db", fresh, "--assetstore",
+                                   str(tmp_path / "assets2"), *args])
+
+    assert invoke("archive", "init", "--renovated", "--admin", "admin@example.org"
+                  ).exit_code == 0
+    restored = invoke("replicate", "restore", "--site", "--eperson", "admin@example.org")
+    assert restored.exit_code == 0, restored.output
+    lines = restored.stdout.splitlines()
+    assert lines[0] == "restored\tSITE\t123456789/0"
+    assert {f"restored\t{h}" for h in (small.alpha, small.beta, *small.items)} <= set(lines)
+    # the rebuilt archive's AIPs are the stored ones, byte for byte: nothing to send
+    again = invoke("replicate", "sync")
+    assert again.exit_code == 0 and again.stdout == "", again.output
+    assert "0 transmitted, 9 unchanged" in again.stderr

@@ -18,7 +18,7 @@ from archive.db import open_engine
 from archive.history import HistoryEntry, ensure_history_table, record
 from bsfcore.errors import PackageError, UnsafeInputError
 from replication.aip import DSpaceAipPackager, UnknownObjectError
-from replication.bags.restored import restore_bag
+from replication.bags.restored import human_size, restore_bag
 from replication.store import LocalObjectStore, StoreConfig
 from replication.sync import sync
 from tests.replication.builder import SmallArchive
@@ -102,6 +102,14 @@ def test_bag_from_a_mets_aip(engine: Engine, small: SmallArchive, synced: LocalO
     assert bag.info["Bagging-Software"].startswith("bsf ")
     assert "Bag-Software-Agent" not in bag.info
     assert bag.info["External-Identifier"] == f"hdl:{handle}"
+    whole = sum(f.stat().st_size for f in result.path.rglob("*") if f.is_file())
+    assert bag.info["Bag-Size"] == human_size(whole)
+    if profile == "aptrust":  # the profile requires aptrust-info.txt: made from the METS
+        assert (result.path / "aptrust-info.txt").read_text() == (
+            f"Title: Item {handle}\nAccess: Institution\nStorage-Option: Standard\n")
+        assert "aptrust-info.txt" in (result.path / "tagmanifest-md5.txt").read_text()
+    else:
+        assert not (result.path / "aptrust-info.txt").exists()
     tagged = (result.path / f"tagmanifest-{algorithms[0]}.txt").read_text()
     assert "premis-events.json" in tagged
     events = json.loads((result.path / "premis-events.json").read_text())
@@ -148,7 +156,9 @@ def test_bag_from_a_deposited_bag_keeps_tag_files(local_engine: Engine,
     assert info["Original-Bagging-Software"] == "DART v2.0"
     assert info["Original-Payload-Oxum"] == "962.2"
     assert info["Payload-Oxum"] == "962.2"
-    assert info["Bag-Size"] == "962.00 Bytes"
+    # Bag-Size measures the restored bag: payload, tag files and manifests, bag-info included
+    whole = sum(f.stat().st_size for f in result.path.rglob("*") if f.is_file())
+    assert info["Bag-Size"] == human_size(whole) and whole > 962
     assert info["Bag-Software-Agent"] == "DART v2.0"  # an original tag, kept
     for tagfile in ("aptrust-info.txt", "custom-tags/provenance.txt", "premis-events.json"):
         assert tagfile in (result.path / "tagmanifest-sha256.txt").read_text()
