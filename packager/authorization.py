@@ -21,36 +21,27 @@ that is missing named; the ingest's single transaction then writes nothing. Grou
 read once, when the run starts: a SITE AIP that rewrites the Administrator group cannot take the
 right away from the run that restores it, nor can a package grant itself one.
 
-The site-administrator check is :func:`is_site_admin`; the workbench's
-``archive.epersons.is_administrator`` answers the same question, and the one line in
-:func:`is_site_admin` can delegate to it once both live on the same branch.
+Memberships, nested groups included, come from :mod:`archive.epersons`, the same rules the web
+workbench uses for its logins.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import Connection, and_, or_, select
 
+from archive.epersons import ADMIN_GROUP_ID, group_ids
 from archive.schema import COLLECTION, COMMUNITY, ITEM, SITE, Tables
 from bsfcore.errors import PackageError
 from bsfcore.runtime import now
 from packager.model import ACTIONS
 from packager.refs import TYPE_NAMES, ObjRef
 
-ADMIN_GROUP_ID = 1
 ANONYMOUS_GROUP_ID = 0
 ADMIN_ACTION = ACTIONS.index("ADMIN")
 
 
 class AuthorizationError(PackageError):
     """The ``-e`` e-person lacks the right an ingest or export option needs."""
-
-
-def is_site_admin(conn: Connection, t: Tables, eperson_id: int) -> bool:
-    """A member of the Administrator group (id 1), as DSpace's ``AuthorizeManager.isAdmin``."""
-    gm = t.epersongroup2eperson
-    return conn.execute(select(gm.c.eperson_id).where(
-        gm.c.eperson_group_id == ADMIN_GROUP_ID, gm.c.eperson_id == eperson_id)
-        .limit(1)).first() is not None
 
 
 class Authority:
@@ -61,11 +52,8 @@ class Authority:
         self.t = t
         self.eperson_id = eperson_id
         self.email = email
-        self.site_admin = is_site_admin(conn, t, eperson_id)
-        gm = t.epersongroup2eperson
-        self.groups = {int(g) for (g,) in conn.execute(
-            select(gm.c.eperson_group_id).where(gm.c.eperson_id == eperson_id))}
-        self.groups.add(ANONYMOUS_GROUP_ID)
+        self.groups = group_ids(conn, eperson_id) | {ANONYMOUS_GROUP_ID}
+        self.site_admin = ADMIN_GROUP_ID in self.groups
         self._admin_of: dict[tuple[int, int], bool] = {}
 
     # -- refusals ---------------------------------------------------------------------------
@@ -144,4 +132,4 @@ class Authority:
         return []
 
 
-__all__ = ["Authority", "AuthorizationError", "is_site_admin"]
+__all__ = ["Authority", "AuthorizationError"]
