@@ -207,7 +207,7 @@ def identify_item(stack: IdentifierStack, item: ScanItem,
         return ScanResult(item.filename, name, None, None, item.error, None)
     try:
         st = os.stat(item.filename)
-        sample = Sample.from_path(item.filename, name, st.st_size)
+        sample = Sample.from_path(item.filename, name, stat_result=st)
         match = stack.identify(sample)
     except OSError as exc:
         return ScanResult(item.filename, name, None, None, _os_error(exc), None)
