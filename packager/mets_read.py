@@ -3,7 +3,9 @@
 The inverse of :mod:`packager.mets_write`, tolerant of DSpace's own AIPs: ingest prefers DIM
 over MODS, takes the format from PREMIS ``formatRegistry`` keys when present (else from the
 AIP-TECHMD short description, as DSpace does) and the identification from the PREMIS event.
-Structural problems (wrong PROFILE, unknown TYPE, a file without ADMID) raise PackageError.
+Structural problems (wrong PROFILE, unknown TYPE, a file without ADMID) raise PackageError,
+and so do a malformed handle or a value too long for its column
+(:mod:`packager.package_checks`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from packager.model import (
     FormatInfo,
     parse_iso,
 )
+from packager.package_checks import check_package_values
 from packager.premis import read_premis
 from packager.roles import read_rights, read_roles
 from packager.xmlns import METS, PREMIS, PROFILE, XLINK, q
@@ -161,6 +164,7 @@ def read_manifest(root: etree._Element, name: str = "mets.xml") -> ArchiveObject
         if "METSRIGHTS" in bundle_md:
             bundle.policies = read_rights(bundle_md["METSRIGHTS"][0])
         obj.bundles.append(bundle)
+    check_package_values(obj, name)  # handles are data, values fit their columns
     return obj
 
 

@@ -5,7 +5,8 @@ not a complete zip (truncated: no central directory), entry names that leave the
 (zip-slip ``../``, absolute paths, drive letters, backslashes, NUL), symbolic links, duplicate
 names, encrypted entries, too many entries, a declared total size over the limit, an entry whose
 compression ratio is implausible (zip bomb), an entry that inflates to more bytes than it
-declared, a manifest over its size limit, and ``mets.xml`` with a DOCTYPE/ENTITY (XXE, entity
+declared (:class:`BoundedEntry` inflates the raw stream itself and checks it ends exactly at the
+declared size), a manifest over its size limit, and ``mets.xml`` with a DOCTYPE/ENTITY (XXE, entity
 expansion) or malformed XML.
 
 Two uses, two named presets of :class:`ZipLimits`: :data:`AIP_LIMITS` for AIPs (flat, big
@@ -17,7 +18,9 @@ whole AIPs, so they use :data:`STORE_AIP_LIMITS`.
 from __future__ import annotations
 
 import stat
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -133,26 +136,120 @@ def open_zip(path: Path, where: str) -> zipfile.ZipFile:
 
 
 class BoundedEntry:
-    """A reader that refuses to yield more bytes than the entry declared."""
+    """One entry's bytes, inflated here from its raw stream so that its declared size holds.
 
-    def __init__(self, raw: IO[bytes], limit: int, name: str) -> None:
-        self.raw = raw
-        self.left = limit
+    Python's zipfile stops reading an entry at the size the central directory declares and
+    says nothing about data beyond it, so an entry that inflates past its declared size was
+    silently cut. Here the raw member is read from its local header and inflated with
+    :mod:`zlib` (stored entries are copied): more data than declared is refused as a zip bomb,
+    less as truncated, and the CRC-32 must match. Only stored and deflated entries (all a
+    DSpace AIP has) are read.
+    """
+
+    _CHUNK = 1 << 16
+
+    def __init__(self, path: Path, info: zipfile.ZipInfo, name: str) -> None:
         self.name = name
-
-    def read(self, n: int = -1) -> bytes:
+        self._size = info.file_size
+        self._crc_expected = info.CRC
+        self._method = info.compress_type
+        self._produced = 0
+        self._crc = 0
+        self._pending = b""
+        self._done = False
+        if self._method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise PackageError(f"{name}: compression method {self._method} is not supported "
+                               "(AIPs are stored or deflated)")
+        if self._method == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+            raise UnsafeInputError(f"{name}: stored entry holds {info.compress_size} bytes "
+                                   f"but declares {info.file_size}")
+        self._inflate = zlib.decompressobj(-15) if self._method == zipfile.ZIP_DEFLATED \
+            else None
         try:
-            data = self.raw.read(n if n is not None and n >= 0 else self.left + 1)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-            raise PackageError(f"{self.name}: entry is corrupt or truncated ({exc})") from None
-        self.left -= len(data)
-        if self.left < 0:
-            raise UnsafeInputError(f"{self.name}: entry inflates beyond its declared size "
-                                   "(zip bomb)")
+            self._fh: IO[bytes] = path.open("rb")
+        except OSError as exc:
+            raise PackageError(f"{name}: cannot read the package ({exc.strerror})") from None
+        try:
+            self._fh.seek(info.header_offset)
+            header = self._fh.read(30)
+            if len(header) < 30 or header[:4] != b"PK\x03\x04":
+                raise PackageError(f"{name}: entry is corrupt (no local header)")
+            name_len, extra_len = struct.unpack_from("<HH", header, 26)
+            self._fh.seek(info.header_offset + 30 + name_len + extra_len)
+        except BaseException:
+            self._fh.close()
+            raise
+        self._left = info.compress_size
+
+    def _raw(self) -> bytes:
+        if self._left <= 0:
+            return b""
+        data = self._fh.read(min(self._left, self._CHUNK))
+        if not data:
+            raise PackageError(f"{self.name}: entry is corrupt or truncated (its data ends "
+                               "before its compressed size)")
+        self._left -= len(data)
         return data
 
+    def _more(self, want: int) -> bytes:
+        """Up to ``want`` more bytes of content (b'' at the declared end, after the checks)."""
+        inflate = self._inflate
+        if inflate is None:
+            return self._raw()[:want]
+        try:
+            while True:
+                if inflate.unconsumed_tail:
+                    out = inflate.decompress(inflate.unconsumed_tail, want)
+                elif inflate.eof:
+                    return b""
+                else:
+                    raw = self._raw()
+                    if not raw:
+                        return b""
+                    out = inflate.decompress(raw, want)
+                if out:
+                    return out
+        except zlib.error as exc:
+            raise PackageError(f"{self.name}: entry is corrupt ({exc})") from None
+
+    def read(self, n: int = -1) -> bytes:
+        if self._done:
+            return b""
+        want = n if n is not None and n >= 0 else self._size - self._produced + 1
+        parts: list[bytes] = []
+        got = 0
+        while got < want:
+            room = self._size - self._produced
+            if room <= 0:
+                self._finish()
+                break
+            chunk = self._more(min(want - got, room))
+            if not chunk:
+                self._finish()
+                break
+            parts.append(chunk)
+            got += len(chunk)
+            self._produced += len(chunk)
+            self._crc = zlib.crc32(chunk, self._crc)
+        return b"".join(parts)
+
+    def _finish(self) -> None:
+        """At the declared size: nothing may follow, the stream must end, the CRC match."""
+        self._done = True
+        if self._produced < self._size:
+            raise PackageError(f"{self.name}: entry is corrupt or truncated ({self._produced} "
+                               f"of {self._size} declared bytes)")
+        if self._more(1):
+            raise UnsafeInputError(f"{self.name}: entry inflates beyond its declared size of "
+                                   f"{self._size} bytes (zip bomb)")
+        if self._inflate is not None and not self._inflate.eof:
+            raise PackageError(f"{self.name}: entry is corrupt or truncated (its compressed "
+                               "stream does not end)")
+        if self._crc != self._crc_expected:
+            raise PackageError(f"{self.name}: entry is corrupt (CRC-32 mismatch)")
+
     def close(self) -> None:
-        self.raw.close()
+        self._fh.close()
 
     def __enter__(self) -> BoundedEntry:
         return self
@@ -209,11 +306,7 @@ class Package:
     def open_entry(self, name: str) -> BoundedEntry:
         if self._zip is None or name not in self.sizes:
             raise PackageError(f"{self.path.name}: no entry {name!r}")
-        try:
-            raw = self._zip.open(name)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise PackageError(f"{self.path.name}: entry {name} is unreadable ({exc})") from None
-        return BoundedEntry(raw, self.sizes[name], f"{self.path.name}:{name}")
+        return BoundedEntry(self.path, self._zip.getinfo(name), f"{self.path.name}:{name}")
 
     def close(self) -> None:
         if self._zip is not None:
@@ -247,13 +340,12 @@ def extract_all(path: Path, dest: Path, where: str, *,
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                raw = archive.open(info)
-            except (zipfile.BadZipFile, EOFError, OSError) as exc:
-                raise PackageError(f"{where}: entry {info.filename!r} is corrupt ({exc})") \
-                    from None
-            with BoundedEntry(raw, info.file_size, f"{where}:{info.filename}") as src, \
-                    target.open("wb") as out:
-                while chunk := src.read(1 << 20):
-                    out.write(chunk)
+                with BoundedEntry(path, info, f"{where}:{info.filename}") as src, \
+                        target.open("wb") as out:
+                    while chunk := src.read(1 << 20):
+                        out.write(chunk)
+            except BaseException:
+                target.unlink(missing_ok=True)  # no half entry left behind
+                raise
             written.append(rel)
         return written
