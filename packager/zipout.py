@@ -14,14 +14,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import os
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from bsfcore.atomic import AtomicFile, atomic_replace
 from bsfcore.errors import AssetError, PackageError
 from packager.model import DEFAULT_DATE, utc
 
@@ -72,9 +71,8 @@ class DeterministicZip:
         self.dest = dest
         self.when = zip_time(when)
         dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-        self._tmp = Path(tmp)
-        self._raw = os.fdopen(fd, "wb")
+        self._file = AtomicFile(dest, fsync=False)
+        self._raw = self._file.file
         self._out = _HashingWriter(self._raw)
         self._zip = zipfile.ZipFile(self._out, "w",  # type: ignore[call-overload]
                                     compression=zipfile.ZIP_DEFLATED,
@@ -117,18 +115,14 @@ class DeterministicZip:
     def close(self) -> None:
         """Finish the zip and move it into place (atomic on one file system)."""
         self._zip.close()
-        self._raw.close()
         self.md5 = self._out.digest.hexdigest()
         self.size = self._out.position
-        os.replace(self._tmp, self.dest)
+        self._file.commit()  # the mode a new file gets, or the replaced zip's own
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):
             self._zip.close()
-        with contextlib.suppress(Exception):
-            self._raw.close()
-        with contextlib.suppress(FileNotFoundError):
-            self._tmp.unlink()
+        self._file.abort()
 
 
 @contextlib.contextmanager
@@ -153,15 +147,7 @@ def file_md5(path: Path) -> str:
 
 def write_atomic(dest: Path, data: bytes) -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    atomic_replace(dest, data, fsync=False)
 
 
 __all__ = ["DeterministicZip", "PackageError", "deterministic_zip", "file_md5", "write_atomic",

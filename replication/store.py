@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from bsfcore.atomic import default_file_mode
 from bsfcore.errors import ConfigError, PackageError
 from bsfcore.settings import Settings
 
@@ -103,6 +104,7 @@ def atomic_copy(src: BinaryIO, dest: Path) -> tuple[str, int]:
     """Write ``src`` to ``dest`` through a temp file in the same folder; returns (md5, size)."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+    os.fchmod(fd, default_file_mode())  # not mkstemp's 0600 (bsfcore.atomic)
     try:
         with os.fdopen(fd, "wb") as out:
             md5, size = _copy_hashing(src, out)

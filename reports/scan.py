@@ -28,10 +28,11 @@ Choices, and why:
 
 from __future__ import annotations
 
-import csv
 import json
 from datetime import datetime
 from typing import Protocol, TextIO
+
+from reports.csv_writer import csv_rows
 
 SF_COLUMNS = ("filename", "filesize", "modified", "errors", "namespace", "id", "format",
               "version", "mime", "basis", "warning")
@@ -93,7 +94,7 @@ def _size(row: ScanRow) -> str:
 
 class SfCsvWriter:
     def __init__(self, stream: TextIO) -> None:
-        self._csv = csv.writer(stream, lineterminator="\n")
+        self._csv = csv_rows(stream, terminator="\n")
         self.rows = 0
 
     def head(self) -> None:
@@ -199,7 +200,7 @@ class DroidCsvWriter:
     """DROID's CSV export: 18 columns, one row per file, every field quoted."""
 
     def __init__(self, stream: TextIO) -> None:
-        self._csv = csv.writer(stream, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        self._csv = csv_rows(stream, terminator="\n", quote_all=True)
         self.rows = 0
 
     def head(self) -> None:
