@@ -155,7 +155,6 @@ class BoundedEntry:
         self._method = info.compress_type
         self._produced = 0
         self._crc = 0
-        self._pending = b""
         self._done = False
         if self._method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
             raise PackageError(f"{name}: compression method {self._method} is not supported "
@@ -181,10 +180,10 @@ class BoundedEntry:
             raise
         self._left = info.compress_size
 
-    def _raw(self) -> bytes:
+    def _raw(self, most: int = _CHUNK) -> bytes:
         if self._left <= 0:
             return b""
-        data = self._fh.read(min(self._left, self._CHUNK))
+        data = self._fh.read(min(self._left, most, self._CHUNK))
         if not data:
             raise PackageError(f"{self.name}: entry is corrupt or truncated (its data ends "
                                "before its compressed size)")
@@ -195,7 +194,7 @@ class BoundedEntry:
         """Up to ``want`` more bytes of content (b'' at the declared end, after the checks)."""
         inflate = self._inflate
         if inflate is None:
-            return self._raw()[:want]
+            return self._raw(want)
         try:
             while True:
                 if inflate.unconsumed_tail:
