@@ -41,9 +41,9 @@ def test_a_long_value_without_references_and_a_wide_fan_out(tmp_path: Path) -> N
     path = cfg(tmp_path, f"big = {'y' * (MAX_VALUE + 1)}\n"
                          "a = 12345678\n" + "b = " + "${a}" * (MAX_VALUE // 8 + 1) + "\n")
     props = load_properties(path)
-    with pytest.raises(ConfigError, match="bsf.cfg:1: big expands to more than"):
+    with pytest.raises(ConfigError, match=r"bsf\.cfg:1: big expands to more than"):
         props["big"]
-    with pytest.raises(ConfigError, match="bsf.cfg:3: b expands to more than"):
+    with pytest.raises(ConfigError, match=r"bsf\.cfg:3: b expands to more than"):
         props["b"]
 
 
