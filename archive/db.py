@@ -98,8 +98,12 @@ def _check_sqlite_file(url: URL) -> None:
     if st.st_size == 0:
         raise DatabaseError(f"database file {path} is empty: it holds no archive (`bsf "
                             "archive init` creates one)")
+    # Without a -wal file the main file is all there is: read it as immutable, which creates
+    # no -wal/-shm either. With one, another connection may be at work: a plain read-only open.
+    wal = Path(f"{path}-wal").exists()
+    options = "mode=ro" if wal else "mode=ro&immutable=1"
     try:
-        raw = sqlite3.connect(f"file:{quote(os.fspath(path))}?mode=ro", uri=True, timeout=60)
+        raw = sqlite3.connect(f"file:{quote(os.fspath(path))}?{options}", uri=True, timeout=60)
         try:
             found = raw.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                                 (ARCHIVE_TABLE,)).fetchone()
@@ -123,12 +127,12 @@ def open_engine(url: str, *, check: bool = True, existing: bool = False) -> Engi
     kwargs: dict[str, object] = {}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": 60}
-        if existing:
-            _check_sqlite_file(parsed)
     try:
-        engine = create_engine(parsed, **kwargs)
+        engine = create_engine(parsed, **kwargs)  # (SQLite: no file is touched yet)
     except Exception as exc:  # driver missing, bad option
         raise DatabaseError(f"cannot use database URL {_describe(parsed)}: {exc}") from None
+    if existing and engine.dialect.name == "sqlite":
+        _check_sqlite_file(parsed)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     if check or existing:
