@@ -20,14 +20,17 @@ engine that runs it) and two numbers are derived from its structure:
   ``MAX_CANDIDATES`` places for a segment that a bounded gap separates from the next one).
 
 A sequence whose ambiguity exceeds :data:`MAX_AMBIGUITY`, or whose paths exceed
-:data:`MAX_PATHS`, is refused. Every refusal names the signature file, the line and the
+:data:`MAX_PATHS`, is refused, and so is a file whose sequences together exceed
+:data:`MAX_TOTAL_PATHS` (many signatures each just under the bounds). Every refusal names the signature file, the line and the
 signature, all in one :class:`~bsfcore.errors.RegistryError`, so a hostile or broken signature
 file fails when it is loaded instead of stalling identification; what is accepted explores a
 fixed number of paths per file, whatever the file holds.
 
 The real PRONOM data stays well below both: in V118 and the 2024 container file the most
 ambiguous pattern (``<?xml`` with two runs of optional whitespace) has 31 ways, the costliest
-sequence (a TIFF chain of four segments) about 2^26 paths.
+sequence (a TIFF chain of four segments) about 2^26 paths, all of V118 together about 2^28.
+The estimate is an upper bound: on crafted files the real PRONOM signatures match in
+milliseconds, while the ambiguous patterns a hostile file writes are estimated closely.
 """
 
 from __future__ import annotations
@@ -49,10 +52,13 @@ from registries.pronom.model import EOF, VARIABLE, InternalSignature
 sre: Any = import_module("re._parser")
 C: Any = import_module("re._constants")
 
-#: the most ways one pattern may reach one end position
-MAX_AMBIGUITY = 256
+#: the most ways one pattern may reach one end position (V118's most ambiguous has 31; with 64,
+#: the worst accepted pattern takes some 0.4 s on a 64 KiB window: benchmarks/hostile.py)
+MAX_AMBIGUITY = 64
 #: the most paths the matcher may explore for one sequence in one file
 MAX_PATHS = 1 << 28
+#: ... and for all the sequences of one signature file together (V118: about 2^28)
+MAX_TOTAL_PATHS = 1 << 31
 #: counts above this are "too many" (keeps the arithmetic small on hostile input)
 _CAP = 1 << 62
 _ALL = frozenset(range(256))
@@ -280,10 +286,20 @@ def _describe(n: int) -> str:
 
 def sequence_problem(seq: CompiledSequence, window: int) -> str | None:
     """Why the matcher could not match ``seq`` within the bounds, or None."""
+    return _problem(seq, window)[0]
+
+
+def _problem(seq: CompiledSequence, window: int) -> tuple[str | None, int]:
+    """(why ``seq`` is refused or None, the paths it may explore)."""
     try:
         ways, paths = sequence_cost(seq, window)
     except (re.error, RecursionError, OverflowError) as exc:
-        return f"its pattern cannot be analysed ({type(exc).__name__}: {exc})"
+        return f"its pattern cannot be analysed ({type(exc).__name__}: {exc})", _CAP
+    return _verdict(ways, paths), paths
+
+
+def _verdict(ways: int, paths: int) -> str | None:
+    """The refusal for a sequence of this ambiguity and these paths, or None."""
     if ways > MAX_AMBIGUITY:
         return (f"its pattern can reach one position in {_describe(ways)} ways (the bound is "
                 f"{MAX_AMBIGUITY}: alternatives that match the same bytes, or gaps and repeats "
@@ -300,17 +316,27 @@ def check_signatures(pairs: Iterable[tuple[InternalSignature, CompiledSignature]
     """Refuse, in one error, every signature the matcher could not match in linear time."""
     problems: list[Problem] = []
     seen: set[int] = set()
+    total = 0
+    costliest = (0, 0)
     for raw, compiled in pairs:
         if id(raw) in seen:
             continue
         seen.add(id(raw))
         for position, (raw_seq, seq) in enumerate(
                 zip(raw.sequences, compiled.sequences, strict=True), 1):
-            reason = sequence_problem(seq, window)
-            if reason is not None:
+            reason, paths = _problem(seq, window)
+            if reason is None:
+                total = min(total + paths, _CAP)
+                costliest = max(costliest, (paths, raw.id))
+            else:
                 line = getattr(raw_seq, "line", None) or getattr(raw, "line", None)
                 problems.append(Problem(source or None, line,
                                         f"InternalSignature {raw.id} ByteSequence {position}: "
                                         f"{reason}; refused"))
+    if total > MAX_TOTAL_PATHS:
+        problems.append(Problem(source or None, None, (
+            f"its signatures together may explore {_describe(total)} paths per file (the bound "
+            f"is 2^{MAX_TOTAL_PATHS.bit_length() - 1}; the costliest is InternalSignature "
+            f"{costliest[1]}, about 2^{costliest[0].bit_length() - 1}); refused")))
     if problems:
         raise RegistryError(problems)

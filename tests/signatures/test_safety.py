@@ -116,6 +116,14 @@ def test_a_chain_of_segments_retried_through_wide_bounded_gaps_is_refused(
     build_engine(parse_signature_file(hostile_sigfile(tmp_path, two)))
 
 
+def test_many_signatures_each_under_the_bounds_are_refused_together(tmp_path: Path) -> None:
+    near = "(00|0000)" * 6 + "01"  # ambiguity 32, about 2^24 paths in a 64 KiB window
+    build_engine(parse_signature_file(hostile_sigfile(tmp_path, near, reference=None)))
+    path = hostile_sigfile(tmp_path, *[near] * 200, reference=None)
+    with pytest.raises(RegistryError, match=r"its signatures together may explore about 2\^"):
+        build_engine(parse_signature_file(path))
+
+
 def test_an_unbounded_gap_inside_alternatives_is_refused(tmp_path: Path) -> None:
     path = hostile_sigfile(tmp_path, "(00 * 01 | 00 * 02) 03", reference=None)
     with pytest.raises(RegistryError, match="paths per file"):
