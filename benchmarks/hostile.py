@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks._common import emit, run_child  # noqa: E402
+from benchmarks._common import emit, run_child
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 COMPOBJ = b"\x01\x00\xfe\xff\x03\x0a\x00\x00" + b"Word.Document.8\x00"

@@ -21,10 +21,11 @@ engine that runs it) and two numbers are derived from its structure:
 
 A sequence whose ambiguity exceeds :data:`MAX_AMBIGUITY`, or whose paths exceed
 :data:`MAX_PATHS`, is refused, and so is a file whose sequences together exceed
-:data:`MAX_TOTAL_PATHS` (many signatures each just under the bounds). Every refusal names the signature file, the line and the
-signature, all in one :class:`~bsfcore.errors.RegistryError`, so a hostile or broken signature
-file fails when it is loaded instead of stalling identification; what is accepted explores a
-fixed number of paths per file, whatever the file holds.
+:data:`MAX_TOTAL_PATHS` (many signatures each just under the bounds). Every refusal names the
+signature file, the line and the signature, all in one :class:`~bsfcore.errors.RegistryError`,
+so a hostile or broken signature file fails when it is loaded instead of stalling
+identification; what is accepted explores a fixed number of paths per file, whatever the file
+holds.
 
 The real PRONOM data stays well below both: in V118 and the 2024 container file the most
 ambiguous pattern (``<?xml`` with two runs of optional whitespace) has 31 ways, the costliest
