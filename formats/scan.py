@@ -1,165 +1,57 @@
-"""The standalone scanner behind ``bsf identify``: walk paths, identify files, keep going.
+"""The standalone scanner behind ``bsf identify``: walk, identify, hash, expand, keep going.
 
-Walking rules (the operator's tree is never left by accident):
+The walk (``formats.walk``) gives files, folders and skipped entries; this module turns each into
+result rows, in walk order:
 
-* a path named on the command line is used as given (a symlink named there is followed: the
-  operator asked for it); ``filename`` in the output is that path, or ``os.path.join`` of the
-  directory as given and the names below it;
-* a directory lists its files; ``recursive`` also descends into subdirectories (sorted order);
-* below a named directory, a symlink whose target lies **outside** that directory is not
-  followed unless ``follow_symlinks``; it is reported with an error instead. A symlink to a file
-  inside the tree is identified; a symlink to a directory is only descended with
-  ``follow_symlinks`` (with loop protection by device and inode);
-* broken symlinks, FIFOs, sockets and devices are reported, never opened (a FIFO would block);
-* an unreadable directory or file gets its error in ``errors`` and the scan goes on.
+* a file is identified from its bytes and its original name (``--name-from``); with ``hash`` a
+  file up to :data:`WHOLE_READ` bytes is read once, identified from memory and hashed from the
+  same bytes; a larger one is identified from its windows and hashed by a streamed read (flat
+  memory on a multi-GB file);
+* with ``archives`` an answer that names an archive type is expanded (``formats.expand``): the
+  archive's row, then its members;
+* a file that cannot be read becomes a row with its error and the scan goes on;
+* skipped entries (symlinks, FIFOs, ...) produce no row; :class:`ScanStats` counts them by kind.
 
 ``workers > 1`` identifies in a process pool (fork where available, so the compiled stack is
-shared copy-on-write) in bounded batches, and results come back in walk order.
+shared copy-on-write) in bounded batches, and rows come back in walk order.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import multiprocessing
 import os
-import stat
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
-from urllib.parse import quote
 
 from bsfcore.errors import InputError, Problem
 from bsfcore.progress import NO_PROGRESS, Progress
-from formats.identifiers.common import join
-from formats.model import Confidence, Match, Sample
+from formats.archives import archive_kind
+from formats.expand import Expander, Level, Spill
+from formats.hashing import hash_bytes, hash_file
+from formats.locations import display_path, file_uri
+from formats.model import Sample, check_regular
+from formats.records import NOT_UTF8, ScanRecord, to_record
+from formats.scan_model import (
+    ARCHIVE_ERROR,
+    CONTAINER,
+    ScanOptions,
+    ScanResult,
+    ScanStats,
+)
 from formats.stack import IdentifierStack
-from registries.model import RegistrySet
+from formats.walk import FILE, FOLDER, SKIP, ScanItem, count_files, error_kind, os_error, walk
 
-NOT_UTF8 = "file name is not valid UTF-8 (bytes written as \\xNN)"
+#: with ``--hash``, files up to this size are read once and identified from memory
+WHOLE_READ = 16 << 20
 
-
-@dataclass(frozen=True)
-class ScanItem:
-    """One path the walk produced; ``error`` set when it cannot be identified."""
-
-    filename: str
-    error: str = ""
-
-
-@dataclass(frozen=True)
-class ScanResult:
-    filename: str
-    name: str
-    size: int | None
-    mtime: float | None
-    error: str
-    match: Match | None
-
-
-@dataclass(frozen=True)
-class ScanRecord:
-    """Everything a writer prints for one file (plain values; reports/scan.py formats them)."""
-
-    filename: str            # as given; undecodable bytes shown as \\xNN
-    abspath: str
-    uri: str                 # file: URI of the exact bytes of the absolute path
-    name: str                # the name that drove extension matching
-    filesize: int | None
-    mtime: float | None
-    errors: str
-    namespace: str
-    id: str
-    format: str
-    version: str
-    mime: str
-    basis: str
-    warning: str
-    confidence: str
-    source: str
-
-
-def _os_error(exc: OSError) -> str:
-    return exc.strerror or str(exc)
-
-
-def _inside(target: str, root: str) -> bool:
-    return target == root or target.startswith(root.rstrip(os.sep) + os.sep)
-
-
-def walk(paths: Iterable[str], *, recursive: bool = False, follow_symlinks: bool = False
-         ) -> Iterator[ScanItem]:
-    """The files under ``paths`` in a stable order (see the module docstring for the rules)."""
-    for given in paths:
-        try:
-            st = os.stat(given)
-        except OSError as exc:
-            broken = os.path.islink(given)
-            yield ScanItem(given, "broken symlink" if broken else _os_error(exc))
-            continue
-        if stat.S_ISDIR(st.st_mode):
-            yield from _walk_dir(given, os.path.realpath(given), recursive, follow_symlinks,
-                                 {(st.st_dev, st.st_ino)})
-        elif stat.S_ISREG(st.st_mode):
-            yield ScanItem(given)
-        else:
-            yield ScanItem(given, "not a regular file")
-
-
-def _walk_dir(top: str, root: str, recursive: bool, follow: bool,
-              seen: set[tuple[int, int]]) -> Iterator[ScanItem]:
-    stack = [top]
-    while stack:
-        directory = stack.pop()
-        try:
-            with os.scandir(directory) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError as exc:
-            yield ScanItem(directory, f"cannot list directory: {_os_error(exc)}")
-            continue
-        subdirs: list[str] = []
-        for entry in entries:
-            path = os.path.join(directory, entry.name)
-            try:
-                if entry.is_symlink():
-                    item, subdir = _symlink(path, root, follow, seen)
-                    if item is not None:
-                        yield item
-                    if subdir is not None and recursive:
-                        subdirs.append(subdir)
-                elif entry.is_dir(follow_symlinks=False):
-                    if recursive:
-                        subdirs.append(path)
-                elif entry.is_file(follow_symlinks=False):
-                    yield ScanItem(path)
-                else:
-                    yield ScanItem(path, "not a regular file")
-            except OSError as exc:
-                yield ScanItem(path, _os_error(exc))
-        stack.extend(reversed(subdirs))
-
-
-def _symlink(path: str, root: str, follow: bool, seen: set[tuple[int, int]]
-             ) -> tuple[ScanItem | None, str | None]:
-    target = os.path.realpath(path)
-    if not follow and not _inside(target, root):
-        return ScanItem(path, "symlink to outside the scanned tree not followed "
-                              "(use --follow-symlinks)"), None
-    try:
-        st = os.stat(path)
-    except OSError:
-        return ScanItem(path, "broken symlink"), None
-    if stat.S_ISREG(st.st_mode):
-        return ScanItem(path), None
-    if stat.S_ISDIR(st.st_mode):
-        if not follow:
-            return ScanItem(path, "symlink to a directory not followed (use --follow-symlinks)"), \
-                None
-        if (st.st_dev, st.st_ino) in seen:
-            return ScanItem(path, "symlink loop not followed"), None
-        seen.add((st.st_dev, st.st_ino))
-        return None, path
-    return ScanItem(path, "not a regular file"), None
+__all__ = ["NOT_UTF8", "ScanItem", "ScanOptions", "ScanRecord", "ScanResult", "ScanStats",
+           "display_path", "identify_item", "load_name_map", "original_name", "scan",
+           "to_record", "walk"]
 
 
 def load_name_map(path: str | Path) -> dict[str, str]:
@@ -175,7 +67,7 @@ def load_name_map(path: str | Path) -> dict[str, str]:
         fh = open(path, encoding="utf-8", errors="surrogateescape", newline="")  # noqa: SIM115
     except OSError as exc:
         raise InputError([Problem(str(path), None, f"cannot read the name list: "
-                                                   f"{_os_error(exc)}")]) from None
+                                                   f"{os_error(exc)}")]) from None
     with fh:
         for number, row in enumerate(csv.reader(fh), start=1):
             if not row or (len(row) == 1 and not row[0].strip()):
@@ -199,102 +91,160 @@ def original_name(filename: str, names: Mapping[str, str] | None) -> str:
     return base
 
 
+def _read_whole(path: str, size: int) -> bytes:
+    """The file's bytes in one read (plus any growth since the stat)."""
+    with open(path, "rb", buffering=0) as fh:
+        return fh.read(size + 1) + fh.read()
+
+
 def identify_item(stack: IdentifierStack, item: ScanItem,
-                  names: Mapping[str, str] | None = None) -> ScanResult:
-    """Identify one walked path; every failure becomes the result's ``error``."""
-    name = original_name(item.filename, names)
+                  options: ScanOptions = ScanOptions()) -> Iterator[ScanResult]:
+    """The rows of one walked entry: one, or an archive's row and its members'."""
+    name = original_name(item.filename, options.names)
+    if item.kind == FOLDER:
+        mtime = None
+        if not item.error:
+            with contextlib.suppress(OSError):
+                mtime = os.stat(item.filename).st_mtime
+        yield ScanResult(item.filename, name, None, mtime, item.error, None, FOLDER,
+                         item.parent, item.error_kind)
+        return
     if item.error:
-        return ScanResult(item.filename, name, None, None, item.error, None)
+        yield ScanResult(item.filename, name, None, None, item.error, None, FILE, item.parent,
+                         item.error_kind)
+        return
+    data: bytes | None = None
     try:
         st = os.stat(item.filename)
-        sample = Sample.from_path(item.filename, name, stat_result=st)
+        size = st.st_size
+        if options.hash and size <= WHOLE_READ:
+            check_regular(item.filename, st.st_mode)  # a FIFO or device is never opened
+            data = _read_whole(item.filename, size)
+            size = len(data)
+            sample = Sample.from_bytes(data, name)
+        else:
+            sample = Sample.from_path(item.filename, name, stat_result=st)
         match = stack.identify(sample)
+        digest = ""
+        if options.hash:
+            digest = (hash_bytes(options.hash, data) if data is not None
+                      else hash_file(options.hash, item.filename))
     except OSError as exc:
-        return ScanResult(item.filename, name, None, None, _os_error(exc), None)
-    return ScanResult(item.filename, name, st.st_size, st.st_mtime, "", match)
+        yield ScanResult(item.filename, name, None, None, os_error(exc), None, FILE,
+                         item.parent, error_kind(exc))
+        return
+    row = ScanResult(item.filename, name, size, st.st_mtime, "", match, FILE, item.parent,
+                     hash=digest)
+    kind = archive_kind(match, stack.registries) if options.archives else None
+    if kind is None:
+        yield row
+        return
+    yield from _expand(stack, row, kind, data, options)
+
+
+def _expand(stack: IdentifierStack, row: ScanResult, kind: str, data: bytes | None,
+            options: ScanOptions) -> Iterator[ScanResult]:
+    spill = Spill()
+    expander = Expander(stack, options.limits, options.hash, spill)
+    abspath = os.path.abspath(row.filename)
+    try:
+        try:
+            source = io.BytesIO(data) if data is not None else open(row.filename, "rb")  # noqa: SIM115
+        except OSError as exc:
+            yield replace(row, error=os_error(exc), error_kind=error_kind(exc))
+            return
+        with source:
+            error = expander.check(kind, source)
+            yield replace(row, kind=CONTAINER, error=error,
+                          error_kind=ARCHIVE_ERROR if error else "")
+            if not error:
+                level = Level(kind, row.filename, row.name, file_uri(abspath),
+                              "file:" + display_path(abspath)[0], row.size or 0)
+                yield from expander.expand(level, source)
+    finally:
+        spill.close()
 
 
 # --- worker processes --------------------------------------------------------------------------
 
 _worker_stack: IdentifierStack | None = None
-_worker_names: Mapping[str, str] | None = None
+_worker_options: ScanOptions | None = None
 
 
-def _init_worker(stack: IdentifierStack, names: Mapping[str, str] | None) -> None:
-    global _worker_stack, _worker_names
-    _worker_stack, _worker_names = stack, names
+def _init_worker(stack: IdentifierStack, options: ScanOptions) -> None:
+    global _worker_stack, _worker_options
+    _worker_stack, _worker_options = stack, options
 
 
-def _work(item: ScanItem) -> ScanResult:
-    assert _worker_stack is not None
-    return identify_item(_worker_stack, item, _worker_names)
+def _work(item: ScanItem) -> list[ScanResult]:
+    assert _worker_stack is not None and _worker_options is not None
+    return list(identify_item(_worker_stack, item, _worker_options))
 
 
-def scan(paths: Iterable[str], stack: IdentifierStack, *, recursive: bool = False,
-         follow_symlinks: bool = False, workers: int = 1,
-         names: Mapping[str, str] | None = None, progress: Progress = NO_PROGRESS,
-         chunk: int = 64) -> Iterator[ScanResult]:
-    """Identify every file under ``paths``; results in walk order, one per walked path."""
-    items = walk(paths, recursive=recursive, follow_symlinks=follow_symlinks)
-    progress.start("identify", None)
+def _tally(stats: ScanStats, result: ScanResult) -> None:
+    if result.error_kind == ARCHIVE_ERROR:
+        stats.archive_errors += 1
+    elif result.error_kind:
+        stats.unreadable += 1
+    if result.droid_path:
+        if result.kind != FOLDER:
+            stats.members += 1
+    elif result.kind == FOLDER:
+        stats.folders += 1
+    else:
+        stats.files += 1
+
+
+def _kept(items: Iterable[ScanItem], stats: ScanStats) -> Iterator[ScanItem]:
+    for item in items:
+        if item.kind == SKIP:
+            stats.skip(item.skip)
+        else:
+            yield item
+
+
+def scan(paths: Iterable[str], stack: IdentifierStack, options: ScanOptions = ScanOptions(), *,
+         workers: int = 1, progress: Progress = NO_PROGRESS, stats: ScanStats | None = None,
+         count_total: bool = False, chunk: int = 64) -> Iterator[ScanResult]:
+    """Every row under ``paths``, in walk order; ``stats`` (when given) is filled as it goes.
+
+    ``count_total`` walks the tree once first (names only, no file is opened) so the progress
+    bar can show a total and an ETA; progress units are files on disk.
+    """
+    paths = list(paths)
+    stats = stats if stats is not None else ScanStats()
+    total = (count_files(paths, recursive=options.recursive,
+                         follow_symlinks=options.follow_symlinks) if count_total else None)
+    items = _kept(walk(paths, recursive=options.recursive,
+                       follow_symlinks=options.follow_symlinks), stats)
+    progress.start("identify", total)
     try:
         if workers <= 1:
             for item in items:
-                yield identify_item(stack, item, names)
-                progress.advance()
+                for result in identify_item(stack, item, options):
+                    _tally(stats, result)
+                    yield result
+                if item.kind == FILE:
+                    progress.advance()
             return
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
         batch = workers * chunk * 4
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(stack, names)) as pool:
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(stack, options)) as pool:
             pending = None
+            pending_files = 0
             while True:
                 block = list(islice(items, batch))
                 submitted = pool.map_async(_work, block, chunksize=chunk) if block else None
                 if pending is not None:
-                    for result in pending.get():
-                        yield result
-                        progress.advance()
+                    for results in pending.get():
+                        for result in results:
+                            _tally(stats, result)
+                            yield result
+                    progress.advance(pending_files)
                 if submitted is None:
                     break
                 pending = submitted
+                pending_files = sum(1 for item in block if item.kind == FILE)
     finally:
         progress.finish()
-
-
-def to_record(result: ScanResult, registries: RegistrySet | None) -> ScanRecord:
-    """The printable record of one result (format name, version, MIME from the registries)."""
-    shown, clean = display_path(result.filename)
-    raw_abspath = os.path.abspath(result.filename)
-    abspath, _ = display_path(raw_abspath)
-    uri = "file:" + quote(os.fsencode(raw_abspath), safe="/")
-    match = result.match
-    namespace = ident = fmt_name = version = mime = basis = warning = confidence = source = ""
-    if match is not None:
-        basis, warning = match.basis, match.warning
-        confidence, source = match.confidence.name, match.source
-        if match.key is not None and match.confidence > Confidence.UNIDENTIFIED:
-            namespace, ident = match.key.namespace, match.key.identifier
-            fmt = registries.get(match.key) if registries is not None else None
-            if fmt is not None:
-                fmt_name, version, mime = fmt.name, fmt.version or "", fmt.mime_type or ""
-        else:
-            ident = "UNKNOWN"
-    if not clean:
-        warning = join(warning, NOT_UTF8)
-    name, _ = display_path(result.name)
-    return ScanRecord(shown, abspath, uri, name, result.size, result.mtime, result.error, namespace,
-                      ident, fmt_name, version, mime, basis, warning, confidence, source)
-
-
-def display_path(text: str) -> tuple[str, bool]:
-    """(text safe to write as UTF-8, whether it was valid). Undecodable bytes become ``\\xNN``."""
-    try:
-        text.encode("utf-8")
-        return text, True
-    except UnicodeEncodeError:
-        try:
-            raw = text.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:   # a surrogate that no byte produced
-            return text.encode("utf-8", "replace").decode("utf-8"), False
-        return raw.decode("utf-8", "backslashreplace"), False
