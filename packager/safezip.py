@@ -18,9 +18,7 @@ whole AIPs, so they use :data:`STORE_AIP_LIMITS`.
 from __future__ import annotations
 
 import stat
-import struct
 import zipfile
-import zlib
 from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import IO
@@ -29,6 +27,7 @@ from lxml import etree
 
 from bsfcore.errors import ConfigError, InputError, PackageError, UnsafeInputError
 from bsfcore.settings import Settings
+from bsfcore.zipentry import CorruptZipEntry, ZipEntryReader
 from packager.naming import is_plain_name
 from registries.xmlsafe import parse_xml
 
@@ -136,116 +135,37 @@ def open_zip(path: Path, where: str) -> zipfile.ZipFile:
 
 
 class BoundedEntry:
-    """One entry's bytes, inflated here from its raw stream so that its declared size holds.
+    """One entry's bytes, refused unless it inflates to exactly its declared size.
 
-    Python's zipfile stops reading an entry at the size the central directory declares and
-    says nothing about data beyond it, so an entry that inflates past its declared size was
-    silently cut. Here the raw member is read from its local header and inflated with
-    :mod:`zlib` (stored entries are copied): more data than declared is refused as a zip bomb,
-    less as truncated, and the CRC-32 must match. Only stored and deflated entries (all a
-    DSpace AIP has) are read.
+    :class:`bsfcore.zipentry.ZipEntryReader` reads the raw member itself (Python's zipfile
+    would silently cut an entry that holds more than it declares): more data is an
+    :class:`~bsfcore.errors.UnsafeInputError` (zip bomb), a truncated or damaged entry a
+    :class:`~bsfcore.errors.PackageError`. Only stored and deflated entries (all a DSpace AIP
+    has) are read.
     """
-
-    _CHUNK = 1 << 16
 
     def __init__(self, path: Path, info: zipfile.ZipInfo, name: str) -> None:
         self.name = name
-        self._size = info.file_size
-        self._crc_expected = info.CRC
-        self._method = info.compress_type
-        self._produced = 0
-        self._crc = 0
-        self._done = False
-        if self._method not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise PackageError(f"{name}: compression method {self._method} is not supported "
-                               "(AIPs are stored or deflated)")
-        if self._method == zipfile.ZIP_STORED and info.compress_size != info.file_size:
-            raise UnsafeInputError(f"{name}: stored entry holds {info.compress_size} bytes "
-                                   f"but declares {info.file_size}")
-        self._inflate = zlib.decompressobj(-15) if self._method == zipfile.ZIP_DEFLATED \
-            else None
         try:
             self._fh: IO[bytes] = path.open("rb")
         except OSError as exc:
             raise PackageError(f"{name}: cannot read the package ({exc.strerror})") from None
         try:
-            self._fh.seek(info.header_offset)
-            header = self._fh.read(30)
-            if len(header) < 30 or header[:4] != b"PK\x03\x04":
-                raise PackageError(f"{name}: entry is corrupt (no local header)")
-            name_len, extra_len = struct.unpack_from("<HH", header, 26)
-            self._fh.seek(info.header_offset + 30 + name_len + extra_len)
+            self._reader = ZipEntryReader(self._fh, info, name)
+        except CorruptZipEntry as exc:
+            self._fh.close()
+            raise PackageError(str(exc)) from None
         except BaseException:
             self._fh.close()
             raise
-        self._left = info.compress_size
-
-    def _raw(self, most: int = _CHUNK) -> bytes:
-        if self._left <= 0:
-            return b""
-        data = self._fh.read(min(self._left, most, self._CHUNK))
-        if not data:
-            raise PackageError(f"{self.name}: entry is corrupt or truncated (its data ends "
-                               "before its compressed size)")
-        self._left -= len(data)
-        return data
-
-    def _more(self, want: int) -> bytes:
-        """Up to ``want`` more bytes of content (b'' at the declared end, after the checks)."""
-        inflate = self._inflate
-        if inflate is None:
-            return self._raw(want)
-        try:
-            while True:
-                if inflate.unconsumed_tail:
-                    out = inflate.decompress(inflate.unconsumed_tail, want)
-                elif inflate.eof:
-                    return b""
-                else:
-                    raw = self._raw()
-                    if not raw:
-                        return b""
-                    out = inflate.decompress(raw, want)
-                if out:
-                    return out
-        except zlib.error as exc:
-            raise PackageError(f"{self.name}: entry is corrupt ({exc})") from None
 
     def read(self, n: int = -1) -> bytes:
-        if self._done:
-            return b""
-        want = n if n is not None and n >= 0 else self._size - self._produced + 1
-        parts: list[bytes] = []
-        got = 0
-        while got < want:
-            room = self._size - self._produced
-            if room <= 0:
-                self._finish()
-                break
-            chunk = self._more(min(want - got, room))
-            if not chunk:
-                self._finish()
-                break
-            parts.append(chunk)
-            got += len(chunk)
-            self._produced += len(chunk)
-            self._crc = zlib.crc32(chunk, self._crc)
-        return b"".join(parts)
-
-    def _finish(self) -> None:
-        """At the declared size: nothing may follow, the stream must end, the CRC match."""
-        self._done = True
-        if self._produced < self._size:
-            raise PackageError(f"{self.name}: entry is corrupt or truncated ({self._produced} "
-                               f"of {self._size} declared bytes)")
-        if self._more(1):
-            raise UnsafeInputError(f"{self.name}: entry inflates beyond its declared size of "
-                                   f"{self._size} bytes (zip bomb)")
-        if self._inflate is not None and not self._inflate.eof:
-            raise PackageError(f"{self.name}: entry is corrupt or truncated (its compressed "
-                               "stream does not end)")
-        if self._crc != self._crc_expected:
-            raise PackageError(f"{self.name}: entry is corrupt (CRC-32 mismatch)")
+        try:
+            return self._reader.read(n)
+        except CorruptZipEntry as exc:
+            raise PackageError(str(exc)) from None
+        except OSError as exc:
+            raise PackageError(f"{self.name}: entry is unreadable ({exc})") from None
 
     def close(self) -> None:
         self._fh.close()

@@ -18,8 +18,8 @@ from formats.model import Confidence
 from formats.records import ScanRecord
 from registries.listing import COLUMNS, write_csv
 from reports.csv_writer import CsvReportWriter, csv_line
-from reports.rows import ReportRow
 from reports.droid_writer import DroidCsvWriter
+from reports.rows import ReportRow
 from reports.sf_writers import SfCsvWriter
 from workbench.actions import CHANGED, Change, FormatState
 from workbench.output import HISTORY_COLUMNS, history_cells, write_changes_csv
