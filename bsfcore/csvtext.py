@@ -47,3 +47,7 @@ class CsvRows:
     def writerow(self, cells: Iterable[object]) -> None:
         self._stream.write(csv_record(cells, terminator=self._terminator,
                                       quote_all=self._quote_all))
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        for cells in rows:
+            self.writerow(cells)
