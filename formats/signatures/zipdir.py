@@ -101,6 +101,8 @@ class ZipDirectory:
             self._note("central directory lies past the end of the file")
             return
         length = min(cd_size, size - start)
+        if cd_size > size - start:
+            self._note(f"central directory claims {cd_size} bytes, more than the file holds")
         if length > MAX_DIRECTORY:
             self._note(f"central directory of {cd_size} bytes is over the "
                        f"{MAX_DIRECTORY >> 20} MiB bound; only its start was read")

@@ -168,6 +168,16 @@ def test_entry_count_and_directory_size_are_bounded(monkeypatch: pytest.MonkeyPa
     assert 0 < len(zd.names) < 10 and zd.problems[0].startswith("ZIP central directory of ")
 
 
+def test_a_directory_claiming_more_than_the_file_holds() -> None:
+    data = bytearray(_zip(3))
+    at = _eocd(data)
+    struct.pack_into("<HHII", data, at + 8, 0xFFFF, 0xFFFF, 0xFFFFFFF0, 0x10)
+    zd = ZipDirectory(io.BytesIO(bytes(data)), len(data))
+    assert zd.names == []
+    assert zd.problems == [f"ZIP central directory claims {0xFFFFFFF0} bytes, more than the "
+                           "file holds"]
+
+
 def test_folder_lookups_stay_correct_and_cheap() -> None:
     data = _zip(500)
     zd = ZipDirectory(io.BytesIO(data), len(data))
