@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+from bsfcore.atomic import default_file_mode
 from bsfcore.errors import AssetError
 
 if TYPE_CHECKING:
@@ -191,6 +192,7 @@ class AssetStore:
         digest = hashlib.md5(usedforsecurity=False)
         size = 0
         fd, tmp_name = tempfile.mkstemp(prefix=".bsf-", suffix=".tmp", dir=target.parent)
+        os.fchmod(fd, default_file_mode())  # as DSpace writes assets, not mkstemp's 0600
         try:
             with os.fdopen(fd, "wb") as out:
                 while chunk := stream.read(_CHUNK):

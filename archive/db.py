@@ -1,8 +1,19 @@
-"""Engines for the archive database: SQLite (embedded default) and PostgreSQL (production)."""
+"""Engines for the archive database: SQLite (embedded default) and PostgreSQL (production).
+
+Every way a database can fail is one line for the operator (:func:`open_engine` refuses bad
+URLs, missing or empty databases before anything is created; :func:`database_error` turns
+what the driver raises later — a read-only file, a constraint, a value too long — into a
+:class:`~bsfcore.errors.DatabaseError`; the CLI prints it, ``--debug`` shows the traceback).
+"""
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import stat
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import (
     Connection,
@@ -18,8 +29,16 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import (
+    ArgumentError,
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    NoSuchColumnError,
+    NoSuchTableError,
+    SQLAlchemyError,
+)
 
 from bsfcore.errors import DatabaseError
 
@@ -32,32 +51,156 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def open_engine(url: str, *, check: bool = True) -> Engine:
-    """An engine for ``url``; with ``check`` the database is contacted once, so an unreachable
-    server gives one clear error here rather than a traceback deep inside a step."""
+#: a table every DSpace archive (1.5 or renovated) has
+ARCHIVE_TABLE = "bitstream"
+
+
+def parse_url(url: str) -> URL:
+    """The SQLAlchemy URL of ``url``; a malformed one (bad port, no dialect) is one line."""
     try:
         parsed = make_url(normalise_url(url))
-    except ArgumentError as exc:
+        parsed.port  # noqa: B018 - a port that is not a number raises here
+    except (ArgumentError, ValueError, TypeError) as exc:
         raise DatabaseError(f"malformed database URL {url!r}: {exc}") from None
+    return parsed
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file a SQLite URL names (``file:`` URIs included), None for in-memory ones."""
+    database = url.database or ""
+    if url.query.get("uri") in ("true", "1") or database.startswith("file:"):
+        database = database.removeprefix("file:").split("?", 1)[0]
+    if not database or database == ":memory:" or database.startswith(":memory:") \
+            or url.query.get("mode") == "memory":
+        return None
+    return Path(database)
+
+
+def _describe(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def _check_sqlite_file(url: URL) -> None:
+    """Refuse a SQLite URL whose file is missing, empty or holds no archive, reading it
+    read-only and without creating anything (no database, no lock, no journal)."""
+    path = sqlite_file(url)
+    if path is None:
+        raise DatabaseError(f"{_describe(url)} is an in-memory database: it holds no archive")
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise DatabaseError(f"database file {path} does not exist (check --db or db.url; "
+                            "`bsf archive init` creates a new archive)") from None
+    except OSError as exc:
+        raise DatabaseError(f"cannot use database file {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise DatabaseError(f"database file {path} is not a regular file")
+    if st.st_size == 0:
+        raise DatabaseError(f"database file {path} is empty: it holds no archive (`bsf "
+                            "archive init` creates one)")
+    # Without a -wal file the main file is all there is: read it as immutable, which creates
+    # no -wal/-shm either. With one, another connection may be at work: a plain read-only open.
+    wal = Path(f"{path}-wal").exists()
+    options = "mode=ro" if wal else "mode=ro&immutable=1"
+    try:
+        raw = sqlite3.connect(f"file:{quote(os.fspath(path))}?{options}", uri=True, timeout=60)
+        try:
+            found = raw.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                (ARCHIVE_TABLE,)).fetchone()
+        finally:
+            raw.close()
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot read database file {path}: {exc}") from None
+    if found is None:
+        raise DatabaseError(f"database file {path} holds no DSpace archive (no "
+                            f"{ARCHIVE_TABLE} table)")
+
+
+def open_engine(url: str, *, check: bool = True, existing: bool = False) -> Engine:
+    """An engine for ``url``; with ``check`` the database is contacted once, so an unreachable
+    server gives one clear error here rather than a traceback deep inside a step.
+
+    ``existing``: the database must already hold an archive (every command but the ones that
+    create one). A missing or empty SQLite file is refused before it is opened, so nothing
+    is created; an empty PostgreSQL database is refused after connecting."""
+    parsed = parse_url(url)
     kwargs: dict[str, object] = {}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": 60}
     try:
-        engine = create_engine(parsed, **kwargs)
+        engine = create_engine(parsed, **kwargs)  # (SQLite: no file is touched yet)
     except Exception as exc:  # driver missing, bad option
-        raise DatabaseError(f"cannot use database URL {url!r}: {exc}") from None
+        raise DatabaseError(f"cannot use database URL {_describe(parsed)}: {exc}") from None
+    if existing and engine.dialect.name == "sqlite":
+        _check_sqlite_file(parsed)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    if check:
+    if check or existing:
         try:
-            with engine.connect():
-                pass
-        except OperationalError as exc:
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-            raise DatabaseError(
-                f"cannot connect to database {parsed.render_as_string(hide_password=True)}: "
-                f"{reason}") from None
+            with engine.connect() as conn:
+                if existing and not inspect(conn).has_table(ARCHIVE_TABLE):
+                    raise DatabaseError(f"database {_describe(parsed)} holds no DSpace archive "
+                                        f"(no {ARCHIVE_TABLE} table; `bsf archive init` "
+                                        "creates one)")
+        except DBAPIError as exc:
+            raise DatabaseError(f"cannot connect to database {_describe(parsed)}: "
+                                f"{_first_line(exc)}") from None
+        except (ValueError, TypeError) as exc:  # e.g. a port out of range, found on connect
+            raise DatabaseError(f"cannot connect to database {_describe(parsed)}: {exc}") \
+                from None
     return engine
+
+
+def require_writable(engine: Engine) -> None:
+    """Refuse, before anything is locked or written, a SQLite archive this process cannot
+    write: a read-only file (``chmod 444``), a read-only folder for its journal, or a
+    ``mode=ro`` URI. (PostgreSQL says so at the first write; :func:`database_error`.)"""
+    if engine.dialect.name != "sqlite":
+        return
+    path = sqlite_file(engine.url)
+    if path is None:
+        return
+    if engine.url.query.get("mode") == "ro" or "mode=ro" in (engine.url.database or ""):
+        reason = "opened with mode=ro"
+    elif path.exists() and not os.access(path, os.W_OK):
+        reason = f"{path} is not writable"
+    elif not os.access(path.parent if str(path.parent) else Path("."), os.W_OK | os.X_OK):
+        reason = f"its folder {path.parent} is not writable (SQLite needs it for the journal)"
+    else:
+        return
+    raise DatabaseError(f"the database is read-only ({reason}); nothing was changed")
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def database_error(exc: SQLAlchemyError) -> DatabaseError:
+    """One line for what the database refused (the CLI prints it instead of a traceback)."""
+    reason = _first_line(exc)
+    lowered = reason.lower()
+    if "readonly database" in lowered or "read-only" in lowered or "read only" in lowered:
+        return DatabaseError(f"the database is read-only ({reason}); nothing was changed")
+    if "database is locked" in lowered:
+        return DatabaseError(f"the database is locked by another process ({reason}); try "
+                             "again when it is done")
+    if "unable to open database file" in lowered:
+        return DatabaseError(f"cannot open the database file ({reason}): check the path and "
+                             "the folder's permissions")
+    if isinstance(exc, IntegrityError):
+        return DatabaseError(f"the database refused the change, a constraint was violated "
+                             f"({reason}); nothing was changed")
+    if isinstance(exc, DataError):
+        return DatabaseError(f"the database refused a value, too long or malformed for its "
+                             f"column ({reason}); nothing was changed")
+    if isinstance(exc, NoSuchTableError | NoSuchColumnError):
+        return DatabaseError(f"the database lacks {type(exc).__name__[6:-5].lower()} "
+                             f"{reason}: is it a DSpace archive?")
+    if "permission denied" in lowered:
+        return DatabaseError(f"the database refused access ({reason})")
+    return DatabaseError(f"database error ({type(exc).__name__}): {reason}")
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

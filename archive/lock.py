@@ -7,7 +7,11 @@ for its own runs:
   session, so a run killed with ``kill -9`` never leaves a stale lock behind. The connection's
   ``application_name`` names the holder, which the refusal message quotes.
 * **SQLite** — ``flock`` on a file beside the database (``<db>-bsf.lock``), also released by the
-  kernel when the process dies; the file's text names the holder.
+  kernel when the process dies; the file's text names the holder. A run that only reads
+  (``read_only``: the report, a dry run) never creates that file: it locks it when it exists,
+  and when it does not, no bsf run has ever locked this archive, so there is nothing to wait
+  for (a writer starting at that moment creates it; the reader sees a consistent snapshot of
+  each transaction either way).
 
 Two locks exist: the *archive* lock (exclusive for every step; shared for phase 2 and its
 ``--worker`` processes, so workers on other machines can join) and the *phase 2* lock (exclusive,
@@ -28,6 +32,7 @@ from typing import Literal
 
 from sqlalchemy import Connection, Engine, text
 
+from archive.db import require_writable, sqlite_file
 from bsfcore.errors import StepError
 
 Mode = Literal["exclusive", "shared"]
@@ -42,11 +47,14 @@ def _holder(step: str) -> str:
 
 @contextmanager
 def archive_lock(engine: Engine, step: str, *, mode: Mode = "exclusive",
-                 phase2: bool = False) -> Iterator[None]:
+                 phase2: bool = False, read_only: bool = False) -> Iterator[None]:
     """Hold the archive lock (and with ``phase2`` the phase 2 coordinator lock) for a step.
 
     Raises :class:`StepError` at once (never waits) when another run holds a conflicting lock.
+    ``read_only``: the step writes nothing, so no lock file is created for it.
     """
+    if not read_only:
+        require_writable(engine)  # a read-only archive: one line, before any lock file
     wanted: list[tuple[int, Mode]] = [(ARCHIVE, mode)]
     if phase2:
         wanted.append((PHASE2, "exclusive"))
@@ -62,7 +70,7 @@ def archive_lock(engine: Engine, step: str, *, mode: Mode = "exclusive",
         else:
             base = _sqlite_lock_base(engine)
             for key, how in wanted:
-                stack.enter_context(_file_lock(base, key, how, step))
+                stack.enter_context(_file_lock(base, key, how, step, read_only))
         yield
 
 
@@ -94,17 +102,27 @@ def _pg_lock(conn: Connection, key: int, mode: Mode, step: str) -> None:
 
 
 def _sqlite_lock_base(engine: Engine) -> Path | None:
-    database = engine.url.database
-    if not database or database == ":memory:" or database.startswith("file::memory:"):
-        return None
-    return Path(database).resolve()
+    path = sqlite_file(engine.url)
+    return None if path is None else path.resolve()
 
 
 _MEMORY_LOCKS: dict[int, Mode] = {}
 
 
+def _open_lock(path: Path, read_only: bool) -> int | None:
+    """The lock file's descriptor; None for a read-only run when it does not exist."""
+    flags = os.O_RDONLY if read_only else os.O_RDWR | os.O_CREAT
+    try:
+        return os.open(path, flags, 0o644)
+    except FileNotFoundError:
+        if read_only:
+            return None
+        raise
+
+
 @contextmanager
-def _file_lock(base: Path | None, key: int, mode: Mode, step: str) -> Iterator[None]:
+def _file_lock(base: Path | None, key: int, mode: Mode, step: str,
+               read_only: bool = False) -> Iterator[None]:
     if base is None:  # in-memory database: only this process can see it
         if key in _MEMORY_LOCKS and (mode == "exclusive" or _MEMORY_LOCKS[key] == "exclusive"):
             raise _refusal(step, key, "this process")
@@ -115,13 +133,18 @@ def _file_lock(base: Path | None, key: int, mode: Mode, step: str) -> Iterator[N
             _MEMORY_LOCKS.pop(key, None)
         return
     path = base.with_name(f"{base.name}-bsf{'' if key == ARCHIVE else '-phase2'}.lock")
+    digest = hashlib.sha1(str(path).encode()).hexdigest()[:16]
+    fallback = Path(tempfile.gettempdir()) / f"bsf-{digest}.lock"
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = _open_lock(path, read_only)
+        if fd is None:
+            fd = _open_lock(fallback, read_only)
     except OSError:
         # the database's folder is read-only to us: lock in the temp folder, keyed by the path
-        digest = hashlib.sha1(str(path).encode()).hexdigest()[:16]
-        fd = os.open(Path(tempfile.gettempdir()) / f"bsf-{digest}.lock",
-                     os.O_RDWR | os.O_CREAT, 0o644)
+        fd = _open_lock(fallback, read_only)
+    if fd is None:  # a read-only run, and no run ever locked this archive
+        yield
+        return
     try:
         flag = fcntl.LOCK_EX if mode == "exclusive" else fcntl.LOCK_SH
         try:
@@ -129,7 +152,7 @@ def _file_lock(base: Path | None, key: int, mode: Mode, step: str) -> Iterator[N
         except BlockingIOError:
             who = os.pread(fd, 300, 0).decode("utf-8", "replace").strip()
             raise _refusal(step, key, who or "another process") from None
-        if mode == "exclusive":
+        if mode == "exclusive" and not read_only:
             os.ftruncate(fd, 0)
             os.pwrite(fd, _holder(step).encode(), 0)
         yield

@@ -62,19 +62,24 @@ def _context(args: argparse.Namespace, **options: Any) -> Any:
     from upgrade.step import StepContext
 
     settings = load_settings(args.config, db=args.db, assetstore=args.assetstore)
-    engine = open_engine(settings.db_url)
+    engine = open_engine(settings.db_url, existing=True)
     return StepContext(engine, settings=settings, cli_args={
         "config": args.config, "db": args.db, "assetstore": args.assetstore}, **options)
 
 
 def _guard(args: argparse.Namespace, body: Callable[[], None]) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from archive.db import database_error
+
     try:
         body()
-    except BsfError as exc:
+    except (BsfError, SQLAlchemyError) as exc:
         if args.debug:
             raise
-        sys.stderr.write(f"error: {exc}\n")
-        return exc.exit_code
+        error = exc if isinstance(exc, BsfError) else database_error(exc)
+        sys.stderr.write(f"error: {error}\n")
+        return error.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("Interrupted.\n")
         return 130

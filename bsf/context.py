@@ -46,6 +46,15 @@ class CliState:
 
     @property
     def engine(self) -> Engine:
+        """The archive's engine; a missing or empty database is refused, never created."""
+        if self._engine is None:
+            from archive.db import open_engine
+
+            self._engine = open_engine(self.settings.db_url, existing=True)
+        return self._engine
+
+    def new_engine(self) -> Engine:
+        """The engine for a command that creates the archive (the database may not exist)."""
         if self._engine is None:
             from archive.db import open_engine
 

@@ -1,8 +1,9 @@
 """The ``bsf`` typer application: global options, command groups, and error handling.
 
 Each command group lives in its own module under ``bsf/commands/`` and is only a thin layer over
-a library call; this module wires them together and turns :class:`BsfError` into one clear line
-on stderr with a non-zero exit code (``--debug`` shows the traceback instead).
+a library call; this module wires them together and turns :class:`BsfError` — and whatever the
+database refuses (:func:`archive.db.database_error`) — into one clear line on stderr with a
+non-zero exit code (``--debug`` shows the traceback instead).
 """
 
 from __future__ import annotations
@@ -65,15 +66,29 @@ def main(argv: list[str] | None = None) -> None:
     typer's standalone mode handles usage errors, ``typer.Exit`` and Ctrl-C itself and exits
     with their codes; our own errors pass through it and are printed here.
     """
+    from sqlalchemy.exc import SQLAlchemyError
+
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
         app(args=args, prog_name="bsf")
-    except BsfError as exc:
+    except (BsfError, SQLAlchemyError) as exc:
         if debug:
             raise
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
-        sys.exit(exc.exit_code)
+        error = exc if isinstance(exc, BsfError) else _database_error(exc)
+        err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+        sys.exit(error.exit_code)
+
+
+def _database_error(exc: Exception) -> BsfError:
+    """What the database refused (read-only file, constraint, value too long) as one line."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from archive.db import database_error
+
+    assert isinstance(exc, SQLAlchemyError)
+    return database_error(exc)
+
 
 
 if __name__ == "__main__":

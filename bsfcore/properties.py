@@ -4,6 +4,11 @@ Operators hand us the configuration keys of the conversion instructions verbatim
 DSpace's: ``key = value`` lines, ``#`` or ``!`` comments, a trailing backslash continues a value on
 the next line, and ``${key}`` interpolates another key (typically ``${dspace.dir}``). Every line
 remembers where it came from, so later validation can say file and line.
+
+Interpolation is bounded, because a configuration file is input too: a cycle, references that
+nest deeper than :data:`MAX_DEPTH`, and a value that would expand past :data:`MAX_VALUE`
+characters (30 keys each doubling the next reach a gigabyte) are each one ConfigError naming the
+file and line. Every key is expanded once and remembered, so shared references cost nothing.
 """
 
 from __future__ import annotations
@@ -16,6 +21,10 @@ from pathlib import Path
 from bsfcore.errors import ConfigError, Problem
 
 _INTERPOLATION = re.compile(r"\$\{([^}]+)\}")
+#: ``${...}`` references may nest this deep (``a = ${b}``, ``b = ${c}``: depth 2)
+MAX_DEPTH = 32
+#: characters an expanded value may have
+MAX_VALUE = 1 << 20
 _KEY = re.compile(r"^[A-Za-z0-9_.\-/]+$")
 
 
@@ -39,11 +48,13 @@ class Properties(Mapping[str, str]):
         for entry in entries:
             self._entries[entry.key] = entry
         self._defaults = dict(defaults or {})
+        #: expanded values by key (entries never change after construction)
+        self._expanded: dict[str, str] = {}
 
     # Mapping interface -------------------------------------------------------------------
     def __getitem__(self, key: str) -> str:
         if key in self._entries:
-            return self._interpolate(self._entries[key], set())
+            return self._interpolate(self._entries[key], ())
         if key in self._defaults:
             return self._defaults[key]
         raise KeyError(key)
@@ -86,22 +97,45 @@ class Properties(Mapping[str, str]):
             return []
         return [item.strip() for item in value.split(",") if item.strip()]
 
-    def _interpolate(self, entry: Entry, seen: set[str]) -> str:
-        if entry.key in seen:
+    def _interpolate(self, entry: Entry, chain: tuple[str, ...]) -> str:
+        """``entry``'s value with its references expanded; ``chain`` is the keys being
+        expanded around it (for cycles and the depth limit)."""
+        done = self._expanded.get(entry.key)
+        if done is not None:
+            return done
+        if entry.key in chain:
             raise ConfigError.at(entry.path, entry.line,
                                  f"circular ${{...}} reference through {entry.key}")
-        seen = seen | {entry.key}
-
-        def replace(match: re.Match[str]) -> str:
+        if len(chain) >= MAX_DEPTH:
+            raise ConfigError.at(entry.path, entry.line, f"${{...}} references nest deeper "
+                                 f"than {MAX_DEPTH} (from {chain[0]} down to {entry.key})")
+        chain = (*chain, entry.key)
+        raw = entry.raw_value
+        parts: list[str] = []
+        size = pos = 0
+        for match in _INTERPOLATION.finditer(raw):
             name = match.group(1)
             if name in self._entries:
-                return self._interpolate(self._entries[name], seen)
-            if name in self._defaults:
-                return self._defaults[name]
+                value = self._interpolate(self._entries[name], chain)
+            elif name in self._defaults:
+                value = self._defaults[name]
+            else:
+                raise ConfigError.at(entry.path, entry.line,
+                                     f"{entry.key} refers to ${{{name}}}, which is not set")
+            parts += (raw[pos:match.start()], value)
+            size += match.start() - pos + len(value)
+            pos = match.end()
+            if size > MAX_VALUE:
+                raise ConfigError.at(entry.path, entry.line, f"{entry.key} expands to more "
+                                     f"than {MAX_VALUE} characters (${{...}} references "
+                                     "that repeat each other)")
+        parts.append(raw[pos:])
+        if size + len(raw) - pos > MAX_VALUE:
             raise ConfigError.at(entry.path, entry.line,
-                                 f"{entry.key} refers to ${{{name}}}, which is not set")
-
-        return _INTERPOLATION.sub(replace, entry.raw_value)
+                                 f"{entry.key} expands to more than {MAX_VALUE} characters")
+        value = "".join(parts)
+        self._expanded[entry.key] = value
+        return value
 
 
 def parse_properties(text: str, path: str | None = None) -> list[Entry]:
@@ -117,13 +151,15 @@ def parse_properties(text: str, path: str | None = None) -> list[Entry]:
         stripped = line.strip()
         if not stripped or stripped[0] in "#!":
             continue
-        logical = stripped
-        while logical.endswith("\\") and not logical.endswith("\\\\"):
-            logical = logical[:-1]
+        pieces = [stripped]
+        # (a list, not string concatenation: thousands of continuation lines stay linear)
+        while pieces[-1].endswith("\\") and not pieces[-1].endswith("\\\\"):
+            pieces[-1] = pieces[-1][:-1]
             if index >= len(lines):
                 break
-            logical += " " + lines[index].strip()
+            pieces.append(lines[index].strip())
             index += 1
+        logical = " ".join(pieces)
         key, sep, value = _split(logical)
         if not sep:
             problems.append(Problem(path, start, f"expected 'key = value', got {stripped!r}"))

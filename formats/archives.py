@@ -32,6 +32,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO, Protocol
 
+from bsfcore.errors import BsfError
+from bsfcore.zipentry import METHODS as ZIP_METHODS
+from bsfcore.zipentry import ZipEntryReader
 from formats.model import Match
 from registries.model import RegistrySet
 
@@ -167,11 +170,40 @@ def _zip(source: BinaryIO) -> Iterator[Entry]:
                 continue
             error = "encrypted member (not read)" if info.flag_bits & 0x1 else ""
             yield Entry(info.filename, info.file_size, info.compress_size, stamp,
-                        _opener(archive, info), error=error)
+                        _opener(archive, source, info), error=error)
 
 
-def _opener(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Callable[[], Readable]:
-    return lambda: archive.open(info)
+def _opener(archive: zipfile.ZipFile, source: BinaryIO,
+            info: zipfile.ZipInfo) -> Callable[[], Readable]:
+    """Stored and deflated members are read from their raw stream and must end exactly at
+    their declared size (as AIP entries must: :mod:`bsfcore.zipentry`); zipfile alone would
+    silently cut a member holding more. Other methods go through zipfile."""
+    if info.compress_type not in ZIP_METHODS:
+        return lambda: archive.open(info)
+
+    def open_checked() -> Readable:
+        try:
+            return _CheckedMember(ZipEntryReader(source, info, info.filename))
+        except BsfError as exc:
+            raise ArchiveFormatError(str(exc)) from None
+
+    return open_checked
+
+
+class _CheckedMember:
+    """A member whose refusals are archive errors (its row gets the error, the scan goes on)."""
+
+    def __init__(self, reader: ZipEntryReader) -> None:
+        self._reader = reader
+
+    def read(self, size: int = -1, /) -> bytes:
+        try:
+            return self._reader.read(size)
+        except BsfError as exc:
+            raise ArchiveFormatError(str(exc)) from None
+
+    def close(self) -> None:
+        self._reader.close()
 
 
 def _nothing() -> Readable:

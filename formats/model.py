@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import functools
 import os
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import IntEnum
@@ -60,6 +60,47 @@ def unknown(source: str, warning: str = "no match", basis: str = "") -> Match:
 
 Opener = Callable[[], BinaryIO]
 
+_KINDS = ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
+          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+          (stat.S_ISDIR, "a directory"))
+
+
+class NotRegularFile(OSError):
+    """The path is a FIFO, device, socket or folder: never opened (a FIFO would block, a
+    device may never end). An ``OSError``, so every caller that reports unreadable files
+    reports it the same way."""
+
+    def __init__(self, path: str, mode: int) -> None:
+        kind = next((name for test, name in _KINDS if test(mode)), "not a regular file")
+        super().__init__(f"not a regular file ({kind})")
+        self.strerror = f"not a regular file ({kind})"
+        self.filename = path
+
+
+def check_regular(path: str, mode: int) -> None:
+    """Raise :class:`NotRegularFile` unless ``mode`` is a regular file's."""
+    if not stat.S_ISREG(mode):
+        raise NotRegularFile(path, mode)
+
+
+def open_regular(path: str) -> int:
+    """A read-only descriptor of ``path``, refusing anything but a regular file without ever
+    blocking on it (``O_NONBLOCK`` for the open, ``fstat`` of what was opened)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        check_regular(path, os.fstat(fd).st_mode)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _opener(path: str) -> Opener:
+    def open_file() -> BinaryIO:
+        return os.fdopen(open_regular(path), "rb")
+
+    return open_file
+
 
 class Sample:
     """What an identifier sees of one bitstream: its original name, size and lazy byte windows.
@@ -68,7 +109,7 @@ class Sample:
     read on demand and cached; the whole file is read only through :meth:`read_all`.
     """
 
-    __slots__ = ("_all", "_bof", "_eof", "_opener", "_path", "name", "size")
+    __slots__ = ("_all", "_bof", "_eof", "_opener", "_path", "name", "problems", "size")
 
     #: a file up to this size is read whole by its first window request (one syscall; its
     #: tail and whole content are then free)
@@ -84,17 +125,25 @@ class Sample:
         #: the file's path when known (from_path): windows are read with os.open/os.pread,
         #: a third of the cost of a buffered file object for small files
         self._path: str | None = None
+        #: bounds the file broke while an identifier read it (a container directory that
+        #: loops, a read budget used up): the stack adds them to the answer's warning
+        self.problems: list[str] = []
 
     @classmethod
     def from_path(cls, path: str | os.PathLike[str], name: str | None = None,
-                  size: int | None = None) -> Sample:
-        """``size``: the caller's fresh ``os.stat`` size, when it has one (saves a stat)."""
+                  size: int | None = None, *, stat_result: os.stat_result | None = None
+                  ) -> Sample:
+        """A sample of the regular file at ``path``; anything else (FIFO, device, socket,
+        folder) raises :class:`NotRegularFile` and is never opened.
+
+        ``stat_result``: the caller's fresh ``os.stat`` of the path, when it has one (saves a
+        stat). ``size`` overrides the size (the file is still checked)."""
         # os-level calls, not pathlib: this runs once per file in every scan (~5 µs saved).
         file = os.fspath(path)
-        if size is None:
-            size = os.stat(file).st_size
-        sample = cls(name if name is not None else os.path.basename(file), size,
-                     functools.partial(open, file, "rb"))  # type: ignore[arg-type]
+        st = stat_result if stat_result is not None else os.stat(file)
+        check_regular(file, st.st_mode)
+        sample = cls(name if name is not None else os.path.basename(file),
+                     st.st_size if size is None else size, _opener(file))
         sample._path = file
         return sample
 
@@ -160,7 +209,8 @@ class Sample:
 
     def _pread(self, n: int, offset: int) -> bytes:
         """Up to ``n`` bytes at ``offset`` through the path (fewer only at the end of file)."""
-        fd = os.open(self._path, os.O_RDONLY)  # type: ignore[arg-type]
+        assert self._path is not None
+        fd = open_regular(self._path)
         try:
             data = os.pread(fd, n, offset)
             if 0 < len(data) < n:  # a short read before the end: keep reading

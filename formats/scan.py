@@ -34,7 +34,7 @@ from formats.archives import archive_kind
 from formats.expand import Expander, Level, Spill
 from formats.hashing import hash_bytes, hash_file
 from formats.locations import display_path, file_uri
-from formats.model import Sample
+from formats.model import Sample, check_regular
 from formats.records import NOT_UTF8, ScanRecord, to_record
 from formats.scan_model import (
     ARCHIVE_ERROR,
@@ -118,11 +118,12 @@ def identify_item(stack: IdentifierStack, item: ScanItem,
         st = os.stat(item.filename)
         size = st.st_size
         if options.hash and size <= WHOLE_READ:
+            check_regular(item.filename, st.st_mode)  # a FIFO or device is never opened
             data = _read_whole(item.filename, size)
             size = len(data)
             sample = Sample.from_bytes(data, name)
         else:
-            sample = Sample.from_path(item.filename, name, size)
+            sample = Sample.from_path(item.filename, name, stat_result=st)
         match = stack.identify(sample)
         digest = ""
         if options.hash:

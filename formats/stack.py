@@ -28,7 +28,9 @@ identifier so the workbench shows what each would say.
 
 An identifier that fails with an unexpected exception is skipped and named in the warning
 (one odd bitstream must not stop a 100,000-bitstream run); ``OSError`` (the file cannot be
-read) propagates to the caller, which reports it.
+read) propagates to the caller, which reports it. Bounds a crafted file broke while it was
+read (``Sample.problems``: a container chain that loops, a read budget used up) are added to
+the warning too: the answer is what the bytes read before the bound say.
 """
 
 from __future__ import annotations
@@ -150,8 +152,9 @@ class IdentifierStack:
                 best = answer
         final = best if best is not None else no_match()
         final = self._mismatch(sample, final)
-        if failures:
-            final = final.with_(warning=join(final.warning, *failures))
+        if failures or sample.problems:
+            final = final.with_(warning=join(final.warning, *failures,
+                                             *dict.fromkeys(sample.problems)))
         return final
 
     def _mismatch(self, sample: Sample, match: Match) -> Match:

@@ -9,6 +9,8 @@ default the one named like its type); a crosswalk set to NIL skips its sections,
 metadata are the dmdSecs its structMap div names; a ``DSpace ITEM Template`` div names a
 collection's item template's. Structural problems (wrong PROFILE, unknown TYPE, a file without
 ADMID) raise PackageError.
+A malformed handle or a value too long for its column raises PackageError too
+(:mod:`packager.package_checks`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from packager.model import (
     MetadataValue,
     parse_iso,
 )
+from packager.package_checks import check_package_values
 from packager.premis import read_premis
 from packager.roles import read_rights, read_roles
 from packager.xmlns import METS, PREMIS, PROFILE, XLINK, q
@@ -204,6 +207,7 @@ def read_manifest(root: etree._Element, name: str = "mets.xml",
         if "METSRIGHTS" in bundle_md:
             bundle.policies = read_rights(bundle_md["METSRIGHTS"][0])
         obj.bundles.append(bundle)
+    check_package_values(obj, name)  # handles are data, values fit their columns
     return obj
 
 

@@ -5,7 +5,8 @@ not a complete zip (truncated: no central directory), entry names that leave the
 (zip-slip ``../``, absolute paths, drive letters, backslashes, NUL), symbolic links, duplicate
 names, encrypted entries, too many entries, a declared total size over the limit, an entry whose
 compression ratio is implausible (zip bomb), an entry that inflates to more bytes than it
-declared, a manifest over its size limit, and ``mets.xml`` with a DOCTYPE/ENTITY (XXE, entity
+declared (:class:`BoundedEntry` inflates the raw stream itself and checks it ends exactly at the
+declared size), a manifest over its size limit, and ``mets.xml`` with a DOCTYPE/ENTITY (XXE, entity
 expansion) or malformed XML.
 
 Two uses, two named presets of :class:`ZipLimits`: :data:`AIP_LIMITS` for AIPs (flat, big
@@ -26,6 +27,7 @@ from lxml import etree
 
 from bsfcore.errors import ConfigError, InputError, PackageError, UnsafeInputError
 from bsfcore.settings import Settings
+from bsfcore.zipentry import CorruptZipEntry, ZipEntryReader
 from packager.naming import is_plain_name
 from registries.xmlsafe import parse_xml
 
@@ -133,26 +135,40 @@ def open_zip(path: Path, where: str) -> zipfile.ZipFile:
 
 
 class BoundedEntry:
-    """A reader that refuses to yield more bytes than the entry declared."""
+    """One entry's bytes, refused unless it inflates to exactly its declared size.
 
-    def __init__(self, raw: IO[bytes], limit: int, name: str) -> None:
-        self.raw = raw
-        self.left = limit
+    :class:`bsfcore.zipentry.ZipEntryReader` reads the raw member itself (Python's zipfile
+    would silently cut an entry that holds more than it declares): more data is an
+    :class:`~bsfcore.errors.UnsafeInputError` (zip bomb), a truncated or damaged entry a
+    :class:`~bsfcore.errors.PackageError`. Only stored and deflated entries (all a DSpace AIP
+    has) are read.
+    """
+
+    def __init__(self, path: Path, info: zipfile.ZipInfo, name: str) -> None:
         self.name = name
+        try:
+            self._fh: IO[bytes] = path.open("rb")
+        except OSError as exc:
+            raise PackageError(f"{name}: cannot read the package ({exc.strerror})") from None
+        try:
+            self._reader = ZipEntryReader(self._fh, info, name)
+        except CorruptZipEntry as exc:
+            self._fh.close()
+            raise PackageError(str(exc)) from None
+        except BaseException:
+            self._fh.close()
+            raise
 
     def read(self, n: int = -1) -> bytes:
         try:
-            data = self.raw.read(n if n is not None and n >= 0 else self.left + 1)
-        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
-            raise PackageError(f"{self.name}: entry is corrupt or truncated ({exc})") from None
-        self.left -= len(data)
-        if self.left < 0:
-            raise UnsafeInputError(f"{self.name}: entry inflates beyond its declared size "
-                                   "(zip bomb)")
-        return data
+            return self._reader.read(n)
+        except CorruptZipEntry as exc:
+            raise PackageError(str(exc)) from None
+        except OSError as exc:
+            raise PackageError(f"{self.name}: entry is unreadable ({exc})") from None
 
     def close(self) -> None:
-        self.raw.close()
+        self._fh.close()
 
     def __enter__(self) -> BoundedEntry:
         return self
@@ -209,11 +225,7 @@ class Package:
     def open_entry(self, name: str) -> BoundedEntry:
         if self._zip is None or name not in self.sizes:
             raise PackageError(f"{self.path.name}: no entry {name!r}")
-        try:
-            raw = self._zip.open(name)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise PackageError(f"{self.path.name}: entry {name} is unreadable ({exc})") from None
-        return BoundedEntry(raw, self.sizes[name], f"{self.path.name}:{name}")
+        return BoundedEntry(self.path, self._zip.getinfo(name), f"{self.path.name}:{name}")
 
     def close(self) -> None:
         if self._zip is not None:
@@ -247,13 +259,12 @@ def extract_all(path: Path, dest: Path, where: str, *,
                 continue
             target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                raw = archive.open(info)
-            except (zipfile.BadZipFile, EOFError, OSError) as exc:
-                raise PackageError(f"{where}: entry {info.filename!r} is corrupt ({exc})") \
-                    from None
-            with BoundedEntry(raw, info.file_size, f"{where}:{info.filename}") as src, \
-                    target.open("wb") as out:
-                while chunk := src.read(1 << 20):
-                    out.write(chunk)
+                with BoundedEntry(path, info, f"{where}:{info.filename}") as src, \
+                        target.open("wb") as out:
+                    while chunk := src.read(1 << 20):
+                        out.write(chunk)
+            except BaseException:
+                target.unlink(missing_ok=True)  # no half entry left behind
+                raise
             written.append(rel)
         return written

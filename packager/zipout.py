@@ -13,53 +13,20 @@ less the process's umask), not the 0600 of the temporary file they were written 
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
 import io
-import os
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from bsfcore.atomic import AtomicFile, atomic_replace
 from bsfcore.errors import AssetError, PackageError
 from packager.model import DEFAULT_DATE, utc
 
 CHUNK = 1 << 20
 _MIN_DATE = datetime(1980, 1, 1)
-
-
-@functools.cache
-def file_mode() -> int:
-    """0666 less the umask: the mode a plain ``open(path, "w")`` creates files with.
-
-    Read from /proc where Linux offers it (no window in which the umask is changed); else the
-    classic set-and-restore, once per process."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return 0o666 & ~int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-def temp_beside(dest: Path) -> tuple[int, Path]:
-    """A temporary file in ``dest``'s folder (same file system: the rename is atomic), already
-    carrying the final file's mode."""
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    try:
-        os.fchmod(fd, file_mode())
-    except BaseException:
-        os.close(fd)
-        os.unlink(tmp)
-        raise
-    return fd, Path(tmp)
 
 
 def zip_time(value: datetime | None) -> tuple[int, int, int, int, int, int]:
@@ -104,8 +71,9 @@ class DeterministicZip:
                  compresslevel: int = 6) -> None:
         self.dest = dest
         self.when = zip_time(when)
-        fd, self._tmp = temp_beside(dest)
-        self._raw = os.fdopen(fd, "wb")
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        self._file = AtomicFile(dest, fsync=False)
+        self._raw = self._file.file
         self._out = _HashingWriter(self._raw)
         self._zip = zipfile.ZipFile(self._out, "w",  # type: ignore[call-overload]
                                     compression=zipfile.ZIP_DEFLATED,
@@ -148,18 +116,14 @@ class DeterministicZip:
     def close(self) -> None:
         """Finish the zip and move it into place (atomic on one file system)."""
         self._zip.close()
-        self._raw.close()
         self.md5 = self._out.digest.hexdigest()
         self.size = self._out.position
-        os.replace(self._tmp, self.dest)
+        self._file.commit()  # the mode a new file gets, or the replaced zip's own
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):
             self._zip.close()
-        with contextlib.suppress(Exception):
-            self._raw.close()
-        with contextlib.suppress(FileNotFoundError):
-            self._tmp.unlink()
+        self._file.abort()
 
 
 @contextlib.contextmanager
@@ -183,16 +147,9 @@ def file_md5(path: Path) -> str:
 
 
 def write_atomic(dest: Path, data: bytes) -> None:
-    fd, tmp = temp_beside(dest)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, dest)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    atomic_replace(dest, data, fsync=False)
 
 
-__all__ = ["DeterministicZip", "PackageError", "deterministic_zip", "file_md5", "file_mode",
-           "temp_beside", "write_atomic", "zip_time"]
+__all__ = ["DeterministicZip", "PackageError", "deterministic_zip", "file_md5", "write_atomic",
+           "zip_time"]

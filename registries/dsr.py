@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 import textwrap
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import IO
 
 from lxml import etree
 
+from bsfcore.atomic import atomic_replace
 from bsfcore.errors import BsfError, Problem, RegistryError
 from registries.model import Format, FormatKey, Registry, SupportLevel
 from registries.xmlsafe import load_schema, parse_xml, validation_problems
@@ -348,13 +348,6 @@ def write_registry_document(formats: Iterable[Format],
     if isinstance(dest, (str, os.PathLike)):
         target = Path(dest)
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_replace(target, data)  # keeps an existing file's mode and owner
     else:
         dest.write(data)

@@ -7,7 +7,6 @@ registry set (a PRONOM format lists the Provisional entry that points at it, and
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections.abc import Iterable
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from bsfcore.csvtext import CsvRows
 from bsfcore.errors import BsfError, InputError, Problem, RegistryError, UnsafeInputError
 from registries.config import FormatConfig
 from registries.dsr import load_registry_document
@@ -114,7 +114,7 @@ def format_record(fmt: Format, registries: RegistrySet | None = None) -> dict[st
 
 def write_csv(records: Iterable[dict[str, Any]], stream: IO[str]) -> None:
     """CSV with a header; list fields joined by spaces."""
-    writer = csv.writer(stream)
+    writer = CsvRows(stream)
     writer.writerow(COLUMNS)
     for record in records:
         writer.writerow([" ".join(v) if isinstance(v, list) else

@@ -26,8 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
+from bsfcore.atomic import default_file_mode
 from bsfcore.errors import PackageError
-from packager.zipout import file_mode
 
 CHUNK = 1 << 20
 
@@ -101,7 +101,7 @@ def atomic_copy(src: BinaryIO, dest: Path) -> tuple[str, int]:
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
     try:
-        os.fchmod(fd, file_mode())
+        os.fchmod(fd, default_file_mode())
         digest = hashlib.md5(usedforsecurity=False)
         size = 0
         with os.fdopen(fd, "wb") as out:

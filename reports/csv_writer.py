@@ -21,8 +21,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TextIO
 
+from bsfcore.csvtext import CsvRows, csv_record, quote_field
 from reports.columns import CSV_COLUMNS, clean_text, row_values
 from reports.rows import ReportRow
+
+__all__ = ["CsvReportWriter", "csv_line", "csv_rows", "quote_field"]
 
 
 def _cell(value: object) -> str:
@@ -31,17 +34,17 @@ def _cell(value: object) -> str:
     return clean_text(str(value))
 
 
-def quote_field(text: str) -> str:
-    """One RFC 4180 field: quoted (quotes doubled) when it holds ``,`` ``"`` CR or LF, or
-    starts/ends with a space or tab; otherwise as is."""
-    if any(ch in text for ch in ',"\r\n') or (text and (text[0] in " \t" or text[-1] in " \t")):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+def csv_line(cells: Iterable[object], *, terminator: str = "\r\n",
+             quote_all: bool = False) -> str:
+    """One CSV record with its terminator (CRLF unless told), quoted by
+    :func:`bsfcore.csvtext.quote_field`; lone surrogates become U+FFFD."""
+    return csv_record((_cell(c) for c in cells), terminator=terminator, quote_all=quote_all)
 
 
-def csv_line(cells: Iterable[object]) -> str:
-    """One CSV record with its CRLF terminator."""
-    return ",".join(quote_field(_cell(c)) for c in cells) + "\r\n"
+def csv_rows(stream: TextIO, *, terminator: str = "\r\n", quote_all: bool = False) -> CsvRows:
+    """A ``csv.writer`` stand-in for ``stream`` with the one quoting rule (see
+    :mod:`bsfcore.csvtext`): every CSV writer of bsf goes through it."""
+    return CsvRows(stream, terminator=terminator, quote_all=quote_all)
 
 
 class CsvReportWriter:

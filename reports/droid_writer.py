@@ -23,10 +23,10 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Sequence
 from typing import TextIO
 
+from reports.csv_writer import csv_rows
 from reports.scan import CONTAINER, FOLDER, ScanHeader, ScanRow, droid_time
 
 DROID_COLUMNS = ("ID", "PARENT_ID", "URI", "FILE_PATH", "NAME", "METHOD", "STATUS", "SIZE",
@@ -62,7 +62,7 @@ class DroidCsvWriter:
     """DROID's CSV export; ids in row order, parents looked up by the holder's filename."""
 
     def __init__(self, stream: TextIO, header: ScanHeader | None = None) -> None:
-        self._csv = csv.writer(stream, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        self._csv = csv_rows(stream, terminator="\n", quote_all=True)  # bsfcore.csvtext
         self._hash = header.hash if header is not None else ""
         self._ids: dict[str, int] = {}
         self._next = 0

@@ -15,11 +15,11 @@ as a double-quoted, escaped scalar (valid YAML for any name). A size sf cannot k
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from typing import TextIO
 
+from reports.csv_writer import csv_rows
 from reports.scan import (
     EXTRA_FIELDS,
     FOLDER,
@@ -48,7 +48,7 @@ class SfCsvWriter:
     """sf's CSV: LF line ends, quotes only where needed (RFC 4180), one row per file."""
 
     def __init__(self, stream: TextIO, header: ScanHeader | None = None) -> None:
-        self._csv = csv.writer(stream, lineterminator="\n")
+        self._csv = csv_rows(stream, terminator="\n")  # CR quoted too (bsfcore.csvtext)
         self._hash = header.hash if header is not None else ""
         self.rows = 0
 

@@ -13,6 +13,7 @@ from typing import Protocol
 
 from archive.assetstore import AssetStore
 from bsfcore.settings import Settings
+from formats.model import NotRegularFile, check_regular, open_regular
 
 
 class Store(Protocol):
@@ -50,7 +51,9 @@ def open_store(settings: Settings) -> Store:
 def check_readable(path: str | Path) -> str | None:
     """None when ``path`` is a regular file this process can open; else why not.
 
-    stat + open, no read: the cost depends on the number of files, not their size.
+    stat + open, no read: the cost depends on the number of files, not their size. A FIFO,
+    device or socket is "not a regular file" and is never opened (a FIFO would block); the
+    open itself is non-blocking and checks what it opened, in case the path changed since.
     """
     try:
         st = os.stat(path)
@@ -58,10 +61,11 @@ def check_readable(path: str | Path) -> str | None:
         return "missing"
     except OSError as exc:
         return f"cannot stat: {exc.strerror}"
-    if st.st_mode & 0o170000 != 0o100000:
-        return "not a regular file"
     try:
-        fd = os.open(path, os.O_RDONLY)
+        check_regular(os.fspath(path), st.st_mode)
+        fd = open_regular(os.fspath(path))
+    except NotRegularFile as exc:
+        return str(exc.strerror)
     except OSError as exc:
         return f"unreadable: {exc.strerror}"
     os.close(fd)

@@ -346,7 +346,7 @@ def _pg_worker_main(url: str, plan_id: int, stack: IdentifierStack, store: Store
 
     from archive.db import open_engine
 
-    engine = open_engine(url)
+    engine = open_engine(url)  # the coordinator checked the archive; start fast
     ctx = StepContext(engine, verbose=verbose, stack=stack, registry_set=registries)
     try:
         with engine.begin() as conn:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -94,8 +93,7 @@ def identify_rows(rows: list[tuple[Any, ...]], stack: IdentifierStack,
     for bitstream_id, name, internal_id, store_number, old_name in rows:
         try:
             path = store.path(internal_id or "", store_number)
-            size = os.stat(path).st_size
-            sample = Sample.from_path(path, name or "", size)
+            sample = Sample.from_path(path, name or "")  # a FIFO or device: NotRegularFile
             match: Match = stack.identify(sample)
         except (OSError, AssetError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)

@@ -44,14 +44,17 @@ def get_step(key: str) -> Step:
 
 @contextmanager
 def _lock_for(step: Step, ctx: StepContext) -> Iterator[None]:
+    # a run that only reads (the report, a dry run) creates no lock file
+    read_only = ctx.dry_run or step.key == "report"
     if step.key == "phase2":
-        with archive_lock(ctx.engine, step.key, mode="shared", phase2=not ctx.worker_only):
+        with archive_lock(ctx.engine, step.key, mode="shared", phase2=not ctx.worker_only,
+                          read_only=read_only):
             yield
     elif step.key == "report":
-        with archive_lock(ctx.engine, step.key, mode="shared"):
+        with archive_lock(ctx.engine, step.key, mode="shared", read_only=True):
             yield
     else:
-        with archive_lock(ctx.engine, step.key):
+        with archive_lock(ctx.engine, step.key, read_only=read_only):
             yield
 
 

@@ -13,12 +13,11 @@ file is never left unreadable.
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from bsfcore.atomic import atomic_replace
 from bsfcore.errors import ConfigError
 from bsfcore.properties import parse_properties
 
@@ -126,13 +125,5 @@ def _continuation_indent(lines: list[str], first: int, last: int) -> str:
 
 
 def _atomic_write(file: Path, text: str) -> None:
-    mode = file.stat().st_mode & 0o777
-    fd, tmp = tempfile.mkstemp(prefix=f".{file.name}.", dir=file.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(tmp, mode)
-        os.replace(tmp, file)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace the file keeping its mode and ownership (:mod:`bsfcore.atomic`)."""
+    atomic_replace(file, text.encode("utf-8"))

@@ -14,8 +14,6 @@ The conversion instructions' workaround for a format DROID misses (``.htm`` for 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +23,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from archive.formatcache import ensure_format, find_format_id, format_keys
 from archive.lock import archive_lock
 from archive.schema import T16
+from bsfcore.atomic import atomic_replace
 from bsfcore.errors import BsfError, RegistryError
 from registries.dsr import (
     DSR_NAMESPACE,
@@ -151,18 +150,17 @@ def add_provisional_entry(document: Path, fmt: Format, *, validate: bool = True,
     _append_indented(root, entry)
     data = etree.tostring(tree, xml_declaration=True, encoding="UTF-8")
     document.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{document.name}.", dir=document.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data + (b"" if data.endswith(b"\n") else b"\n"))
-        reloaded = load_registry_document(tmp, "Provisional", validate=validate, schema=schema)
-        result = reloaded.get(fmt.key)
-        assert result is not None
-        os.replace(tmp, document)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return result
+    loaded: list[Format] = []
+
+    def reload(tmp: Path) -> None:  # the new document must load before it replaces the old
+        found = load_registry_document(tmp, "Provisional", validate=validate,
+                                       schema=schema).get(fmt.key)
+        assert found is not None
+        loaded.append(found)
+
+    # same mode and owner as before (the DSpace web application reads this file too)
+    atomic_replace(document, data + (b"" if data.endswith(b"\n") else b"\n"), check=reload)
+    return loaded[0]
 
 
 def _append_indented(root: etree._Element, entry: etree._Element) -> None:

@@ -31,7 +31,7 @@ def init_command(
     from archive.init import init_archive
 
     st = state(ctx)
-    init_archive(st.engine, renovated=renovated, admin_email=admin)
+    init_archive(st.new_engine(), renovated=renovated, admin_email=admin)
     kind = "renovated" if renovated else "DSpace 1.5"
     where = make_url(normalise_url(st.settings.db_url)).render_as_string(hide_password=True)
     err_console.print(f"created an empty {kind} archive in {where}",
@@ -51,5 +51,6 @@ def create_demo_command(
 
     st = state(ctx)
     store = AssetStore.from_settings(st.settings)
-    summary = build_demo(st.engine, store, items=items, seed=seed, progress=st.progress())
+    summary = build_demo(st.new_engine(), store, items=items, seed=seed,
+                         progress=st.progress())
     err_console.print(summary.describe(), markup=False, soft_wrap=True)

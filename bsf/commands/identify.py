@@ -170,9 +170,8 @@ def summary_line(stats: ScanStats) -> str:
 
 
 def _compare(old: str, new: str, *, as_csv: bool, pairs: bool) -> None:
-    import csv
-
     from reports.compare import CHANGE_COLUMNS, PAIR_COLUMNS, compare_runs
+    from reports.csv_writer import csv_rows
     from reports.results_reader import read_results
 
     result = compare_runs(read_results(old), read_results(new))
@@ -180,7 +179,7 @@ def _compare(old: str, new: str, *, as_csv: bool, pairs: bool) -> None:
         out = io.TextIOWrapper(typer.get_binary_stream("stdout"), encoding="utf-8",
                                        newline="", write_through=True)
         try:
-            writer = csv.writer(out, lineterminator="\n")
+            writer = csv_rows(out, terminator="\n")  # CR quoted too (bsfcore.csvtext)
             if pairs:
                 writer.writerow(PAIR_COLUMNS)
                 writer.writerows((p.old_id, p.old_format, p.new_id, p.new_format, p.count)

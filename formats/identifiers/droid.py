@@ -230,10 +230,10 @@ class DroidIdentifier:
                 if win is not None and sample.size <= IN_MEMORY_CONTAINER:
                     # small containers: one read through the window, then seeks in memory
                     found.extend(self.containers.match(io.BytesIO(win.head(sample.size)),
-                                                       sample.size, kind))
+                                                       sample.size, kind, sample.problems))
                     continue
                 with sample.open() as fh:
-                    found.extend(self.containers.match(fh, sample.size, kind))
+                    found.extend(self.containers.match(fh, sample.size, kind, sample.problems))
             except OSError:
                 continue
         return found

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from formats.signatures.compile import compile_signature
 from formats.signatures.engine import DEFAULT_MAX_BYTES, Hit, SignatureEngine
+from formats.signatures.safety import check_signatures
 from formats.signatures.window import Window
 from registries.pronom import load_signature_file
 from registries.pronom.cache import cached
@@ -23,6 +24,8 @@ __all__ = ["DEFAULT_MAX_BYTES", "Hit", "SignatureEngine", "Window", "build_engin
 
 def build_engine(sigfile: SignatureFile, max_bytes: int = DEFAULT_MAX_BYTES) -> SignatureEngine:
     compiled = {sid: compile_signature(sig) for sid, sig in sigfile.signatures.items()}
+    check_signatures(((sigfile.signatures[sid], c) for sid, c in compiled.items()),
+                     sigfile.source, max_bytes)
     formats_of: dict[int, list[str]] = {}
     for fmt in sigfile.formats.values():
         for sid in fmt.signature_ids:
@@ -35,7 +38,7 @@ def code_version() -> str:
     """A digest of the modules that shape the compiled form: editing them invalidates the
     cache without anyone remembering to bump a number."""
     digest = hashlib.sha256()
-    for name in ("pattern.py", "compile.py", "engine.py", "container.py"):
+    for name in ("pattern.py", "compile.py", "engine.py", "container.py", "safety.py"):
         digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()[:12]
 

@@ -4,6 +4,12 @@ A container signature lists member paths that must all exist, some with byte sig
 member's content must match (any one of a member's signatures suffices, as in DROID). We open
 the container's directory once per file and read only the members some signature names, each
 only as far as the furthest byte any of its signatures can need.
+
+The readers are bounded (see :mod:`formats.signatures.ole2`, :mod:`formats.signatures.zipdir`):
+one :class:`~formats.signatures.window.ReadBudget` per file, and whatever bound a file breaks
+is named in the ``problems`` list the caller passes, while the file is still matched on what
+was read. A hostile container signature file is refused when it is compiled
+(:mod:`formats.signatures.safety`).
 """
 
 from __future__ import annotations
@@ -14,9 +20,10 @@ from typing import BinaryIO
 from formats.signatures.compile import CompiledSignature, compile_signature
 from formats.signatures.match import match_signature
 from formats.signatures.ole2 import OleDirectory
-from formats.signatures.window import Window
+from formats.signatures.safety import check_signatures
+from formats.signatures.window import ReadBudget, Window
 from formats.signatures.zipdir import ZipDirectory
-from registries.pronom.model import EOF, ContainerFile
+from registries.pronom.model import EOF, ContainerFile, InternalSignature
 
 #: how much of one member we inflate for an unbounded signature
 MEMBER_LIMIT = 1 << 20
@@ -61,6 +68,7 @@ class ContainerMatcher:
         self.version = data.version
         self.triggers = dict(data.triggers)
         containers = []
+        compiled: list[tuple[InternalSignature, CompiledSignature]] = []
         for cs in sorted(data.signatures.values(), key=lambda c: c.id):
             puids = tuple(data.mappings.get(cs.id, ()))
             if not puids or cs.container_type not in ("ZIP", "OLE2"):
@@ -68,8 +76,10 @@ class ContainerMatcher:
             files = []
             for f in cs.files:
                 sigs = tuple(compile_signature(s) for s in f.signatures)
+                compiled.extend(zip(f.signatures, sigs, strict=True))
                 files.append(_File(f.path, sigs, _need(sigs)))
             containers.append(_Container(cs.id, cs.container_type, tuple(files), puids))
+        check_signatures(compiled, data.source, MEMBER_LIMIT)
         self.containers = containers
         # index each container under its rarest exact path: a file's directory entries then
         # name the few containers worth testing
@@ -93,15 +103,19 @@ class ContainerMatcher:
     def kinds(self) -> set[str]:
         return {c.kind for c in self.containers}
 
-    def match(self, fh: BinaryIO, size: int, kind: str) -> list[ContainerHit]:
-        """Every container signature of ``kind`` the file satisfies (no priorities yet)."""
+    def match(self, fh: BinaryIO, size: int, kind: str,
+              problems: list[str] | None = None) -> list[ContainerHit]:
+        """Every container signature of ``kind`` the file satisfies (no priorities yet).
+
+        ``problems`` receives the bounds the file broke (the hits are from what was read)."""
+        budget = ReadBudget(problems if problems is not None else [])
         directory: ZipDirectory | OleDirectory
         if kind == "ZIP":
-            directory = ZipDirectory(fh, size, self._paths)
+            directory = ZipDirectory(fh, size, self._paths, budget)
             if not directory.names:
                 return []
         else:
-            directory = OleDirectory(fh, size)
+            directory = OleDirectory(fh, size, budget)
             if not directory.entries:
                 return []
         cache: dict[str, tuple[int, Window]] = {}

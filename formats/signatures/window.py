@@ -1,8 +1,42 @@
-"""Lazy BOF/EOF byte windows over a Sample: read once, slice many times."""
+"""Lazy BOF/EOF byte windows over a Sample: read once, slice many times.
+
+Also the read budget container readers share: a crafted file must not make a reader allocate
+or read more than a fixed amount, whatever its header claims.
+"""
 
 from __future__ import annotations
 
 from typing import Protocol
+
+#: bytes a container reader (ZIP directory + members, OLE2 tables + streams) may read from one
+#: file: enough for a 500,000-member central directory or a 100,000-entry OLE2 directory plus
+#: every member head container signatures ask for, and nothing a 2 GiB hostile file can stretch
+READ_BUDGET = 64 << 20
+
+
+class ReadBudget:
+    """What one container reader may still read from one file (see :data:`READ_BUDGET`).
+
+    ``spend`` answers False once the budget is used up and records the problem once, so a
+    reader stops where it is and identifies the file from what it read so far.
+    """
+
+    __slots__ = ("left", "limit", "problems")
+
+    def __init__(self, problems: list[str], limit: int = READ_BUDGET) -> None:
+        self.limit = limit
+        self.left = limit
+        self.problems = problems
+
+    def spend(self, n: int) -> bool:
+        if n <= self.left:
+            self.left -= n
+            return True
+        if self.left >= 0:
+            self.problems.append(f"read budget of {self.limit >> 20} MiB per file used up; "
+                                 "identified from what was read before")
+            self.left = -1
+        return False
 
 
 class Source(Protocol):

@@ -1,16 +1,25 @@
-"""A minimal, hostile-safe ZIP reader: the central directory and the head of named members.
+"""A minimal, bounded ZIP reader: the central directory and the head of named members.
 
 Container signatures only need member names and the first KBs of a few members, so we read
 the end-of-central-directory record from the tail, then the central directory, then only the
 members a signature names, inflating no more than the bytes asked for. Nothing is written to
 disk; malformed input gives an empty directory, never an exception.
+
+Bounds (a crafted file chooses every count and offset in it): the central directory is read up
+to :data:`MAX_DIRECTORY` bytes and :data:`MAX_ENTRIES` entries, and never past the end of the
+file; offsets that point outside the file are ignored; all reads of one file share a
+:class:`~formats.signatures.window.ReadBudget`. A broken bound keeps what was read before it
+and names the problem in ``problems``.
 """
 
 from __future__ import annotations
 
+import bisect
 import struct
 import zlib
 from typing import BinaryIO
+
+from formats.signatures.window import ReadBudget
 
 _EOCD = b"PK\x05\x06"
 _EOCD64_LOC = b"PK\x06\x07"
@@ -39,23 +48,34 @@ class ZipEntry:
 class ZipDirectory:
     """Entries of a ZIP file by name (directory entries keep their trailing ``/``)."""
 
-    def __init__(self, fh: BinaryIO, size: int, wanted: frozenset[str] | None = None) -> None:
+    def __init__(self, fh: BinaryIO, size: int, wanted: frozenset[str] | None = None,
+                 budget: ReadBudget | None = None) -> None:
         """``wanted``: the only member names anyone will ask for (others are listed in
         ``names`` but get no entry object — a jar holds thousands of members)."""
         self._fh = fh
         self.size = size
         self._wanted = wanted
+        self.problems: list[str] = budget.problems if budget is not None else []
+        self._budget = budget if budget is not None else ReadBudget(self.problems)
         self.entries: dict[str, ZipEntry] = {}
         self.names: list[str] = []
+        self._sorted: list[str] | None = None
         try:
             self._read_directory()
         except (struct.error, ValueError, OSError):
             self.entries = {}
             self.names = []
 
+    def _note(self, problem: str) -> None:
+        text = f"ZIP {problem}"
+        if text not in self.problems:
+            self.problems.append(text)
+
     def _read_directory(self) -> None:
         fh, size = self._fh, self.size
         tail_len = min(size, 65535 + 22)
+        if not self._budget.spend(tail_len):
+            return
         fh.seek(size - tail_len)
         tail = fh.read(tail_len)
         at = tail.rfind(_EOCD)
@@ -66,17 +86,31 @@ class ZipDirectory:
         if (cd_offset == 0xFFFFFFFF or total == 0xFFFF) and at >= 20 \
                 and tail[at - 20:at - 16] == _EOCD64_LOC:
             (z64_off,) = struct.unpack_from("<Q", tail, at - 20 + 8)
-            fh.seek(z64_off)
-            rec = fh.read(56)
-            if rec[:4] == b"PK\x06\x06":
-                total, cd_size, cd_offset = struct.unpack_from("<QQQ", rec, 32)
-                eocd_pos = z64_off
-        if cd_size > MAX_DIRECTORY or total > MAX_ENTRIES:
-            return
+            if z64_off + 56 <= size:
+                fh.seek(z64_off)
+                rec = fh.read(56)
+                if rec[:4] == b"PK\x06\x06":
+                    total, cd_size, cd_offset = struct.unpack_from("<QQQ", rec, 32)
+                    eocd_pos = z64_off
+            else:
+                self._note("ZIP64 end record lies past the end of the file")
         # self-extracting or prefixed archives: offsets are relative to the archive start
         delta = max(0, eocd_pos - cd_size - cd_offset)
-        fh.seek(cd_offset + delta)
-        data = fh.read(cd_size)
+        start = cd_offset + delta
+        if start >= size:
+            self._note("central directory lies past the end of the file")
+            return
+        length = min(cd_size, size - start)
+        if cd_size > size - start:
+            self._note(f"central directory claims {cd_size} bytes, more than the file holds")
+        if length > MAX_DIRECTORY:
+            self._note(f"central directory of {cd_size} bytes is over the "
+                       f"{MAX_DIRECTORY >> 20} MiB bound; only its start was read")
+            length = MAX_DIRECTORY
+        if not self._budget.spend(length):
+            return
+        fh.seek(start)
+        data = fh.read(length)
         pos = 0
         unpack = _CDH_STRUCT.unpack_from
         entries = self.entries
@@ -85,6 +119,9 @@ class ZipDirectory:
         while pos + 46 <= len(data):
             (sig, flags, method, csize, usize, nlen, xlen, clen, offset) = unpack(data, pos)
             if sig != _CDH:
+                break
+            if len(names) >= MAX_ENTRIES:
+                self._note(f"more than {MAX_ENTRIES} entries; the rest were not read")
                 break
             raw = data[pos + 46:pos + 46 + nlen]
             name = raw.decode("utf-8" if flags & 0x800 else "cp437", "replace")
@@ -104,13 +141,18 @@ class ZipDirectory:
         if path in self.entries:
             return True
         if path.endswith("/"):
-            return any(name.startswith(path) for name in self.names)
+            if self._sorted is None:
+                self._sorted = sorted(self.names)
+            at = bisect.bisect_left(self._sorted, path)
+            return at < len(self._sorted) and self._sorted[at].startswith(path)
         return False
 
     def read(self, name: str, limit: int) -> bytes:
         """Up to ``limit`` bytes of member ``name`` (b'' if unreadable or encrypted)."""
         entry = self.entries.get(name)
         if entry is None or entry.flags & 0x1:
+            return b""
+        if entry.offset + 30 > self.size or not self._budget.spend(30):
             return b""
         try:
             fh = self._fh
@@ -121,7 +163,8 @@ class ZipDirectory:
             nlen, xlen = struct.unpack_from("<HH", header, 26)
             fh.seek(entry.offset + 30 + nlen + xlen)
             if entry.method == 0:
-                return fh.read(min(limit, entry.csize))
+                want = min(limit, entry.csize)
+                return fh.read(want) if self._budget.spend(want) else b""
             if entry.method != 8:
                 return b""
             inflater = zlib.decompressobj(-15)
@@ -129,6 +172,8 @@ class ZipDirectory:
             got = 0
             left = entry.csize
             while got < limit and left > 0:
+                if not self._budget.spend(min(left, 65536)):
+                    break
                 chunk = fh.read(min(left, 65536))
                 if not chunk:
                     break

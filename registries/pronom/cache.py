@@ -18,7 +18,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 #: bump when any pickled class changes shape
-CACHE_FORMAT = 7
+CACHE_FORMAT = 8
 
 
 def cache_dir() -> Path:

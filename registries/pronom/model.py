@@ -40,6 +40,7 @@ BOF, EOF, VARIABLE = "BOF", "EOF", "VAR"
 class ByteSequence:
     reference: str  # BOF, EOF or VAR
     subsequences: tuple[SubSequence, ...]
+    line: int | None = None  # where it was written, for errors
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class InternalSignature:
     id: int
     sequences: tuple[ByteSequence, ...]
     generic: bool = False
+    line: int | None = None  # where it was written, for errors
 
 
 @dataclass(frozen=True)

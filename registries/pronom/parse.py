@@ -137,10 +137,12 @@ def _internal_signature(el: etree._Element, path: Path,
         if not subs:
             problems.append(Problem(str(path), bs.sourceline, "ByteSequence without SubSequence"))
             continue
-        sequences.append(ByteSequence(_REFERENCES.get(ref, VARIABLE), tuple(subs)))
+        sequences.append(ByteSequence(_REFERENCES.get(ref, VARIABLE), tuple(subs),
+                                      bs.sourceline))
     sig_id = _int(el, "ID", -1, path, problems)
     return InternalSignature(id=sig_id if sig_id is not None else -1, sequences=tuple(sequences),
-                             generic=(el.get("Specificity") or "").lower() == "generic")
+                             generic=(el.get("Specificity") or "").lower() == "generic",
+                             line=el.sourceline)
 
 
 def parse_signature_file(path: Path) -> SignatureFile:

@@ -225,3 +225,29 @@ def test_workers_expand_archives_in_order(archives: Path) -> None:
     one = [r.filename for r in scan([str(archives)], STACK, options)]
     two = [r.filename for r in scan([str(archives)], STACK, options, workers=2, chunk=1)]
     assert one == two
+
+
+def test_a_member_inflating_past_its_declared_size_is_an_error_row(tmp_path: Path) -> None:
+    """As AIP entries (bsfcore.zipentry): zipfile alone would hand out the declared part."""
+    import struct
+    import zlib
+
+    content = b"declared part\n"
+    data = bytearray(_zip({"liar.txt": content + b"x" * 5000, "ok.txt": b"fine\n"}))
+    for signature, name_at, header, crc_at, size_at in ((b"PK\x01\x02", 28, 46, 16, 24),
+                                                         (b"PK\x03\x04", 26, 30, 14, 22)):
+        i = data.find(signature)
+        while i >= 0:
+            length = struct.unpack_from("<H", data, i + name_at)[0]
+            if bytes(data[i + header:i + header + length]) == b"liar.txt":
+                struct.pack_into("<I", data, i + size_at, len(content))
+                struct.pack_into("<I", data, i + crc_at, zlib.crc32(content))
+            i = data.find(signature, i + 4)
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.zip").write_bytes(bytes(data))
+    with zipfile.ZipFile(root / "a.zip") as zf:
+        assert zf.read("liar.txt") == content  # the silent cut this guards against
+    by_name = {_rel(r, root): r for r in scan([str(root)], STACK, ScanOptions(archives=True))}
+    assert "inflates beyond its declared size" in by_name["a.zip#liar.txt"].error
+    assert by_name["a.zip#ok.txt"].error == "" and by_name["a.zip#ok.txt"].match is not None

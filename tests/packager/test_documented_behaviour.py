@@ -18,7 +18,6 @@ from packager.export import export_aip
 from packager.ingest import ingest_aip
 from packager.options import Mode
 from packager.xmlns import DIM, METS, PREMIS, XLINK
-from packager.zipout import file_mode
 from tests.packager.builder import ADMIN, store_at
 from tests.packager.ingest_helpers import SITE, export_site, target_archive
 
@@ -259,15 +258,13 @@ def test_parent_may_be_repeated(site) -> None:
 def test_aip_files_follow_the_umask(lite_site, tmp_path) -> None:
     site = lite_site
     old = os.umask(0o027)
-    file_mode.cache_clear()
     try:
         r = export_aip(site.engine, site.store, SITE, tmp_path / "m" / "S.zip", recursive=True)
         modes = {p.path.stat().st_mode & 0o777 for p in r.packages}
         assert modes == {0o640}
     finally:
         os.umask(old)
-        file_mode.cache_clear()
-    r = export_aip(site.engine, site.store, site.built.handles["item0"], tmp_path / "i.zip")
+        r = export_aip(site.engine, site.store, site.built.handles["item0"], tmp_path / "i.zip")
     assert r.packages[0].path.stat().st_mode & 0o777 == 0o666 & ~old
 
 

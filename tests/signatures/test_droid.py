@@ -238,16 +238,21 @@ def test_identifier_pickles_for_worker_processes(droid: DroidIdentifier) -> None
 
 
 def test_deeply_nested_ole2_storages_do_not_overflow() -> None:
-    from formats.signatures.ole2 import OleDirectory, OleEntry
+    """5000 nested storages: no recursion, and paths stop growing at MAX_DEPTH (else their
+    total length would grow with the square of the depth)."""
+    from formats.signatures.ole2 import MAX_DEPTH, OleDirectory, OleEntry, _Node
 
     free = 0xFFFFFFFF
     depth = 5000  # far beyond Python's recursion limit
-    nodes = [(OleEntry("Root Entry", 5, 0, 0), free, free, 1)]
+    nodes = [_Node(OleEntry("Root Entry", 5, 0, 0), free, free, 1)]
     for i in range(1, depth):
-        nodes.append((OleEntry(f"S{i}", 1, 0, 0), free, free, i + 1))
-    nodes.append((OleEntry("Leaf", 2, 0, 0), free, free, free))
+        nodes.append(_Node(OleEntry(f"S{i}", 1, 0, 0), free, free, i + 1))
+    nodes.append(_Node(OleEntry("Leaf", 2, 0, 0), free, free, free))
     ole = OleDirectory.__new__(OleDirectory)
     ole.entries = {}
-    ole._walk(nodes, 1, "", set())
-    assert len(ole.entries) == depth
-    assert max(ole.entries, key=len).endswith("/Leaf")
+    ole.problems = []
+    ole._walk(nodes, 1)
+    assert len(ole.entries) == MAX_DEPTH
+    assert max(ole.entries, key=len).count("/") == MAX_DEPTH - 1
+    assert ole.problems == [f"OLE2 storages nest deeper than {MAX_DEPTH}; deeper entries not "
+                            "listed"]
