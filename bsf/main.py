@@ -15,6 +15,7 @@ from rich.markup import escape
 
 from bsf.commands import COMMAND_GROUPS, TOP_LEVEL_COMMANDS
 from bsf.context import CliState, err_console
+from bsf.helptext import polish
 from bsfcore import __version__
 from bsfcore.errors import BsfError
 
@@ -57,6 +58,7 @@ for _name, _group in COMMAND_GROUPS.items():
     app.add_typer(_group, name=_name)
 for _register in TOP_LEVEL_COMMANDS:
     _register(app)
+polish(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -1,4 +1,4 @@
-"""The kinds of file the demo archive holds: 30 small but real, valid formats.
+"""The kinds of file the demo archive holds: 31 small but real, valid formats.
 
 A :class:`SampleKind` pairs a byte generator (in :mod:`archive.demo.text_samples`,
 :mod:`archive.demo.media_samples` or :mod:`archive.demo.container_samples`) with the extension
@@ -25,6 +25,7 @@ from archive.demo.container_samples import (
 from archive.demo.media_samples import bmp, gif, jpeg, png, tiff, wav
 from archive.demo.text_samples import (
     css,
+    dos_page,
     csv_data,
     eps,
     html,
@@ -67,6 +68,7 @@ KINDS: dict[str, SampleKind] = {k.key: k for k in (
     SampleKind("bmp", "bmp", bmp, "image/bmp"),
     SampleKind("html", "html", html, "text/html"),
     SampleKind("xhtml", "xhtml", xhtml, "application/xhtml+xml"),
+    SampleKind("dos-htm", "htm", dos_page, "text/html"),
     SampleKind("css", "css", css, "text/css"),
     SampleKind("xml", "xml", xml, "text/xml"),
     SampleKind("text-ascii", "txt", text_ascii, "text/plain"),

@@ -5,7 +5,8 @@ Planning is separate from writing so the plan is deterministic for a seed and ch
 real DSpace 1.5 archive collects over the years is planted here on purpose: files with a wrong,
 missing, upper-case or trailing-dot extension, modern formats the 1.5 registry does not know
 (CSV, JSON, Markdown, ZIP ...) with and without a depositor's ``user_format_description``,
-missing asset files, deleted bitstreams, a withdrawn item, in-progress submissions.
+missing asset files, deleted bitstreams, a withdrawn item, in-progress submissions, and old
+``.htm`` pages the default PRONOM data cannot name (the instructions' ``.htm`` recipe fixes them).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ ORIGINAL_WEIGHTS: dict[str, float] = {
     "xhtml": 1, "css": 0.5, "xml": 3, "text-ascii": 4, "text-utf8": 3, "text-latin1": 1.5,
     "text-utf16": 1, "csv": 5, "json": 2, "markdown": 1.5, "jpeg": 8, "png": 5, "gif": 2,
     "tiff": 3, "bmp": 1, "xlsx": 4, "pptx": 3, "ods": 1, "zip": 3, "tar": 1, "gzip": 1.5,
-    "wav": 2,
+    "wav": 2, "dos-htm": 2.5,
 }
 _BASES: dict[str, tuple[str, ...]] = {
     "document": ("thesis", "article", "report", "preprint", "chapter{n}", "dissertation",
@@ -42,7 +43,7 @@ _KIND_BASE = {
     "text-utf16": "text", "csv": "data", "json": "data", "markdown": "text", "jpeg": "image",
     "png": "image", "gif": "image", "tiff": "image", "bmp": "image", "xlsx": "data",
     "pptx": "document", "ods": "data", "zip": "data", "tar": "data", "gzip": "data",
-    "wav": "media",
+    "wav": "media", "dos-htm": "web",
 }
 #: What a depositor typed when the 1.5 registry offered no format for the file.
 USER_DESCRIPTIONS: dict[str, str] = {
