@@ -11,6 +11,7 @@ from bsf.commands import (
     archive_delete,
     cleanup,
     demo,
+    doctor,
     identify,
     packager,
     registry,
@@ -33,6 +34,7 @@ COMMAND_GROUPS: dict[str, typer.Typer] = {
 
 TOP_LEVEL_COMMANDS: list[Callable[[typer.Typer], None]] = [
     demo.register,
+    doctor.register,
     identify.register,
     cleanup.register,
 ]

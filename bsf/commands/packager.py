@@ -20,8 +20,16 @@ import typer
 from bsf.context import err_console, out_console, state
 from bsfcore.errors import ConfigError
 
-app = typer.Typer(help="Export and ingest DSpace AIPs (METS + PREMIS zips).",
-                  context_settings={"help_option_names": ["-h", "--help"]})
+app = typer.Typer(help="""Export and ingest DSpace AIPs (METS + PREMIS zips), with DSpace's flags.
+
+    -d exports an object (with -a its children too); -s submits packages as new objects; -r
+    restores them as they were, -r -k keeps objects that exist, -r -f replaces them. -t AIP and
+    -e EPERSON are required, as in DSpace. A failed ingest changes nothing.
+
+    Example:
+        bsf packager -d -t AIP -e admin@myu.edu -i 123456789/2 item.zip
+        bsf packager -r -a -f -u -t AIP -e admin@myu.edu SITE.zip
+    """, context_settings={"help_option_names": ["-h", "--help"]})
 
 
 def _fail(message: str) -> None:
@@ -55,7 +63,7 @@ def packager_command(
                                                 help="EPerson doing the work.")] = None,
     identifier: Annotated[str | None, typer.Option(
         "-i", "--identifier", metavar="HANDLE",
-        help="-d: object to export (<prefix>/0 = site); -r -f: object to replace.")] = None,
+        help="-d: object to export (PREFIX/0 = the site); -r -f: object to replace.")] = None,
     parent: Annotated[list[str] | None, typer.Option(
         "-p", "--parent", metavar="HANDLE", help="Parent to ingest under.")] = None,
     option: Annotated[list[str] | None, typer.Option(
@@ -63,7 +71,11 @@ def packager_command(
     no_user_interaction: Annotated[bool, typer.Option(
         "-u", "--no-user-interaction", help="Never prompt (for cron).")] = False,
 ) -> None:
-    """Export (-d) or ingest (-s, -r, -r -k, -r -f) DSpace AIPs."""
+    """Export (-d) or ingest (-s, -r, -r -k, -r -f) DSpace AIPs.
+
+    Example:
+        bsf packager -d -t AIP -e admin@myu.edu -i 123456789/2 item.zip
+    """
     if ctx.invoked_subcommand is not None:
         return
     if file is None:
@@ -129,9 +141,15 @@ def register_archive_commands(archive_app: typer.Typer) -> None:
 
     @archive_app.command("update-sequences")
     def update_sequences_command(ctx: typer.Context) -> None:
-        """Move every DSpace id sequence past the highest id in use (and handle_seq past the
-        highest handle suffix), as DSpace's update-sequences.sql. Ingests already do this;
-        run it after loading rows by other means. Nothing to do on SQLite."""
+        """Move every DSpace id sequence past the highest id in use, as update-sequences.sql.
+
+        handle_seq is moved past the highest handle suffix too. Ingests already do this; run
+        it after loading rows by other means. Nothing to do on SQLite, which keeps ids by row
+        id.
+
+        Example:
+            bsf --db postgresql://dspace@localhost/dspace archive update-sequences
+        """
         from packager.sequences import update_sequences_engine
 
         st = state(ctx)

@@ -24,13 +24,23 @@ if TYPE_CHECKING:
 logging.getLogger("bagit").setLevel(logging.WARNING)
 
 app = typer.Typer(
-    help="Replicate AIPs to an object store (replicate.store.dir), write deletion records, "
-    "restore deleted objects, remove replicas, rebuild BagIt bags.",
+    help="""Replicate AIPs to an object store, with deletion records and restored bags.
+
+    sync sends new and changed AIPs to the store (replicate.store.dir) and writes a deletion
+    record for each deleted object; status compares store and archive; restore brings a deleted
+    object back; remove deletes its replicas for good; restore-bag rebuilds a BagIt bag.
+
+    Example:
+        bsf --config bsf.cfg replicate sync
+        bsf --config bsf.cfg replicate status --verify
+    """,
     no_args_is_help=True)
 
-HandleArg = Annotated[str, typer.Argument(help="Handle of the object, e.g. 123456789/2.")]
+HandleArg = Annotated[str, typer.Argument(metavar="HANDLE",
+                                          help="Handle of the object, e.g. 123456789/2.")]
 EpersonOpt = Annotated[str | None, typer.Option(
-    "--eperson", "-e", help="E-person (email) the restore runs as (default: replicate.eperson).",
+    "--eperson", "-e", metavar="EMAIL",
+    help="E-person (email) the restore runs as (default: replicate.eperson).",
     show_default=False)]
 
 
@@ -60,17 +70,22 @@ def _staging(ctx: typer.Context) -> Path | None:
 @app.command()
 def sync(ctx: typer.Context,
          handle: Annotated[str | None, typer.Option(
-             "--handle", help="Only this object and what lies below it.")] = None,
+             "--handle", metavar="HANDLE", help="Only this object and what lies below it.")]
+             = None,
          full: Annotated[bool, typer.Option(
              "--full", help="Rebuild every AIP and compare checksums, instead of skipping "
              "items whose fingerprint is unchanged.")] = False,
          workers: Annotated[int, typer.Option(
-             "--workers", min=1, help="Worker processes sharing the queue (several syncs "
-             "on several machines may also run at once).")] = 1) -> None:
+             "--workers", min=1, metavar="N", help="Worker processes sharing the queue "
+             "(several syncs on several machines may also run at once).")] = 1) -> None:
     """Compare the archive with the store: send new and changed AIPs, write deletion records.
 
     AIPs are never deleted by sync. The work queue lives in the database: a crashed sync is
     resumed by running sync again, and several syncs may run at once.
+
+    Example:
+        bsf --config bsf.cfg replicate sync
+        bsf --config bsf.cfg replicate sync --handle 123456789/2 --full
     """
     from replication.sync import sync as run_sync
 
@@ -100,7 +115,15 @@ def status(ctx: typer.Context,
                "recorded at transmission.")] = False,
            as_json: Annotated[bool, typer.Option("--json", help="One JSON document.")] = False,
            ) -> None:
-    """What is in the store, what is pending, what differs."""
+    """Say what is in the store, what is pending and what differs from the archive.
+
+    One tab-separated line per group, queue state, deletion record and difference (or one JSON
+    document); the exit code is 1 when anything failed or differs.
+
+    Example:
+        bsf --config bsf.cfg replicate status --verify
+        bsf --config bsf.cfg replicate status --json
+    """
     from replication.status import store_status
 
     store, config = _store(ctx)
@@ -137,7 +160,12 @@ def status(ctx: typer.Context,
 def restore(ctx: typer.Context, handle: HandleArg, eperson: EpersonOpt = None) -> None:
     """Restore a deleted object and everything its deletion record lists.
 
-    The deletion record is removed only when all of them are back in the archive.
+    The object's AIP and every child AIP it links to are fetched (each checked against the MD5
+    recorded at transmission) and ingested in one transaction. The deletion record is removed
+    only when all of them are back in the archive.
+
+    Example:
+        bsf --config bsf.cfg replicate restore 123456789/2 -e admin@myu.edu
     """
     from replication.restore import restore_object
 
@@ -156,7 +184,11 @@ def remove(ctx: typer.Context, handle: HandleArg,
                "-u", "--unattended", help="Do not ask for confirmation.")] = False) -> None:
     """Permanently delete an object's AIPs and deletion record from the store.
 
-    Also deletes the AIPs of every member the deletion record lists. This cannot be undone.
+    Also deletes the AIPs of every member the deletion record lists. This cannot be undone;
+    it asks for confirmation unless -u.
+
+    Example:
+        bsf --config bsf.cfg replicate remove 123456789/2
     """
     from replication.restore import removal_plan, remove_object
 
@@ -186,17 +218,22 @@ def remove(ctx: typer.Context, handle: HandleArg,
 @app.command("restore-bag")
 def restore_bag(ctx: typer.Context, handle: HandleArg,
                 dest: Annotated[Path, typer.Option(
-                    "--dest", help="Folder the bag is written into.")],
+                    "--dest", metavar="DIR", help="Folder the bag is written into.")],
                 profile: Annotated[str | None, typer.Option(
-                    "--profile", help="aptrust (md5+sha256) or btr (sha1+sha256+sha512); "
-                    "default: btr if the original bag used it, else aptrust.")] = None,
+                    "--profile", metavar="NAME", help="aptrust (md5+sha256) or btr "
+                    "(sha1+sha256+sha512); default: btr if the original bag used it, else "
+                    "aptrust.")] = None,
                 tar: Annotated[bool, typer.Option(
-                    "--tar", help="Write <TYPE>@<handle>.tar instead of a folder.")] = False,
+                    "--tar", help="Write TYPE@HANDLE.tar instead of a folder.")] = False,
                 ) -> None:
     """Rebuild a BagIt bag for one object from the store.
 
-    Payload verified on the way, original tag files kept, bag-info rewritten with Original-*
-    values, premis-events.json added; the bag is validated before it is published.
+    The payload is verified on the way, the original tag files are kept, bag-info is rewritten
+    with Original-* values and premis-events.json is added; the bag is validated before it is
+    published.
+
+    Example:
+        bsf --config bsf.cfg replicate restore-bag 123456789/2 --dest bags --tar
     """
     from replication.bags.restored import restore_bag as build
 

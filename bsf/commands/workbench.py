@@ -188,7 +188,8 @@ def reidentify(
     ids: IdOpt = None, ids_from: IdsFromOpt = None, all_: AllOpt = False,
     old_format: OldFormatOpt = None,
     format_: Annotated[str | None, typer.Option(
-        "--format", help="Current format: key (PRONOM:fmt/96), name, or 'none'.")] = None,
+        "--format", metavar="KEY", help="Current format: key (PRONOM:fmt/96), name, or "
+        "'none'.")] = None,
     confidence: ConfidenceOpt = None, confidence_max: ConfMaxOpt = None,
     confidence_min: ConfMinOpt = None, source: SourceOpt = None,
     collection: CollectionOpt = None, ext: ExtOpt = None, name_glob: GlobOpt = None,
@@ -210,8 +211,8 @@ def reidentify(
 
     Example:
         bsf --config bsf-demo/bsf.cfg workbench reidentify --ext htm -n --csv -
-        bsf --config bsf-demo/bsf.cfg workbench reidentify --confidence "<=EXTENSION"
-        bsf --config bsf-demo/bsf.cfg workbench reidentify --ids-from ids.txt
+        bsf workbench reidentify --confidence "<=EXTENSION" --source Phase
+        bsf workbench reidentify --ids-from ids.txt --workers 2
     """
     from workbench.actions import reidentify as run
     from workbench.actions import require_renovated
@@ -257,8 +258,8 @@ def set_(
     hand to KEY"). A later reidentify keeps this decision unless --force. -n previews.
 
     Example:
-        bsf --config bsf-demo/bsf.cfg workbench set 12 --format PRONOM:fmt/412 --note "checked" -n
-        bsf --config bsf-demo/bsf.cfg workbench set --ext dat --format PRONOM:x-fmt/111
+        bsf workbench set 12 --format PRONOM:fmt/412 --note "checked by ann" -n
+        bsf workbench set --ext dat --format PRONOM:x-fmt/111
     """
     from registries.loader import load_configured_registries
     from registries.model import FormatKey
