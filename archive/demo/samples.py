@@ -25,8 +25,8 @@ from archive.demo.container_samples import (
 from archive.demo.media_samples import bmp, gif, jpeg, png, tiff, wav
 from archive.demo.text_samples import (
     css,
-    dos_page,
     csv_data,
+    dos_page,
     eps,
     html,
     json_data,

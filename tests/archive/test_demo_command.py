@@ -85,7 +85,8 @@ def test_demo_has_an_administrator_and_a_writable_provisional_registry(tmp_path:
     engine.dispose()
     # DSpace 1.5's EPerson.setPassword: unsalted MD5 as 32 lower-case hex digits
     assert admin.password == dspace15_password_hash(DEMO_ADMIN_PASSWORD)
-    assert admin.password == "6a4c3db4c247574e811dcf85077ffe73"  # md5sum of the password, as a shell computes it
+    # md5sum of the password, as a shell computes it
+    assert admin.password == "6a4c3db4c247574e811dcf85077ffe73"
     assert groups == [ADMIN_GROUP_ID]
     assert htm >= 1  # the .htm pages of the instructions' recipe
     provisional = target / "provisional-formats.xml"
