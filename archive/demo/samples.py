@@ -1,4 +1,4 @@
-"""The kinds of file the demo archive holds: 31 small but real, valid formats.
+"""The kinds of file the demo archive holds: 32 small but real, valid formats.
 
 A :class:`SampleKind` pairs a byte generator (in :mod:`archive.demo.text_samples`,
 :mod:`archive.demo.media_samples` or :mod:`archive.demo.container_samples`) with the extension
@@ -22,7 +22,7 @@ from archive.demo.container_samples import (
     xlsx,
     zip_archive,
 )
-from archive.demo.media_samples import bmp, gif, jpeg, png, tiff, wav
+from archive.demo.media_samples import bmp, gif, jpeg, pe_executable, png, tiff, wav
 from archive.demo.text_samples import (
     css,
     csv_data,
@@ -93,5 +93,6 @@ KINDS: dict[str, SampleKind] = {k.key: k for k in (
     SampleKind("tar", "tar", tar_archive, "application/x-tar"),
     SampleKind("gzip", "gz", gzip_data, "application/gzip"),
     SampleKind("wav", "wav", wav, "audio/x-wav"),
+    SampleKind("exe", "exe", pe_executable, "application/vnd.microsoft.portable-executable"),
     SampleKind("license", "txt", license_text, "text/plain"),
 )}
