@@ -98,7 +98,7 @@ def print_fitted(console: Console, columns: Sequence[Column], rows: Sequence[Seq
     styles = list(row_styles) if row_styles is not None else [""] * len(rows)
     widths = column_widths(columns, rows, console.width)
     if widths is not None:
-        table = Table(title=title)
+        table = Table(title=title, title_justify="left")
         for col, width in zip(columns, widths, strict=True):
             table.add_column(col.header, no_wrap=col.no_wrap, justify=col.justify,
                              overflow="fold", width=width)

@@ -15,8 +15,10 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bsf.context import err_console, out_console, state
+from bsf.tables import Cell, Column, print_fitted
 from bsfcore.errors import RegistryError
 
 app = typer.Typer(help="""Format registries: list, show, find, validate and extend them.
@@ -56,15 +58,20 @@ def _emit(records: list[dict[str, Any]], output: OutputFormat, title: str) -> No
     elif output is OutputFormat.json:
         write_json(records, sys.stdout)
     else:
-        table = Table(title=title, title_justify="left")
-        for column in ("key", "name", "version", "MIME type", "extensions", "support",
-                       "synonyms"):
-            table.add_column(column, overflow="fold")
+        columns = [Column("key", no_wrap=True), Column("name"), Column("version"),
+                   Column("MIME type"), Column("extensions"), Column("support", no_wrap=True),
+                   Column("synonyms")]
+        rows: list[list[Cell]] = []
         for r in records:
             name = r["name"] + (" (internal)" if r["internal"] else "")
-            table.add_row(r["key"], name, r["version"] or "", r["mime_type"] or "",
-                          " ".join(r["extensions"]), r["support_level"], " ".join(r["synonyms"]))
-        _print_table(table)
+            rows.append([r["key"], Text(name), Text(r["version"] or ""),
+                         Text(r["mime_type"] or ""), " ".join(r["extensions"]),
+                         r["support_level"], " ".join(r["synonyms"])])
+        # on a terminal: fit the screen (whole words, else one block per format); piped:
+        # whole rows, not 80-column folding
+        console = out_console if out_console.is_terminal else Console(
+            file=sys.stdout, width=240, highlight=False)
+        print_fitted(console, columns, rows, title=title)
     sys.stdout.flush()
 
 

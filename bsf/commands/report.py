@@ -101,7 +101,12 @@ def report(
         if fmt is not ReportFormat.SEED or verbose:
             total = counts.total if counts is not None and not all_bitstreams else None
             rows = _rows(ctx, all_bitstreams, handles=fmt is not ReportFormat.SEED, total=total)
-        write_rows(rows, writer)
+        written = write_rows(rows, writer)
+    if output is not None and not state(ctx).quiet:
+        what = (f"{written:,} bitstreams" if fmt is not ReportFormat.SEED or verbose
+                else "the SUMMARY lines")
+        err_console.print(f"wrote {output} ({what}, {fmt.value})", markup=False,
+                          highlight=False)
 
 
 @app.command()
