@@ -9,6 +9,7 @@ bitstream a person changed between phase 2 and phase 3.
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import func, inspect, select
@@ -20,6 +21,7 @@ from reports.csv_writer import CsvReportWriter
 from reports.seed import SeedWriter
 from reports.stream import write_rows
 from reports.summary import SummaryCollector
+from reports.summary_html import render_html
 from tests.upgrade.helpers import PRONOM, UPGRADABLE, Archive, build_archive
 from upgrade.report import iter_report_rows, report_counts
 from upgrade.runner import run_step
@@ -34,8 +36,8 @@ def _run(arch: Archive, key: str, **kw: object) -> str:
     return out.getvalue()
 
 
-def _reports(arch: Archive) -> tuple[str, str, list[tuple[str | None, str | None, int]]]:
-    """(seed -r -v text, CSV text, summary crosstab as (old, new, count))."""
+def _reports(arch: Archive) -> tuple[str, str, list[tuple[str, str, int]], str]:
+    """(seed -r -v text, CSV text, summary crosstab as (old, new, count), HTML summary)."""
     with arch.engine.connect() as conn:
         counts = report_counts(conn)
     seed, csv = io.StringIO(), io.StringIO()
@@ -44,7 +46,8 @@ def _reports(arch: Archive) -> tuple[str, str, list[tuple[str | None, str | None
                collector)
     write_rows(iter_report_rows(arch.engine), CsvReportWriter(csv))
     pairs = [(p.old, p.new, p.count) for p in collector.summary.pairs.values()]
-    return seed.getvalue(), csv.getvalue(), sorted(pairs, key=str)
+    html = render_html(collector.summary, generated=datetime(2026, 1, 1, tzinfo=UTC))
+    return seed.getvalue(), csv.getvalue(), sorted(pairs, key=str), html
 
 
 def _converted(arch: Archive) -> Archive:
@@ -75,7 +78,8 @@ def test_reports_show_old_to_new_after_phase3(engine, tmp_path: Path) -> None:
     assert f"BITSTREAM, {ids['pdf']}, paper.pdf, Adobe PDF, Acrobat PDF 1.4, " in after[0]
     assert "(no old format)" not in str(after[2])
     assert ("Adobe PDF", "Acrobat PDF 1.4", 4) in after[2]  # pdf, tricky, withdrawn, exe (now)
-    assert ',"Adobe PDF",' in after[1] or ",Adobe PDF," in after[1]
+    assert ",Adobe PDF," in after[1]
+    assert 'data-old="Adobe PDF"' in after[3] and "(no old format)" not in after[3]
 
     with engine.connect() as conn:
         recorded = conn.execute(select(func.count()).select_from(ORIGINAL_FORMAT)).scalar()
