@@ -16,13 +16,24 @@ from rich.markup import escape
 
 from bsf.commands import COMMAND_GROUPS, TOP_LEVEL_COMMANDS
 from bsf.context import CliState, err_console
+from bsf.helptext import polish
 from bsfcore import __version__
 from bsfcore.errors import BsfError
 
 app = typer.Typer(
     name="bsf",
-    help="Renovate how a DSpace archive knows file formats: registries, identification, the "
-    "Upgrade15To16 migration, workbench, reports, AIPs and replication.",
+    help="""Renovate how a DSpace archive knows file formats.
+
+    Registries, identification, the Upgrade15To16 migration, the workbench, reports, AIPs and
+    replication, on SQLite or PostgreSQL. Global options come before the command. Data goes to
+    stdout, progress and messages to stderr; an error is one line with a non-zero exit code
+    (--debug shows the traceback). bsf COMMAND --help describes each command.
+
+    Example:
+        bsf demo
+        bsf --config bsf-demo/bsf.cfg doctor
+        bsf --config bsf-demo/bsf.cfg report summary
+    """,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -39,13 +50,15 @@ def _version(value: bool) -> None:
 def main_options(
     ctx: typer.Context,
     config: Annotated[str | None, typer.Option(
-        "--config", "-c", envvar="BSF_CONFIG",
+        "--config", "-c", envvar="BSF_CONFIG", metavar="FILE",
         help="dspace.cfg-style configuration file (also $BSF_CONFIG).")] = None,
     db: Annotated[str | None, typer.Option(
-        "--db", help="Archive database URL (overrides db.url), e.g. sqlite:///archive.db or "
+        "--db", metavar="URL", help="Archive database URL (overrides db.url), e.g. "
+        "sqlite:///archive.db or "
         "postgresql://user@host/dspace.")] = None,
     assetstore: Annotated[str | None, typer.Option(
-        "--assetstore", help="Asset store folder (overrides assetstore.dir).")] = None,
+        "--assetstore", metavar="DIR",
+        help="Asset store folder (overrides assetstore.dir).")] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     version: Annotated[bool, typer.Option(
@@ -58,6 +71,7 @@ for _name, _group in COMMAND_GROUPS.items():
     app.add_typer(_group, name=_name)
 for _register in TOP_LEVEL_COMMANDS:
     _register(app)
+polish(app)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -3,7 +3,10 @@
 Runs only when no upgradable bitstream is unconverted. Bitstreams outside the upgrade's scope
 (deleted ones, orphans) that still have no format get the "Unknown" format, so no bitstream of
 the renovated model is left formatless; then the preserved 1.5 tables (``bsf15_*``) are dropped.
-All in one transaction. After it the report (-r) and undo are no longer available.
+Before they go, each bitstream's original format, user format description and the conversion's
+answer are copied into bsf's own ``bsf_original_format`` (:mod:`archive.original_formats`), so
+``bsf report`` and the workbench still show old → new afterwards. All in one transaction. After
+it the instructions' report (-r) and undo are no longer available.
 """
 
 from __future__ import annotations
@@ -12,8 +15,11 @@ from sqlalchemy import Connection, text, update
 
 from archive.db import is_renovated
 from archive.formatcache import unknown_format_id
+from archive.history import history_exists
+from archive.original_formats import ensure_original_table, record_statements
 from archive.schema import T16
 from bsfcore.errors import StepError
+from bsfcore.runtime import now
 from formats.model import Confidence
 from upgrade.phase1 import require_phase0
 from upgrade.scope import count_unconverted, preserved_tables, unconverted
@@ -41,6 +47,12 @@ class Phase3:
         bs = T16.bitstream
         with ctx.engine.begin() as conn:
             self.check(conn)
+            if not ctx.dry_run:
+                ensure_original_table(conn)
+            # The record of the original formats first: it needs the 1.5 tables and the
+            # conversion's answers before anything below changes them.
+            for stmt in record_statements(now(), with_history=history_exists(conn)):
+                ctx.write(conn, stmt, label="record of the original formats")
             unknown = unknown_format_id(conn) if not ctx.dry_run else -1
             others = ctx.write(conn, update(bs).where(unconverted()).values(
                 bitstream_format_id=unknown, format_confidence=int(Confidence.UNIDENTIFIED),

@@ -4,7 +4,8 @@
 :class:`reports.rows.ReportRow` per bitstream, read in keyset pages of ``batch`` ids so memory
 stays flat on any archive size. It works in every state: before phase 0 (the current format is
 the old one), between phases 0 and 3 (old format from the preserved 1.5 data, new format from
-the renovated columns) and after phase 3 (new format only). A bitstream whose
+the renovated columns) and after phase 3 (old format from the record phase 3 keeps in
+``bsf_original_format``, see :mod:`archive.original_formats`). A bitstream whose
 ``bitstream_format_id`` is NULL is unconverted, whatever stale confidence/source columns say
 (the documented undo SQL only clears the format id).
 """
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Engine, Select, and_, case, func, literal, select
 
 from archive.db import is_renovated
+from archive.original_formats import ORIGINAL_FORMAT, original_exists
 from archive.schema import T15, T16
 from bsfcore.errors import StepError
 from formats.model import Confidence
@@ -47,6 +49,7 @@ def iter_report_rows(engine: Engine, *, start_id: int = 0, batch: int = 1000,
     with engine.connect() as conn:
         renovated = is_renovated(conn)
         preserved = renovated and has_preserved_data(conn)
+        recorded = renovated and not preserved and original_exists(conn)
     bid = T15.bitstream.c.bitstream_id
     last = start_id - 1
     while True:
@@ -57,7 +60,7 @@ def iter_report_rows(engine: Engine, *, start_id: int = 0, batch: int = 1000,
                                 .limit(batch)).scalars().all()
             if not page:
                 return
-            rows = conn.execute(_query(renovated, preserved, only_upgradable,
+            rows = conn.execute(_query(renovated, preserved, recorded, only_upgradable,
                                        page[0], page[-1])).all()
         last = int(page[-1])
         for r in rows:
@@ -81,8 +84,8 @@ def iter_report_rows(engine: Engine, *, start_id: int = 0, batch: int = 1000,
                 size_bytes=r.size_bytes, checksum=r.checksum)
 
 
-def _query(renovated: bool, preserved: bool, only_upgradable: bool, first: int,
-           last: int) -> Select[Any]:
+def _query(renovated: bool, preserved: bool, recorded: bool, only_upgradable: bool,
+           first: int, last: int) -> Select[Any]:
     if not renovated:
         bs, reg = T15.bitstream, T15.bitstreamformatregistry
         stmt = select(
@@ -112,6 +115,10 @@ def _query(renovated: bool, preserved: bool, only_upgradable: bool, first: int,
                   .outerjoin(old_reg, old_reg.c.bitstream_format_id
                              == old_bs.c.bitstream_format_id))
         old_name = old_reg.c.short_description
+    elif recorded:
+        source = source.outerjoin(ORIGINAL_FORMAT,
+                                  ORIGINAL_FORMAT.c.bitstream_id == bs.c.bitstream_id)
+        old_name = ORIGINAL_FORMAT.c.old_format_name
     stmt = select(
         bs.c.bitstream_id, bs.c.name, bs.c.user_format_description, bs.c.size_bytes,
         bs.c.checksum, old_name.label("old_format"),
@@ -138,8 +145,9 @@ class Report:
             raise StepError("the conversion report needs phase 0 first (bsf upgrade phase0).",
                             step=self.key)
         if not has_preserved_data(conn):
-            raise StepError("the conversion report is available until phase 3; phase 3 has run "
-                            "(use `bsf report` for the current formats).", step=self.key)
+            raise StepError("the instructions' report (-r) is available until phase 3; phase 3 "
+                            "has run: use `bsf report -v`, which shows the same lines from the "
+                            "record of the original formats phase 3 kept.", step=self.key)
 
     def run(self, ctx: StepContext) -> Summary:
         with ctx.engine.connect() as conn:

@@ -2,7 +2,8 @@
 
 Name, size, checksum, owner (item handle, or the community/collection whose logo it is), the
 current format with confidence/source/basis/warning and all its external identifiers, the old
-1.5 format while phase 3 has not removed it, the user format description, the number of
+1.5 format (from the preserved 1.5 tables until phase 3, afterwards from the record phase 3
+keeps, which also holds the conversion's answer), the user format description, the number of
 recorded changes, and — when a stack and the asset store are given — what each identifier of
 the stack would say about the file now (``IdentifierStack.explain``) and the stack's verdict.
 """
@@ -16,6 +17,7 @@ from sqlalchemy import Engine, func, inspect, select
 
 from archive.formatcache import format_keys
 from archive.history import FORMAT_HISTORY, history_exists
+from archive.original_formats import OriginalFormat, original_of
 from archive.queries import handle_of, owning_item
 from archive.schema import COLLECTION, COMMUNITY, ITEM, T16
 from bsfcore.errors import AssetError, BsfError
@@ -60,6 +62,8 @@ class BitstreamView:
     old_format: str | None = None
     old_format_id: int | None = None
     old_format_note: str | None = None
+    #: the record phase 3 kept: old format and the conversion's answer (None before phase 3)
+    original: OriginalFormat | None = None
     history_count: int = 0
     explain: list[tuple[str, Match | None]] | None = None
     verdict: Match | None = None
@@ -108,7 +112,14 @@ def show_bitstream(engine: Engine, bitstream_id: int, *, stack: ExplainingStack 
             else:
                 view.old_format_note = "no 1.5 format recorded (added after phase 0?)"
         else:
-            view.old_format_note = "1.5 format data no longer kept (phase 3 done)"
+            view.original = original_of(conn, bitstream_id)
+            if view.original is not None:
+                view.old_format_id = view.original.old_format_id
+                view.old_format = view.original.old_format_name
+                if view.old_format is None:
+                    view.old_format_note = "no 1.5 format (none was assigned)"
+            else:
+                view.old_format_note = "no record of the 1.5 format (phase 3 kept none)"
         if history_exists(conn):
             view.history_count = int(conn.execute(
                 select(func.count()).select_from(FORMAT_HISTORY)

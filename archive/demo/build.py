@@ -14,10 +14,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Connection, Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, select
 
 from archive.assetstore import AssetStore
-from archive.db import has_table, inserted_id, is_renovated, sync_sequences
+from archive.db import has_table, is_renovated, sync_sequences
+from archive.demo.people import ensure_administrator, ensure_submitters
 from archive.demo.tree import (
     WITHDRAWN,
     WORKSPACE,
@@ -36,7 +37,6 @@ from bsfcore.progress import NO_PROGRESS, Progress
 READ = 0  # org.dspace.core.Constants.READ
 VARIANTS = 12  # distinct contents per kind
 _EPOCH = datetime(2008, 3, 1, 9, 0, tzinfo=UTC)
-_SUBMITTERS = 12
 
 
 @dataclass
@@ -268,22 +268,6 @@ class _Builder:
                                               "bitstream_id": bitstream_id})
 
 
-def _submitters(conn: Connection) -> list[int]:
-    """A dozen depositor epersons (created once per archive)."""
-    ep = T15.eperson
-    existing = conn.execute(select(ep.c.eperson_id).where(ep.c.email.like("%@demo.example.org"))
-                            .order_by(ep.c.eperson_id)).scalars().all()
-    if existing:
-        return list(existing)
-    ids = []
-    for n in range(_SUBMITTERS):
-        ids.append(inserted_id(conn.execute(insert(ep).values(
-            email=f"depositor{n + 1}@demo.example.org", firstname="Depositor",
-            lastname=str(n + 1), can_log_in=True, require_certificate=False,
-            self_registered=True, language="en"))))
-    return ids
-
-
 def build_demo(engine: Engine, store: AssetStore, *, items: int, seed: int,
                progress: Progress = NO_PROGRESS) -> DemoSummary:
     """Build a demo DSpace 1.5 archive of ``items`` items (about 3 bitstreams each).
@@ -311,7 +295,8 @@ def build_demo(engine: Engine, store: AssetStore, *, items: int, seed: int,
     with engine.begin() as conn:
         builder = _Builder(conn, store, seed)
         try:
-            submitters = _submitters(conn)
+            submitters = ensure_submitters(conn)
+            ensure_administrator(conn)
             communities, collections = plan_containers(builder.rng, items, VARIANTS)
             collection_ids = builder.containers(communities, collections)
             progress.start("building demo archive", total=items)

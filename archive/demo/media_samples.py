@@ -182,3 +182,31 @@ def wav(rng: random.Random, title: str) -> bytes:
     body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt \
         + b"data" + struct.pack("<I", len(samples)) + samples
     return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+# -- programs -------------------------------------------------------------------------------------
+
+def pe_executable(rng: random.Random, title: str) -> bytes:
+    """A minimal 32-bit Windows PE program (MZ header, PE header, one .text section that
+    returns at once): what PRONOM calls Windows Portable Executable. The demo plants one with
+    the 1.5 format "Adobe PDF" a depositor picked by hand, the instructions' own anomaly."""
+    dos = bytearray(0x80)
+    dos[0:2] = b"MZ"
+    struct.pack_into("<HI", dos, 2, 0x90, 0)
+    struct.pack_into("<I", dos, 0x3C, 0x80)  # e_lfanew: where the PE header starts
+    stub = b"This program cannot be run in DOS mode.\r\r\n$"
+    dos[0x40:0x40 + len(stub)] = stub
+    stamp = 0x48000000 + rng.randrange(0x1000000)
+    coff = struct.pack("<4sHHIIIHH", b"PE\0\0", 0x14C, 1, stamp, 0, 0, 0xE0, 0x0102)
+    optional = bytearray(0xE0)
+    struct.pack_into("<HB", optional, 0, 0x10B, 8)  # PE32, linker 8
+    struct.pack_into("<I", optional, 16, 0x1000)  # entry point
+    struct.pack_into("<III", optional, 28, 0x400000, 0x1000, 0x200)  # base, alignments
+    struct.pack_into("<H", optional, 40, 4)  # OS version
+    struct.pack_into("<II", optional, 56, 0x2000, 0x200)  # image and header sizes
+    struct.pack_into("<H", optional, 68, 2)  # GUI subsystem
+    struct.pack_into("<I", optional, 92, 16)  # data directories
+    section = struct.pack("<8sIIIIIIHHI", b".text", 0x10, 0x1000, 0x200, 0x200, 0, 0, 0, 0,
+                          0x60000020)
+    head = bytes(dos) + coff + bytes(optional) + section
+    return head + b"\0" * (0x200 - len(head)) + b"\xc3" + b"\0" * 0x1FF

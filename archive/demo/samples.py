@@ -1,4 +1,4 @@
-"""The kinds of file the demo archive holds: 30 small but real, valid formats.
+"""The kinds of file the demo archive holds: 32 small but real, valid formats.
 
 A :class:`SampleKind` pairs a byte generator (in :mod:`archive.demo.text_samples`,
 :mod:`archive.demo.media_samples` or :mod:`archive.demo.container_samples`) with the extension
@@ -22,10 +22,11 @@ from archive.demo.container_samples import (
     xlsx,
     zip_archive,
 )
-from archive.demo.media_samples import bmp, gif, jpeg, png, tiff, wav
+from archive.demo.media_samples import bmp, gif, jpeg, pe_executable, png, tiff, wav
 from archive.demo.text_samples import (
     css,
     csv_data,
+    dos_page,
     eps,
     html,
     json_data,
@@ -67,6 +68,7 @@ KINDS: dict[str, SampleKind] = {k.key: k for k in (
     SampleKind("bmp", "bmp", bmp, "image/bmp"),
     SampleKind("html", "html", html, "text/html"),
     SampleKind("xhtml", "xhtml", xhtml, "application/xhtml+xml"),
+    SampleKind("dos-htm", "htm", dos_page, "text/html"),
     SampleKind("css", "css", css, "text/css"),
     SampleKind("xml", "xml", xml, "text/xml"),
     SampleKind("text-ascii", "txt", text_ascii, "text/plain"),
@@ -91,5 +93,6 @@ KINDS: dict[str, SampleKind] = {k.key: k for k in (
     SampleKind("tar", "tar", tar_archive, "application/x-tar"),
     SampleKind("gzip", "gz", gzip_data, "application/gzip"),
     SampleKind("wav", "wav", wav, "audio/x-wav"),
+    SampleKind("exe", "exe", pe_executable, "application/vnd.microsoft.portable-executable"),
     SampleKind("license", "txt", license_text, "text/plain"),
 )}

@@ -86,6 +86,17 @@ def html(rng: random.Random, title: str) -> bytes:
             f"<p>{paragraph(rng)}</p>\n</body>\n</html>\n").encode("ascii")
 
 
+def dos_page(rng: random.Random, title: str) -> bytes:
+    """An ``.htm`` page as 1990s DOS editors saved them: a fragment with no ``<html>`` element,
+    upper-case tags, CRLF line ends and the Ctrl-Z end-of-file mark. No PRONOM signature matches
+    it and the text heuristic refuses the control character, so the default data cannot name
+    it: the conversion instructions' ``.htm`` recipe (a Provisional entry by extension, as a
+    synonym of PRONOM:fmt/96) is what names it."""
+    items = "".join(f"<LI>{sentence(rng, rng.randint(3, 7))}\r\n" for _ in range(rng.randint(2, 5)))
+    return (f"<H1>{title}</H1>\r\n<P>{paragraph(rng, 2)}\r\n<UL>\r\n{items}</UL>\r\n"
+            "\x1a").encode("ascii")
+
+
 def xhtml(rng: random.Random, title: str) -> bytes:
     return ("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Strict//EN\" "

@@ -5,7 +5,9 @@ Planning is separate from writing so the plan is deterministic for a seed and ch
 real DSpace 1.5 archive collects over the years is planted here on purpose: files with a wrong,
 missing, upper-case or trailing-dot extension, modern formats the 1.5 registry does not know
 (CSV, JSON, Markdown, ZIP ...) with and without a depositor's ``user_format_description``,
-missing asset files, deleted bitstreams, a withdrawn item, in-progress submissions.
+missing asset files, deleted bitstreams, a withdrawn item, in-progress submissions, the
+instructions' own anomaly (a program whose depositor picked "Adobe PDF"), and old
+``.htm`` pages the default PRONOM data cannot name (the instructions' ``.htm`` recipe fixes them).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ ORIGINAL_WEIGHTS: dict[str, float] = {
     "xhtml": 1, "css": 0.5, "xml": 3, "text-ascii": 4, "text-utf8": 3, "text-latin1": 1.5,
     "text-utf16": 1, "csv": 5, "json": 2, "markdown": 1.5, "jpeg": 8, "png": 5, "gif": 2,
     "tiff": 3, "bmp": 1, "xlsx": 4, "pptx": 3, "ods": 1, "zip": 3, "tar": 1, "gzip": 1.5,
-    "wav": 2,
+    "wav": 2, "dos-htm": 2.5,
 }
 _BASES: dict[str, tuple[str, ...]] = {
     "document": ("thesis", "article", "report", "preprint", "chapter{n}", "dissertation",
@@ -42,7 +44,7 @@ _KIND_BASE = {
     "text-utf16": "text", "csv": "data", "json": "data", "markdown": "text", "jpeg": "image",
     "png": "image", "gif": "image", "tiff": "image", "bmp": "image", "xlsx": "data",
     "pptx": "document", "ods": "data", "zip": "data", "tar": "data", "gzip": "data",
-    "wav": "media",
+    "wav": "media", "dos-htm": "web",
 }
 #: What a depositor typed when the 1.5 registry offered no format for the file.
 USER_DESCRIPTIONS: dict[str, str] = {
@@ -61,6 +63,8 @@ WRONG_EXTENSIONS: dict[str, str] = {
 _FORCED_NAMING = {1: "wrong", 3: "none", 5: "upper", 7: "trailing"}
 _FORCED_MISSING = {2, 9}
 _FORCED_DELETED = 4
+#: The instructions' anomaly: a program whose depositor picked "Adobe PDF" from the 1.5 list.
+_FORCED_WRONG_PICK = 10
 _TEXT_SOURCES = {"pdf", "docx", "odt", "rtf", "html", "postscript", "pptx", "xhtml"}
 _THUMB_SOURCES = {"jpeg", "png", "gif", "tiff", "bmp", "pdf"}
 _TYPES = ("Article", "Thesis", "Technical Report", "Dataset", "Image", "Presentation",
@@ -200,6 +204,9 @@ def plan_items(rng: random.Random, items: int, collections: int, submitters: int
                 spec.store_number = -1
         if index in _FORCED_MISSING:
             item.files[0].missing = True
+        if index == _FORCED_WRONG_PICK:
+            item.files.append(FileSpec("exe", 0, "DVDit.exe", "ORIGINAL",
+                                       format_rule="Adobe PDF", source="D:\\DVDit.exe"))
         if index == _FORCED_DELETED:
             item.files.append(FileSpec("pdf", 0, "superseded_version.pdf", "ORIGINAL",
                                        deleted=True, source="/home/depositor/old.pdf"))

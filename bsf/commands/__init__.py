@@ -11,6 +11,7 @@ from bsf.commands import (
     archive_delete,
     cleanup,
     demo,
+    doctor,
     identify,
     packager,
     registry,
@@ -34,6 +35,7 @@ COMMAND_GROUPS: dict[str, typer.Typer] = {
 
 TOP_LEVEL_COMMANDS: list[Callable[[typer.Typer], None]] = [
     demo.register,
+    doctor.register,
     identify.register,
     cleanup.register,
     serve.register,

@@ -8,8 +8,15 @@ import typer
 
 from bsf.context import err_console, state
 
-app = typer.Typer(help="Create and inspect the DSpace archive (database + asset store).",
-                  no_args_is_help=True)
+app = typer.Typer(help="""Create and maintain the DSpace archive (database + asset store).
+
+    An empty DSpace 1.5 or renovated archive, a demo archive on any database, deleting objects
+    as DSpace does, and moving id sequences past loaded rows.
+
+    Example:
+        bsf --db sqlite:///new.db archive init
+        bsf --db sqlite:///demo.db --assetstore store archive create-demo
+    """, no_args_is_help=True)
 
 
 @app.command("init")
@@ -21,9 +28,16 @@ def init_command(
     admin: Annotated[str | None, typer.Option(
         "--admin", metavar="EMAIL", help="E-mail of an administrator eperson to create.")] = None,
 ) -> None:
-    """Create an empty archive: DSpace 1.5 tables, 73 default formats, Dublin Core, site handle.
+    """Create an empty archive: DSpace 1.5 tables, the 73 default formats, Dublin Core.
 
-    With --renovated: the renovated format model and an administrator eperson instead.
+    The groups Anonymous and Administrator and the site handle 123456789/0 are created too. With
+    --renovated the renovated format model is created instead (only the Unknown format), with
+    an administrator eperson (--admin, default admin@localhost). A database that already holds
+    an archive is refused.
+
+    Example:
+        bsf --db sqlite:///archive.db archive init
+        bsf --db sqlite:///new.db archive init --renovated --admin admin@myu.edu
     """
     from sqlalchemy.engine import make_url
 
@@ -41,11 +55,21 @@ def init_command(
 @app.command("create-demo")
 def create_demo_command(
     ctx: typer.Context,
-    items: Annotated[int, typer.Option("--items", min=1, help="Number of items.")] = 200,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same archive).")]
-        = 1,
+    items: Annotated[int, typer.Option("--items", min=1, metavar="N", help="Number of items.")]
+        = 200,
+    seed: Annotated[int, typer.Option("--seed", metavar="N",
+                                      help="Random seed (same seed, same archive).")] = 1,
 ) -> None:
-    """Build a realistic demo DSpace 1.5 archive on the configured database and asset store."""
+    """Build a realistic demo DSpace 1.5 archive on the configured database and asset store.
+
+    The same archive bsf demo builds (communities, collections, items with Dublin Core, about
+    3.5 bitstreams each in 31 kinds of real files, an administrator, planted trouble), without
+    the demo folder and the conversion. An empty database is initialised first; one that
+    already holds items is refused, and so is an asset store folder that does not exist.
+
+    Example:
+        bsf --db sqlite:///demo.db --assetstore store archive create-demo
+    """
     from archive.assetstore import AssetStore
     from archive.demo import build_demo
 

@@ -11,14 +11,18 @@ from bsf.context import err_console, state
 
 
 def delete(ctx: typer.Context,
-           handle: Annotated[str, typer.Argument(help="Handle of an item, collection or "
-                                                      "community.")],
+           handle: Annotated[str, typer.Argument(
+               metavar="HANDLE", help="Handle of an item, collection or community.")],
            unattended: Annotated[bool, typer.Option(
                "-u", "--unattended", help="Do not ask for confirmation.")] = False) -> None:
     """Delete an object and everything below it from the archive, as DSpace does.
 
-    Rows are removed, asset files are marked deleted for the cleanup step. Replicas in the
-    object store are untouched; the next `bsf replicate sync` writes a deletion record.
+    Rows are removed and asset files are marked deleted for the cleanup step. Replicas in the
+    object store are untouched; the next bsf replicate sync writes a deletion record for the
+    object. Asks for confirmation unless -u.
+
+    Example:
+        bsf --config bsf-demo/bsf.cfg archive delete 123456789/40 -u
     """
     from archive.delete import UnknownHandleError, delete_object
     from archive.queries import resolve_handle

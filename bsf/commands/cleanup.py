@@ -22,7 +22,16 @@ def cleanup(
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", "-n", help="With -c: only report them; mark nothing.")] = False,
 ) -> None:
-    """Check the asset store before Upgrade15To16 (`cleanup -c`; `-n` changes nothing)."""
+    """Check the asset store before Upgrade15To16 (the instructions' cleanup -c).
+
+    Every upgradable bitstream's asset file gets one stat and one open (never a read); each
+    missing or unreadable one is logged and the bitstream is marked deleted, unless -n. The
+    same as bsf upgrade cleanup and the Cleanup -c script.
+
+    Example:
+        bsf --config bsf-demo/bsf.cfg cleanup -c -n
+        bsf --config bsf-demo/bsf.cfg cleanup -c
+    """
     if not check:
         raise BsfError("bsf cleanup only implements -c (check for missing/unreadable asset "
                        "files); purging deleted bitstreams is DSpace's own cleanup.")

@@ -1,7 +1,8 @@
 """`bsf demo`: the one-command tour on the embedded default (thin layer over the library).
 
-The body is a plain sequence of library calls; later issues append their steps (upgrade,
-reports, AIP export) after the archive is built, using ``settings``/``engine``/``store``.
+The body is a plain sequence of library calls: the demo folder (:mod:`archive.demo.site`), the
+demo archive (:func:`archive.demo.build_demo`), the whole Upgrade15To16 sequence, the reports
+and the AIP export of the site.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from bsf.context import err_console, state
+from bsfcore.errors import ConfigError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -28,25 +30,48 @@ def register(app: typer.Typer) -> None:
 def demo(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Option(
-        "--dir", help="Folder for the demo (database, asset store, bsf.cfg).")] = Path("bsf-demo"),
-    items: Annotated[int, typer.Option("--items", min=1, help="Items in the demo archive.")]
-        = 300,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed of the demo archive.")] = 1,
+        "--dir", metavar="DIR", help="Folder for the demo (database, asset store, bsf.cfg). "
+        "A folder an earlier bsf demo made is rebuilt; any other non-empty folder is refused.")]
+        = Path("bsf-demo"),
+    items: Annotated[int, typer.Option("--items", min=1, metavar="N",
+                                       help="Items in the demo archive.")] = 300,
+    seed: Annotated[int, typer.Option("--seed", metavar="N",
+                                      help="Random seed (same seed, same archive).")] = 1,
     force: Annotated[bool, typer.Option(
-        "--force", help="Delete and rebuild an existing demo folder.")] = False,
+        "--force", hidden=True, help="Kept for old scripts: a demo folder is always rebuilt.")]
+        = False,
     archive_only: Annotated[bool, typer.Option(
         "--archive-only", help="Only build the demo archive; skip the upgrade and AIP export.")]
         = False,
 ) -> None:
-    """Build a demo DSpace 1.5 archive in ./bsf-demo, run the whole Upgrade15To16 sequence on
-    it (cleanup -c, -0, -p, -1, -2, -r -v report, -3) and export the site as AIPs."""
+    """Build a demo DSpace 1.5 archive and run the whole conversion on it.
+
+    Creates ./bsf-demo with a bsf.cfg, an SQLite database (or, with the global --db URL, an
+    empty PostgreSQL database) and an asset store, builds a realistic DSpace 1.5 archive there
+    (with an administrator and the trouble real archives collect), runs the whole Upgrade15To16
+    sequence (cleanup -c, -0, -p, -1, -2, the -r -v report into report.out, -3), writes
+    report.csv and summary.html, and exports the site as AIPs into aips/. Running it again
+    rebuilds the folder it made. Every other command then takes --config bsf-demo/bsf.cfg.
+
+    Example:
+        bsf demo
+        bsf demo --dir /tmp/demo --items 50
+        bsf --db postgresql://postgres@localhost/bsfdemo demo
+    """
+    from sqlalchemy.engine import make_url
+
     from archive.assetstore import AssetStore
-    from archive.db import open_engine
+    from archive.db import normalise_url, open_engine
     from archive.demo import build_demo
+    from archive.demo.people import DEMO_ADMIN_EMAIL, DEMO_ADMIN_PASSWORD
     from archive.demo.site import prepare_demo_site
 
+    del force  # a demo folder is always rebuilt; other folders are always refused
     st = state(ctx)
-    site = prepare_demo_site(directory, force=force)
+    if st.assetstore is not None:
+        raise ConfigError.at(None, None, "bsf demo keeps its asset store in the demo folder; "
+                             "leave out --assetstore")
+    site = prepare_demo_site(directory, db_url=st.db)
     settings = site.settings()
     engine = open_engine(settings.db_url)
     # Later steps of this command (and their library calls) see the demo, not the global config.
@@ -55,13 +80,17 @@ def demo(
     summary = build_demo(engine, store, items=items, seed=seed, progress=st.progress())
     err_console.print(summary.describe(), markup=False, soft_wrap=True)
     results = [] if archive_only else _mission(ctx, site, store)
+    shown_db = make_url(normalise_url(site.db_url)).render_as_string(hide_password=True)
     typer.echo(f"demo folder:  {site.root}")
     typer.echo(f"config:       {site.config}")
-    typer.echo(f"database:     {site.db_url}")
+    typer.echo(f"database:     {shown_db}")
     typer.echo(f"asset store:  {site.assetstore}")
+    typer.echo(f"Provisional:  {site.provisional} (writable copy of the packaged registry)")
+    typer.echo(f"administrator: {DEMO_ADMIN_EMAIL}, password {DEMO_ADMIN_PASSWORD} "
+               "(stored as DSpace 1.5 does: unsalted MD5)")
     for line in results:
         typer.echo(line)
-    typer.echo(f"next: bsf --config {site.config} <command>")
+    typer.echo(f"next: bsf --config {site.config} doctor   (then the tour in README.md)")
 
 
 def _mission(ctx: typer.Context, site: DemoSite, store: AssetStore) -> list[str]:
@@ -75,7 +104,7 @@ def _mission(ctx: typer.Context, site: DemoSite, store: AssetStore) -> list[str]
     step_ctx = make_context(ctx)
     # Worker processes (if any) must open the demo site, not the global configuration.
     step_ctx.cli_args = {"config": str(site.config), "db": None, "assetstore": None}
-    # Reports are written before phase 3, while the old 1.5 formats are still there to compare.
+    # The instructions' -r -v report needs the 1.5 data, so it is written before phase 3.
     run_sequence(step_ctx, site.root, finish=False)
     report_lines = _reports(st.engine, site.root)
     run_step("phase3", step_ctx)

@@ -27,8 +27,16 @@ def _options_epilog() -> str:
     return "\n\n".join(lines)
 
 
-app = typer.Typer(help="Export and ingest DSpace AIPs (METS + PREMIS zips).",
-                  context_settings={"help_option_names": ["-h", "--help"]})
+app = typer.Typer(help="""Export and ingest DSpace AIPs (METS + PREMIS zips), with DSpace's flags.
+
+    -d exports an object (with -a its children too); -s submits packages as new objects; -r
+    restores them as they were, -r -k keeps objects that exist, -r -f replaces them. -t AIP and
+    -e EPERSON are required, as in DSpace. A failed ingest changes nothing.
+
+    Example:
+        bsf packager -d -t AIP -e admin@myu.edu -i 123456789/2 item.zip
+        bsf packager -r -a -f -u -t AIP -e admin@myu.edu SITE.zip
+    """, context_settings={"help_option_names": ["-h", "--help"]})
 
 
 def _fail(message: str) -> None:
@@ -64,7 +72,7 @@ def packager_command(
         help="EPerson doing the work: an administrator of what is ingested.")] = None,
     identifier: Annotated[str | None, typer.Option(
         "-i", "--identifier", metavar="HANDLE",
-        help="-d: object to export (<prefix>/0 = site); -r -f: object to replace.")] = None,
+        help="-d: object to export (PREFIX/0 = the site); -r -f: object to replace.")] = None,
     parent: Annotated[list[str] | None, typer.Option(
         "-p", "--parent", metavar="HANDLE",
         help="Parent to ingest under (repeatable: the object also goes under the others).")]

@@ -15,12 +15,23 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bsf.context import err_console, out_console, state
+from bsf.tables import Cell, Column, print_fitted
 from bsfcore.errors import RegistryError
 
-app = typer.Typer(help="Format registries: list, show, find and validate formats.",
-                  no_args_is_help=True)
+app = typer.Typer(help="""Format registries: list, show, find, validate and extend them.
+
+    The configured registries (DSpace, Provisional, PRONOM) form a set keyed by namespace; a
+    format key is written NAMESPACE:identifier (PRONOM:fmt/96, DSpace:CSS, Provisional:HTM).
+    The administration commands add Provisional entries, synonyms and text subtypes, as the
+    conversion instructions' troubleshooting recipe does.
+
+    Example:
+        bsf registry find --ext htm
+        bsf registry add-provisional HTM --ext htm --synonym PRONOM:fmt/96
+    """, no_args_is_help=True)
 
 
 class OutputFormat(StrEnum):
@@ -30,7 +41,7 @@ class OutputFormat(StrEnum):
 
 
 FormatOption = Annotated[OutputFormat, typer.Option(
-    "--format", "-f", help="table (for people), csv or json (for machines).")]
+    "--format", "-f", metavar="FORMAT", help="table (for people), csv or json (for machines).")]
 
 
 def _registries(ctx: typer.Context) -> Any:
@@ -47,15 +58,20 @@ def _emit(records: list[dict[str, Any]], output: OutputFormat, title: str) -> No
     elif output is OutputFormat.json:
         write_json(records, sys.stdout)
     else:
-        table = Table(title=title, title_justify="left")
-        for column in ("key", "name", "version", "MIME type", "extensions", "support",
-                       "synonyms"):
-            table.add_column(column, overflow="fold")
+        columns = [Column("key", no_wrap=True), Column("name"), Column("version"),
+                   Column("MIME type"), Column("extensions"), Column("support", no_wrap=True),
+                   Column("synonyms")]
+        rows: list[list[Cell]] = []
         for r in records:
             name = r["name"] + (" (internal)" if r["internal"] else "")
-            table.add_row(r["key"], name, r["version"] or "", r["mime_type"] or "",
-                          " ".join(r["extensions"]), r["support_level"], " ".join(r["synonyms"]))
-        _print_table(table)
+            rows.append([r["key"], Text(name), Text(r["version"] or ""),
+                         Text(r["mime_type"] or ""), " ".join(r["extensions"]),
+                         r["support_level"], " ".join(r["synonyms"])])
+        # on a terminal: fit the screen (whole words, else one block per format); piped:
+        # whole rows, not 80-column folding
+        console = out_console if out_console.is_terminal else Console(
+            file=sys.stdout, width=240, highlight=False)
+        print_fitted(console, columns, rows, title=title)
     sys.stdout.flush()
 
 
@@ -71,10 +87,19 @@ def _print_table(table: Table) -> None:
 def list_formats(
     ctx: typer.Context,
     namespace: Annotated[str | None, typer.Option(
-        "--namespace", "-n", help="Only this registry (DSpace, Provisional, PRONOM).")] = None,
+        "--namespace", "-n", metavar="NAME",
+        help="Only this registry (DSpace, Provisional, PRONOM).")] = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
-    """List the formats of the configured registries."""
+    """List the formats of the configured registries.
+
+    One row per format: key, name, version, MIME type, extensions, support level and synonyms.
+    --format csv or json writes the same for machines.
+
+    Example:
+        bsf registry list --namespace DSpace
+        bsf --config bsf-demo/bsf.cfg registry list -n Provisional --format json
+    """
     from registries.listing import format_record, select_formats
 
     _, registries = _registries(ctx)
@@ -87,10 +112,19 @@ def list_formats(
 @app.command("show")
 def show(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="Format key, e.g. PRONOM:fmt/96 or DSpace:CSS.")],
+    key: Annotated[str, typer.Argument(metavar="KEY",
+                                       help="Format key, e.g. PRONOM:fmt/96 or DSpace:CSS.")],
     output: FormatOption = OutputFormat.table,
 ) -> None:
-    """Show one format (a synonym key finds the format that lists it)."""
+    """Show one format of the configured registries.
+
+    Key, name, version, MIME type, extensions, support level, synonyms, description and where
+    the entry comes from. A synonym key finds the format that lists it.
+
+    Example:
+        bsf registry show PRONOM:fmt/96
+        bsf registry show DSpace:Adobe_PDF --format json
+    """
     from registries.listing import find_format, format_record, write_csv, write_json
 
     _, registries = _registries(ctx)
@@ -116,11 +150,20 @@ def show(
 @app.command("find")
 def find(
     ctx: typer.Context,
-    ext: Annotated[str | None, typer.Option("--ext", help="Filename extension, e.g. pdf.")] = None,
-    mime: Annotated[str | None, typer.Option("--mime", help="MIME type, e.g. text/html.")] = None,
+    ext: Annotated[str | None, typer.Option("--ext", metavar="EXT",
+                                            help="Filename extension, e.g. pdf.")] = None,
+    mime: Annotated[str | None, typer.Option("--mime", metavar="TYPE",
+                                             help="MIME type, e.g. text/html.")] = None,
     output: FormatOption = OutputFormat.table,
 ) -> None:
-    """Find formats by filename extension or MIME type (exactly one of --ext, --mime)."""
+    """Find formats by filename extension or MIME type.
+
+    Give exactly one of --ext and --mime; every configured registry is searched.
+
+    Example:
+        bsf registry find --ext htm
+        bsf registry find --mime application/pdf --format csv
+    """
     from registries.listing import format_record, select_formats
 
     if (ext is None) == (mime is None):
@@ -136,14 +179,25 @@ def find(
 def validate(
     ctx: typer.Context,
     files: Annotated[list[Path] | None, typer.Argument(
-        help="Registry documents to check; default: every configured registry.")] = None,
+        metavar="FILE", help="Registry documents to check; default: every configured "
+        "registry.")] = None,
     namespace: Annotated[str | None, typer.Option(
-        "--namespace", "-n", help="Registry the FILEs belong to (default: from the config, "
-        "the root's namespace= or the file name).")] = None,
+        "--namespace", "-n", metavar="NAME", help="Registry the FILEs belong to (default: "
+        "from the config, the root's namespace= or the file name).")] = None,
     schema: Annotated[Path | None, typer.Option(
-        "--schema", help="XSD to validate against (default: the configured one).")] = None,
+        "--schema", metavar="FILE", help="XSD to validate against (default: the configured "
+        "one).")] = None,
 ) -> None:
-    """Validate registry documents (XSD + bsf's checks); every problem is reported at once."""
+    """Validate registry documents against the schema and bsf's own checks.
+
+    Every problem is reported at once, each with file and line (duplicate names or keys, a
+    missing canonical key, malformed extensions ...). Without FILE every configured registry
+    document is checked; the exit code is non-zero when any is invalid.
+
+    Example:
+        bsf --config bsf-demo/bsf.cfg registry validate
+        bsf registry validate provisional-formats.xml --namespace Provisional
+    """
     from registries.config import load_format_config
     from registries.listing import validate_configured, validate_file
 

@@ -17,9 +17,16 @@ import typer
 from bsf.context import err_console, out_console, state
 from bsfcore.errors import BsfError
 
-subtypes_app = typer.Typer(help="TextSubtypeHelper's subtype list "
-                           "(formatIdentifier.TextSubtypeHelper.subtypes).",
-                           no_args_is_help=True)
+subtypes_app = typer.Typer(help="""TextSubtypeHelper's subtype list, in the config file.
+
+    formatIdentifier.TextSubtypeHelper.subtypes names the formats a generic text match is
+    promoted to when the file's extension names one of them (HTML, CSS, XML ...). A
+    Provisional entry for a text format (the instructions' HTM) must be added to it too.
+
+    Example:
+        bsf --config bsf-demo/bsf.cfg registry subtypes list
+        bsf --config bsf-demo/bsf.cfg registry subtypes add Provisional:HTM
+    """, no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
@@ -31,25 +38,41 @@ def register(app: typer.Typer) -> None:
 
 def add_provisional(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Entry name, unique in the registry (e.g. HTM).")],
+    name: Annotated[str, typer.Argument(
+        metavar="NAME", help="Entry name, unique in the registry (e.g. HTM).")],
     ext: Annotated[list[str] | None, typer.Option(
-        "--ext", help="Filename extension without the dot (repeatable).")] = None,
+        "--ext", metavar="EXT", help="Filename extension without the dot (repeatable).")]
+        = None,
     synonym: Annotated[list[str] | None, typer.Option(
-        "--synonym", help="Another registry's key for the same format, e.g. PRONOM:fmt/96 "
-        "(repeatable).")] = None,
-    mime: Annotated[str | None, typer.Option("--mime", help="MIME type.")] = None,
+        "--synonym", metavar="KEY", help="Another registry's key for the same format, e.g. "
+        "PRONOM:fmt/96 (repeatable).")] = None,
+    mime: Annotated[str | None, typer.Option("--mime", metavar="TYPE", help="MIME type.")]
+        = None,
     description: Annotated[str | None, typer.Option(
-        "--description", help="Why the entry is there (the instructions ask for it).")] = None,
+        "--description", metavar="TEXT",
+        help="Why the entry is there (the instructions ask for it).")] = None,
     identifier: Annotated[str | None, typer.Option(
-        "--identifier", help="Canonical key (default Provisional:<NAME>).")] = None,
-    version: Annotated[str | None, typer.Option("--version", help="Format version.")] = None,
+        "--identifier", metavar="KEY", help="Canonical key (default Provisional:NAME).")]
+        = None,
+    version: Annotated[str | None, typer.Option("--version", metavar="VERSION",
+                                                help="Format version.")] = None,
     support_level: Annotated[str, typer.Option(
-        "--support-level", help="unknown, known or supported.")] = "known",
+        "--support-level", metavar="LEVEL", help="unknown, known or supported.")] = "known",
     document: Annotated[Path | None, typer.Option(
-        "--document", help="Registry document to edit (default: the configured "
-        "formatRegistry.Provisional.document).", show_default=False)] = None,
+        "--document", metavar="FILE", help="Registry document to edit (default: the "
+        "configured formatRegistry.Provisional.document).", show_default=False)] = None,
 ) -> None:
-    """Add an entry to the Provisional registry document, keeping its comments and entries."""
+    """Add an entry to the Provisional registry document.
+
+    The entry is appended to the configured document (formatRegistry.Provisional.document, or
+    --document); its comments and entries stay as they are, and the new document is validated
+    before it atomically replaces the file. The packaged default is refused: copy it and
+    configure the copy first (the demo folder has one).
+
+    Example:
+        bsf registry add-provisional HTM --ext htm --synonym PRONOM:fmt/96
+        bsf registry add-provisional LABDATA --ext gdg --mime application/x-gadget
+    """
     from registries.config import load_format_config
     from workbench.registry_admin import (
         add_provisional_entry,
@@ -71,13 +94,23 @@ def add_provisional(
 
 def add_synonym(
     ctx: typer.Context,
-    format_key: Annotated[str, typer.Argument(help="The format's key, e.g. PRONOM:fmt/96.")],
-    synonym_key: Annotated[str, typer.Argument(help="The key to add, e.g. Provisional:HTM.")],
+    format_key: Annotated[str, typer.Argument(
+        metavar="FORMAT_KEY", help="The format's key, e.g. PRONOM:fmt/96.")],
+    synonym_key: Annotated[str, typer.Argument(
+        metavar="SYNONYM_KEY", help="The key to add, e.g. Provisional:HTM.")],
     move: Annotated[bool, typer.Option(
         "--move", help="Rebind the synonym if another format in the archive holds it.")]
     = False,
 ) -> None:
-    """Add SYNONYM_KEY as an external identifier of the archive's format FORMAT_KEY."""
+    """Add SYNONYM_KEY as an external identifier of the archive's format FORMAT_KEY.
+
+    This is the instructions' "edit the BitstreamFormat entry for PRONOM:fmt/96, add the
+    external format entry Provisional:HTM". The format is cached from the registries if no
+    bitstream used it yet. A synonym held by another cached format is refused unless --move.
+
+    Example:
+        bsf --config bsf.cfg registry add-synonym PRONOM:fmt/96 Provisional:HTM
+    """
     from registries.loader import load_configured_registries
     from registries.model import FormatKey
     from workbench.registry_admin import add_synonym as run
@@ -95,11 +128,18 @@ def add_synonym(
 @subtypes_app.command("add")
 def subtypes_add(
     ctx: typer.Context,
-    key: Annotated[str, typer.Argument(help="Format key to promote text to, e.g. "
-                                            "Provisional:HTM.")],
+    key: Annotated[str, typer.Argument(
+        metavar="KEY", help="Format key to promote text to, e.g. Provisional:HTM.")],
 ) -> None:
-    """Add KEY to formatIdentifier.TextSubtypeHelper.subtypes in the config file (comments and
-    layout kept)."""
+    """Add KEY to formatIdentifier.TextSubtypeHelper.subtypes in the config file.
+
+    The file given by --config (or $BSF_CONFIG) is edited in place: comments, blank lines,
+    other keys and line ends are kept. When it does not set the key yet, the effective default
+    list plus KEY is written. A key already listed changes nothing.
+
+    Example:
+        bsf --config bsf-demo/bsf.cfg registry subtypes add Provisional:HTM
+    """
     from registries.config import load_format_config
     from registries.model import FormatKey
     from workbench.config_edit import SUBTYPES_KEY, add_list_item
@@ -117,7 +157,14 @@ def subtypes_add(
 
 @subtypes_app.command("list")
 def subtypes_list(ctx: typer.Context) -> None:
-    """Print the effective subtype list, one key per line."""
+    """Print the effective subtype list, one key per line.
+
+    The list TextSubtypeHelper uses: the configured formatIdentifier.TextSubtypeHelper.subtypes
+    or, when it is not set, the instructions' default list for the configured registries.
+
+    Example:
+        bsf --config bsf-demo/bsf.cfg registry subtypes list
+    """
     from registries.config import load_format_config
 
     for key in load_format_config(state(ctx).settings).subtypes:

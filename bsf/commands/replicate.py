@@ -25,14 +25,24 @@ if TYPE_CHECKING:
 logging.getLogger("bagit").setLevel(logging.WARNING)
 
 app = typer.Typer(
-    help="Replicate AIPs to an object store (replicate.store.dir or replicate.store.url), "
-    "write deletion records, restore deleted objects or the whole site, remove replicas, "
-    "rebuild BagIt bags.",
+    help="""Replicate AIPs to an object store, with deletion records and restored bags.
+
+    sync repairs the store and sends new and changed AIPs to it (replicate.store.dir, or
+    replicate.store.url for S3) and writes a deletion record for each deleted object; status
+    compares store and archive; restore brings a deleted object (or the whole site) back;
+    remove deletes its replicas for good; restore-bag rebuilds a BagIt bag.
+
+    Example:
+        bsf --config bsf.cfg replicate sync
+        bsf --config bsf.cfg replicate status --verify
+    """,
     no_args_is_help=True)
 
-HandleArg = Annotated[str, typer.Argument(help="Handle of the object, e.g. 123456789/2.")]
+HandleArg = Annotated[str, typer.Argument(metavar="HANDLE",
+                                          help="Handle of the object, e.g. 123456789/2.")]
 EpersonOpt = Annotated[str | None, typer.Option(
-    "--eperson", "-e", help="E-person (email) the restore runs as (default: replicate.eperson).",
+    "--eperson", "-e", metavar="EMAIL",
+    help="E-person (email) the restore runs as (default: replicate.eperson).",
     show_default=False)]
 
 
@@ -215,7 +225,11 @@ def remove(ctx: typer.Context, handle: HandleArg,
                "-u", "--unattended", help="Do not ask for confirmation.")] = False) -> None:
     """Permanently delete an object's AIPs and deletion record from the store.
 
-    Also deletes the AIPs of every member the deletion record lists. This cannot be undone.
+    Also deletes the AIPs of every member the deletion record lists. This cannot be undone;
+    it asks for confirmation unless -u.
+
+    Example:
+        bsf --config bsf.cfg replicate remove 123456789/2
     """
     from replication.restore import removal_plan, remove_object
 
@@ -245,17 +259,22 @@ def remove(ctx: typer.Context, handle: HandleArg,
 @app.command("restore-bag")
 def restore_bag(ctx: typer.Context, handle: HandleArg,
                 dest: Annotated[Path, typer.Option(
-                    "--dest", help="Folder the bag is written into.")],
+                    "--dest", metavar="DIR", help="Folder the bag is written into.")],
                 profile: Annotated[str | None, typer.Option(
-                    "--profile", help="aptrust (md5+sha256) or btr (sha1+sha256+sha512); "
-                    "default: btr if the original bag used it, else aptrust.")] = None,
+                    "--profile", metavar="NAME", help="aptrust (md5+sha256) or btr "
+                    "(sha1+sha256+sha512); default: btr if the original bag used it, else "
+                    "aptrust.")] = None,
                 tar: Annotated[bool, typer.Option(
-                    "--tar", help="Write <TYPE>@<handle>.tar instead of a folder.")] = False,
+                    "--tar", help="Write TYPE@HANDLE.tar instead of a folder.")] = False,
                 ) -> None:
     """Rebuild a BagIt bag for one object from the store.
 
-    Payload verified on the way, original tag files kept, bag-info rewritten with Original-*
-    values, premis-events.json added; the bag is validated before it is published.
+    The payload is verified on the way, the original tag files are kept, bag-info is rewritten
+    with Original-* values and premis-events.json is added; the bag is validated before it is
+    published.
+
+    Example:
+        bsf --config bsf.cfg replicate restore-bag 123456789/2 --dest bags --tar
     """
     from replication.bags.restored import restore_bag as build
     from replication.bags.tags import AptrustDefaults

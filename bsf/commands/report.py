@@ -21,8 +21,18 @@ if TYPE_CHECKING:
     from reports.rows import ReportRow
 
 app = typer.Typer(
-    help="Conversion reports: the instructions' SUMMARY/BITSTREAM lines, CSV, JSON Lines, and "
-    "a summary for people (terminal or one self-contained HTML file).",
+    help="""Write the conversion report: SUMMARY/BITSTREAM lines, CSV or JSON Lines.
+
+    The rows are the upgradable bitstreams (--all-bitstreams: every non-deleted one), streamed,
+    so memory stays flat on any archive. It works in every state: before phase 0, between the
+    phases, and after phase 3, when the old formats come from the record phase 3 kept. The
+    subcommand summary is the overview for people.
+
+    Example:
+        bsf --config bsf-demo/bsf.cfg report -v > report.out
+        bsf --config bsf-demo/bsf.cfg report --format csv -o report.csv
+        bsf --config bsf-demo/bsf.cfg report summary --html summary.html
+    """,
     invoke_without_command=True)
 
 
@@ -55,15 +65,21 @@ def report(
         "--verbose", "-v", help="seed format: one BITSTREAM line per bitstream after the "
         "SUMMARY lines (like Upgrade15To16 -r -v).")] = False,
     fmt: Annotated[ReportFormat, typer.Option(
-        "--format", "-f", case_sensitive=False, help="seed (the instructions' lines, awk-safe), "
-        "csv (RFC 4180 with header) or json (JSON Lines).")] = ReportFormat.SEED,
+        "--format", "-f", case_sensitive=False, metavar="FORMAT", help="seed (the "
+        "instructions' lines, awk-safe), csv (RFC 4180 with header) or json (JSON Lines).")]
+        = ReportFormat.SEED,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write to FILE instead of stdout.", show_default=False)] = None,
+        "--output", "-o", metavar="FILE", help="Write to FILE instead of stdout.",
+        show_default=False)] = None,
     all_bitstreams: Annotated[bool, typer.Option(
         "--all-bitstreams", help="Every non-deleted bitstream, not only the upgradable ones "
         "(in-archive, withdrawn, in-progress submissions, logos).")] = False,
 ) -> None:
-    """Write the conversion report (see the subcommand `summary` for the overview)."""
+    """Write the conversion report (see the subcommand summary for the overview).
+
+    Example:
+        bsf --config bsf-demo/bsf.cfg report -v > report.out
+    """
     if ctx.invoked_subcommand is not None:
         return
     from reports.stream import write_rows
@@ -85,25 +101,39 @@ def report(
         if fmt is not ReportFormat.SEED or verbose:
             total = counts.total if counts is not None and not all_bitstreams else None
             rows = _rows(ctx, all_bitstreams, handles=fmt is not ReportFormat.SEED, total=total)
-        write_rows(rows, writer)
+        written = write_rows(rows, writer)
+    if output is not None and not state(ctx).quiet:
+        what = (f"{written:,} bitstreams" if fmt is not ReportFormat.SEED or verbose
+                else "the SUMMARY lines")
+        err_console.print(f"wrote {output} ({what}, {fmt.value})", markup=False,
+                          highlight=False)
 
 
 @app.command()
 def summary(
     ctx: typer.Context,
     html: Annotated[Path | None, typer.Option(
-        "--html", help="Also write one self-contained HTML page (inline SVG charts) to FILE.",
-        show_default=False)] = None,
-    limit: Annotated[int, typer.Option("--limit", help="Rows of the crosstab in the "
-                                                       "terminal.")] = 40,
+        "--html", metavar="FILE", help="Also write one self-contained HTML page (inline SVG "
+        "charts) to FILE.", show_default=False)] = None,
+    limit: Annotated[int, typer.Option("--limit", metavar="N",
+                                       help="Rows of the crosstab in the terminal.")] = 40,
     all_bitstreams: Annotated[bool, typer.Option(
         "--all-bitstreams", help="Every non-deleted bitstream, not only upgradable ones.")]
     = False,
     quiet_tables: Annotated[bool, typer.Option(
         "--no-tables", help="Do not print the terminal tables (with --html).")] = False,
 ) -> None:
-    """Old format → new format with counts and confidence mix, the top unidentified
-    extensions and the warnings; suspicious conversions are marked."""
+    """Summarise the conversion for people: old format → new format, and what looks wrong.
+
+    The crosstab of old 1.5 format → new format with counts and confidence mix (pairs whose
+    names share nothing are marked as looking wrong), the top unidentified extensions and the
+    warnings. --html also writes one self-contained page with a heat-map and confidence bars.
+    After phase 3 the old formats come from the record phase 3 kept.
+
+    Example:
+        bsf --config bsf-demo/bsf.cfg report summary --html summary.html
+        bsf --config bsf-demo/bsf.cfg report summary --limit 10
+    """
     from reports.stream import write_rows
     from reports.summary import SummaryCollector
     from reports.summary_html import render_html

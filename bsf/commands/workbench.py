@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TextIO
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
+from bsf.commands.workbench_output import print_changes, print_history, print_view, view_dict
 from bsf.context import err_console, out_console, state
 from bsfcore.errors import BsfError
 
@@ -26,43 +25,60 @@ if TYPE_CHECKING:
     from registries.model import RegistrySet
     from workbench.actions import Change
     from workbench.selection import Selection
-    from workbench.show import BitstreamView
 
 app = typer.Typer(
-    help="BitstreamFormat Workbench: examine, re-identify or set bitstream formats, with a "
-    "history of every change. Works on the renovated model, before and after phase 3.",
+    help="""BitstreamFormat Workbench: examine, re-identify or set bitstream formats.
+
+    Every change is recorded in the format history (bsf_format_history). The workbench works on
+    the renovated model, before and after phase 3, so a wrong conversion can be put right long
+    after the upgrade finished.
+
+    Example:
+        bsf --config bsf-demo/bsf.cfg workbench show 12
+        bsf --config bsf-demo/bsf.cfg workbench reidentify --ext htm -n
+    """,
     no_args_is_help=True)
 
 # Selection options shared by reidentify and set ----------------------------------------------
 IdOpt = Annotated[list[int] | None, typer.Option(
-    "--id", help="A bitstream id (repeatable).", show_default=False)]
+    "--id", metavar="ID", help="A bitstream id (repeatable).", show_default=False)]
 IdsFromOpt = Annotated[Path | None, typer.Option(
-    "--ids-from", help="File of bitstream ids, one per line (e.g. the instructions' awk "
+    "--ids-from", metavar="FILE", help="File of bitstream ids, one per line (e.g. the "
+    "instructions' awk "
     "output); '-' reads standard input.", show_default=False)]
 OldFormatOpt = Annotated[str | None, typer.Option(
-    "--old-format", help="Old 1.5 format name (or id), until phase 3 removes the 1.5 data.")]
+    "--old-format", metavar="NAME",
+    help="Old 1.5 format name (or id), until phase 3 removes the 1.5 data.")]
 ConfidenceOpt = Annotated[str | None, typer.Option(
-    "--confidence", help="Confidence NAME exactly, or <=NAME (at most) / >=NAME (at least).")]
+    "--confidence", metavar="NAME",
+    help="Confidence NAME exactly, or <=NAME (at most) / >=NAME (at least).")]
 ConfMaxOpt = Annotated[str | None, typer.Option(
-    "--confidence-max", help="At most this confidence (UNIDENTIFIED..MANUAL).")]
+    "--confidence-max", metavar="NAME", help="At most this confidence (UNIDENTIFIED..MANUAL).")]
 ConfMinOpt = Annotated[str | None, typer.Option(
-    "--confidence-min", help="At least this confidence.")]
+    "--confidence-min", metavar="NAME", help="At least this confidence.")]
 SourceOpt = Annotated[str | None, typer.Option(
-    "--source", help="Format source contains this text (e.g. DROIDIdentifier).")]
+    "--source", metavar="TEXT", help="Format source contains this text (e.g. DROIDIdentifier).")]
 CollectionOpt = Annotated[str | None, typer.Option(
-    "--collection", help="Handle of a collection (or community, recursively, or item).")]
-ExtOpt = Annotated[str | None, typer.Option("--ext", help="Name extension, e.g. htm.")]
+    "--collection", metavar="HANDLE",
+    help="Handle of a collection (or community, recursively, or item).")]
+ExtOpt = Annotated[str | None, typer.Option("--ext", metavar="EXT",
+                                            help="Name extension, e.g. htm.")]
 GlobOpt = Annotated[str | None, typer.Option(
-    "--name-glob", help="Shell pattern on the bitstream name, e.g. 'report-*.pdf'.")]
+    "--name-glob", metavar="PATTERN",
+    help="Shell pattern on the bitstream name, e.g. 'report-*.pdf'.")]
 AllOpt = Annotated[bool, typer.Option("--all", help="Every bitstream (no other filter needed).")]
 DryRunOpt = Annotated[bool, typer.Option(
     "--dry-run", "-n", help="Preview the changes (table and --csv); write nothing.")]
 CsvOpt = Annotated[str | None, typer.Option(
-    "--csv", help="Also write every change as CSV to FILE ('-' = stdout).", show_default=False)]
-ShowOpt = Annotated[int, typer.Option("--show", help="Rows of the change table to print.")]
+    "--csv", metavar="FILE", help="Also write every change as CSV to FILE ('-' = stdout).",
+    show_default=False)]
+ShowOpt = Annotated[int, typer.Option("--show", metavar="N",
+                                      help="Rows of the change table to print.")]
 UserOpt = Annotated[str | None, typer.Option(
-    "--user", help="Who makes the change (default: $USER).", show_default=False)]
-BatchOpt = Annotated[int, typer.Option("--batch-size", help="Bitstreams per transaction.")]
+    "--user", metavar="NAME", help="Who makes the change (default: $USER).",
+    show_default=False)]
+BatchOpt = Annotated[int, typer.Option("--batch-size", metavar="N",
+                                       help="Bitstreams per transaction.")]
 
 
 def _user(value: str | None) -> str:
@@ -129,29 +145,6 @@ def _assets(ctx: typer.Context) -> AssetStore:
     return AssetStore.from_settings(state(ctx).settings)
 
 
-def _conf_name(value: object) -> str:
-    if value is None:
-        return ""
-    from formats.model import Confidence
-
-    return Confidence(int(value)).name  # type: ignore[call-overload]
-
-
-def _change_table(rows: list[Change], title: str) -> Table:
-    table = Table(title=title)
-    for column in ("id", "name", "status", "old format", "old confidence", "new format",
-                   "new confidence", "note"):
-        tight = column in ("id", "status") or column.endswith("confidence")
-        table.add_column(column, overflow="fold", no_wrap=tight)
-    for c in rows:
-        style = {"error": "red", "kept-manual": "yellow", "changed": "green"}.get(c.status, "")
-        table.add_row(str(c.bitstream_id), Text(c.name or ""), c.status, Text(c.old.label),
-                      _conf_name(c.old.confidence), Text(c.new.label if c.new else ""),
-                      _conf_name(c.new.confidence) if c.new else "", Text(c.message or ""),
-                      style=style)
-    return table
-
-
 def _present(changes: Iterator[Change], *, dry_run: bool, csv_target: str | None,
              show: int, what: str) -> None:
     """Stream changes through the CSV (if asked), print the table and the tally."""
@@ -181,7 +174,7 @@ def _present(changes: Iterator[Change], *, dry_run: bool, csv_target: str | None
                 hidden += 1
     if shown:
         title = f"{what}: {'preview (dry run)' if dry_run else 'changes written'}"
-        table_console.print(_change_table(shown, title))
+        print_changes(table_console, shown, title)
         if hidden:
             table_console.print(f"… and {hidden} more (use --csv FILE for all of them)")
     err_console.print(tally.sentence(dry_run), soft_wrap=True)
@@ -195,7 +188,8 @@ def reidentify(
     ids: IdOpt = None, ids_from: IdsFromOpt = None, all_: AllOpt = False,
     old_format: OldFormatOpt = None,
     format_: Annotated[str | None, typer.Option(
-        "--format", help="Current format: key (PRONOM:fmt/96), name, or 'none'.")] = None,
+        "--format", metavar="KEY", help="Current format: key (PRONOM:fmt/96), name, or "
+        "'none'.")] = None,
     confidence: ConfidenceOpt = None, confidence_max: ConfMaxOpt = None,
     confidence_min: ConfMinOpt = None, source: SourceOpt = None,
     collection: CollectionOpt = None, ext: ExtOpt = None, name_glob: GlobOpt = None,
@@ -204,9 +198,22 @@ def reidentify(
                                                         "(confidence MANUAL).")] = False,
     csv: CsvOpt = None, show: ShowOpt = 50, user: UserOpt = None, batch_size: BatchOpt = 500,
     workers: Annotated[int, typer.Option(
-        "--workers", "-w", help="Processes identifying each batch (one writer).")] = 1,
+        "--workers", "-w", metavar="N", help="Processes identifying each batch (one writer).")]
+        = 1,
 ) -> None:
-    """Re-run the identifier stack on bitstreams and record every change in the history."""
+    """Re-run the identifier stack on selected bitstreams and record every change.
+
+    Select bitstreams with the filters (all combined with AND; --all for every one), preview
+    with -n (the same work, rolled back), then run it for real: each batch is written in one
+    transaction with its history rows. Formats a person set (confidence MANUAL) are kept unless
+    --force. The last line on stderr counts what changed; the exit code is 1 when any bitstream
+    had an error.
+
+    Example:
+        bsf --config bsf-demo/bsf.cfg workbench reidentify --ext htm -n --csv -
+        bsf workbench reidentify --confidence "<=EXTENSION" --source Phase
+        bsf workbench reidentify --ids-from ids.txt --workers 2
+    """
     from workbench.actions import reidentify as run
     from workbench.actions import require_renovated
 
@@ -226,23 +233,34 @@ def reidentify(
 def set_(
     ctx: typer.Context,
     bitstreams: Annotated[list[int] | None, typer.Argument(
-        help="Bitstream ids (or select with the filters).", show_default=False)] = None,
+        metavar="ID", help="Bitstream ids (or select with the filters).", show_default=False)]
+        = None,
     format_key: Annotated[str, typer.Option(
-        "--format", help="The format to set, by key (e.g. PRONOM:fmt/96).")] = "",
+        "--format", metavar="KEY", help="The format to set, by key (e.g. PRONOM:fmt/96).")] = "",
     ids: IdOpt = None, ids_from: IdsFromOpt = None, all_: AllOpt = False,
     old_format: OldFormatOpt = None,
     current_format: Annotated[str | None, typer.Option(
-        "--current-format", help="Filter: current format key, name or 'none'.")] = None,
+        "--current-format", metavar="KEY", help="Filter: current format key, name or 'none'.")]
+        = None,
     confidence: ConfidenceOpt = None, confidence_max: ConfMaxOpt = None,
     confidence_min: ConfMinOpt = None, source: SourceOpt = None,
     collection: CollectionOpt = None, ext: ExtOpt = None, name_glob: GlobOpt = None,
     dry_run: DryRunOpt = False, csv: CsvOpt = None, show: ShowOpt = 50,
     user: UserOpt = None,
-    note: Annotated[str | None, typer.Option("--note", help="Why (kept as the basis and in "
-                                                            "the history).")] = None,
+    note: Annotated[str | None, typer.Option(
+        "--note", metavar="TEXT", help="Why (kept as the basis and in the history).")] = None,
     batch_size: BatchOpt = 500,
 ) -> None:
-    """Set a format by hand: confidence MANUAL, source workbench:<user>, recorded in history."""
+    """Set a format by hand: confidence MANUAL, recorded in the history.
+
+    The format may be any key the archive's format cache or the configured registries know (a
+    synonym works too). The source becomes workbench:USER and the basis the --note (or "set by
+    hand to KEY"). A later reidentify keeps this decision unless --force. -n previews.
+
+    Example:
+        bsf workbench set 12 --format PRONOM:fmt/412 --note "checked by ann" -n
+        bsf workbench set --ext dat --format PRONOM:x-fmt/111
+    """
     from registries.loader import load_configured_registries
     from registries.model import FormatKey
     from workbench.actions import require_renovated, set_format
@@ -265,15 +283,24 @@ def set_(
 @app.command()
 def show(
     ctx: typer.Context,
-    bitstream_id: Annotated[int, typer.Argument(help="Bitstream id.")],
+    bitstream_id: Annotated[int, typer.Argument(metavar="ID", help="Bitstream id.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
     = False,
     explain: Annotated[bool, typer.Option(
         "--explain/--no-explain", help="Ask each identifier of the stack about the file now.")]
     = True,
 ) -> None:
-    """A bitstream's format: current (with confidence, source, basis, warning), old 1.5 format,
-    and what each identifier in the stack would say now."""
+    """Show one bitstream's format and what each identifier says about it now.
+
+    Name, size, checksum and owner; the current format with its identifiers, confidence,
+    source, basis and warning; the old 1.5 format and the conversion's answer (kept after phase
+    3); the number of recorded changes; then, unless --no-explain, each identifier's answer for
+    the file now and the stack's decision. --json prints the same as one object.
+
+    Example:
+        bsf --config bsf-demo/bsf.cfg workbench show 12
+        bsf --config bsf-demo/bsf.cfg workbench show 12 --json --no-explain
+    """
     from workbench.actions import require_renovated
     from workbench.show import show_bitstream
 
@@ -285,76 +312,30 @@ def show(
         assets = _assets(ctx)
     view = show_bitstream(st.engine, bitstream_id, stack=stack, assets=assets)
     if as_json:
-        out_console.print_json(json.dumps(_view_dict(view), default=str))
+        out_console.print_json(json.dumps(view_dict(view), default=str))
         return
-    table = Table(title=f"Bitstream {view.bitstream_id}", show_header=False)
-    table.add_column("field", style="bold")
-    table.add_column("value", overflow="fold")
-    for label, value in _view_rows(view):
-        table.add_row(label, Text("" if value is None else str(value)))
-    out_console.print(table)
-    if view.explain is not None:
-        ex = Table(title="What each identifier says now")
-        for column in ("identifier", "format", "confidence", "basis", "warning"):
-            ex.add_column(column, overflow="fold")
-        for name, match in view.explain:
-            if match is None:
-                ex.add_row(Text(name), "—", "", "", "")
-            else:
-                ex.add_row(Text(name), Text(str(match.key) if match.key else "(unknown)"),
-                           match.confidence.name, Text(match.basis), Text(match.warning))
-        out_console.print(ex)
-    elif view.explain_error:
-        err_console.print(f"cannot identify now: {view.explain_error}")
-
-
-def _view_rows(view: BitstreamView) -> list[tuple[str, object]]:
-    c = view.current
-    return [
-        ("name", view.name), ("size", view.size_bytes),
-        ("checksum", f"{view.checksum} ({view.checksum_algorithm})" if view.checksum else None),
-        ("item", view.item_handle), ("logo of", view.logo_of),
-        ("deleted", "yes" if view.deleted else "no"),
-        ("format", c.label), ("identifiers", ", ".join(view.current_keys)),
-        ("confidence", c.confidence.name if c.confidence is not None else None),
-        ("source", c.source), ("basis", c.basis), ("warning", c.warning),
-        ("user format description", view.user_format_description),
-        ("old 1.5 format", view.old_format if view.old_format else view.old_format_note),
-        ("recorded changes", view.history_count),
-    ]
-
-
-def _view_dict(view: BitstreamView) -> dict[str, object]:
-    c = view.current
-    data: dict[str, object] = {
-        "bitstream_id": view.bitstream_id, "name": view.name, "size_bytes": view.size_bytes,
-        "checksum": view.checksum, "checksum_algorithm": view.checksum_algorithm,
-        "item_handle": view.item_handle, "logo_of": view.logo_of, "deleted": view.deleted,
-        "format": {"id": c.format_id, "key": c.key, "name": c.name, "keys": view.current_keys,
-                   "confidence": c.confidence.name if c.confidence is not None else None,
-                   "source": c.source, "basis": c.basis, "warning": c.warning},
-        "user_format_description": view.user_format_description,
-        "old_format": view.old_format, "old_format_note": view.old_format_note,
-        "history_count": view.history_count,
-    }
-    if view.explain is not None:
-        data["explain"] = [
-            {"identifier": name, "key": str(m.key) if m and m.key else None,
-             "confidence": m.confidence.name if m else None, "basis": m.basis if m else None,
-             "warning": m.warning if m else None} for name, m in view.explain]
+    print_view(out_console, view)
     if view.explain_error:
-        data["explain_error"] = view.explain_error
-    return data
+        err_console.print(f"cannot identify now: {view.explain_error}")
 
 
 @app.command()
 def history(
     ctx: typer.Context,
-    bitstream_id: Annotated[int, typer.Argument(help="Bitstream id.")],
+    bitstream_id: Annotated[int, typer.Argument(metavar="ID", help="Bitstream id.")],
     csv: Annotated[bool, typer.Option("--csv", help="CSV on stdout instead of a table.")]
     = False,
 ) -> None:
-    """Every recorded format change of a bitstream, oldest first."""
+    """List every recorded format change of a bitstream, oldest first.
+
+    Each change shows when, who, the action (reidentify, set, restore), the old and the new
+    format with key and confidence, and the note. --csv writes the full rows (sources, basis,
+    warning too) for machines.
+
+    Example:
+        bsf --config bsf-demo/bsf.cfg workbench history 87
+        bsf --config bsf-demo/bsf.cfg workbench history 87 --csv
+    """
     from archive.history import history_of
     from workbench.actions import require_renovated
     from workbench.output import HISTORY_COLUMNS, history_cells
@@ -373,15 +354,4 @@ def history(
     if not entries:
         err_console.print(f"no recorded format changes for bitstream {bitstream_id}")
         return
-    table = Table(title=f"Format history of bitstream {bitstream_id}")
-    for column in ("when", "who", "action", "old format", "old conf.", "new format",
-                   "new conf.", "note"):
-        table.add_column(column, overflow="fold")
-    for e in entries:
-        table.add_row(e.changed_at.strftime("%Y-%m-%d %H:%M:%S") if e.changed_at else "",
-                      Text(e.changed_by), e.action,
-                      Text(f"{e.old_format_name or '(NONE)'} [{e.old_format_key or '-'}]"),
-                      _conf_name(e.old_confidence),
-                      Text(f"{e.new_format_name} [{e.new_format_key or '-'}]"),
-                      _conf_name(e.new_confidence), Text(e.note or ""))
-    out_console.print(table)
+    print_history(out_console, entries, f"Format history of bitstream {bitstream_id}")
