@@ -91,6 +91,8 @@ def demo(
     for line in results:
         typer.echo(line)
     typer.echo(f"next: bsf --config {site.config} doctor   (then the tour in README.md)")
+    typer.echo(f"serve it: bsf --config {site.config} serve   (the web workbench on "
+               f"http://127.0.0.1:8080/, log in as {DEMO_ADMIN_EMAIL})")
 
 
 def _mission(ctx: typer.Context, site: DemoSite, store: AssetStore) -> list[str]:

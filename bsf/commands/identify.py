@@ -23,6 +23,7 @@ def register(app: typer.Typer) -> None:
 def identify(
     ctx: typer.Context,
     paths: Annotated[list[str] | None, typer.Argument(
+        metavar="PATH...",
         help="Files or folders to identify; output names are these paths as given.")] = None,
     no_recurse: Annotated[bool, typer.Option(
         "--no-recurse", "-nr", help="Stay in the given folders (default: recurse, as sf).")]
@@ -37,28 +38,34 @@ def identify(
     as_droid: Annotated[bool, typer.Option("--droid", help="DROID 6 CSV (folder rows).")]
         = False,
     hash_name: Annotated[str | None, typer.Option(
-        "--hash", help="Checksum: md5, sha1, sha256, sha512 or crc (sf's names).")] = None,
+        "--hash", metavar="ALGORITHM",
+        help="Checksum: md5, sha1, sha256, sha512 or crc (sf's names).")] = None,
     scan_archives: Annotated[bool, typer.Option(
         "--scan-archives", "-z", help="Identify members of zip, tar (plain/gz/bz2/xz), gzip, "
         "bzip2, xz, WARC and ARC files, named outer.zip#inner/path.")] = False,
     max_members: Annotated[int, typer.Option(
-        "--max-members", min=1, help="Cap on members below one file (-z).")] = 100_000,
+        "--max-members", min=1, metavar="N", help="Cap on members below one file (-z).")] = 100_000,
     max_expanded: Annotated[int, typer.Option(
-        "--max-expanded", min=1, help="Cap on bytes expanded below one file (-z).")]
+        "--max-expanded", min=1, metavar="BYTES",
+        help="Cap on bytes expanded below one file (-z).")]
         = 8 << 30,
     max_ratio: Annotated[float, typer.Option(
-        "--max-ratio", min=1.0, help="Cap on a member's expanded/compressed ratio (-z).")]
+        "--max-ratio", min=1.0, metavar="RATIO",
+        help="Cap on a member's expanded/compressed ratio (-z).")]
         = 200.0,
     workers: Annotated[int, typer.Option(
-        "--workers", "-w", min=1, help="Worker processes (output order is kept).")] = 1,
+        "--workers", "-w", min=1, metavar="N",
+        help="Worker processes (output order is kept).")] = 1,
     name_from: Annotated[str | None, typer.Option(
-        "--name-from", help="CSV of path,name: the original name whose extension is used "
+        "--name-from", metavar="FILE",
+        help="CSV of path,name: the original name whose extension is used "
         "(path matched exactly, else by base name, e.g. asset-store internal ids).")] = None,
     follow_symlinks: Annotated[bool, typer.Option(
         "--follow-symlinks", help="Follow symlinks met while walking (loops are skipped).")]
         = False,
     compare: Annotated[tuple[str, str] | None, typer.Option(
-        "--compare", help="Compare two result files (bsf/sf CSV, JSON, YAML or DROID CSV): "
+        "--compare", metavar="OLD NEW",
+        help="Compare two result files (bsf/sf CSV, JSON, YAML or DROID CSV): "
         "files whose answer changed, and counts per old → new pair.")] = None,
     pairs: Annotated[bool, typer.Option(
         "--pairs", help="With --compare --csv: counts per old → new pair instead of files.")]
@@ -68,10 +75,17 @@ def identify(
 ) -> None:
     """Identify files like siegfried/DROID with the configured identifier stack.
 
-    Default output: YAML in siegfried's layout, with confidence and source.
-    Recurses into folders; symlinks, FIFOs, sockets and devices met on the way are skipped and
-    counted in the summary on stderr. Unreadable files get their error in the errors field and
-    the scan goes on; the exit status is 1 only when a real file could not be read.
+    Default output: YAML in siegfried 1.11's layout, with confidence and source; --csv, --json
+    and --droid write sf's CSV and JSON or DROID 6's CSV. Recurses into folders; symlinks,
+    FIFOs, sockets and devices met on the way are skipped and counted in the summary on stderr.
+    Unreadable files get their error in the errors field and the scan goes on; the exit status
+    is 1 only when a real file could not be read. --compare OLD NEW lists what changed between
+    two runs, e.g. after a signature update.
+
+    Example:
+        bsf identify --csv --hash sha256 /data/accession-42 > formats.csv
+        bsf identify -z --json deposit.zip
+        bsf identify --compare before.csv after.csv
     """
     st = state(ctx)
     if quiet:

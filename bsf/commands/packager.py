@@ -27,16 +27,7 @@ def _options_epilog() -> str:
     return "\n\n".join(lines)
 
 
-app = typer.Typer(help="""Export and ingest DSpace AIPs (METS + PREMIS zips), with DSpace's flags.
-
-    -d exports an object (with -a its children too); -s submits packages as new objects; -r
-    restores them as they were, -r -k keeps objects that exist, -r -f replaces them. -t AIP and
-    -e EPERSON are required, as in DSpace. A failed ingest changes nothing.
-
-    Example:
-        bsf packager -d -t AIP -e admin@myu.edu -i 123456789/2 item.zip
-        bsf packager -r -a -f -u -t AIP -e admin@myu.edu SITE.zip
-    """, context_settings={"help_option_names": ["-h", "--help"]})
+app = typer.Typer(context_settings={"help_option_names": ["-h", "--help"]})
 
 
 def _fail(message: str) -> None:
@@ -83,16 +74,19 @@ def packager_command(
     no_user_interaction: Annotated[bool, typer.Option(
         "-u", "--no-user-interaction", help="Never prompt (for cron).")] = False,
 ) -> None:
-    """Export (-d) or ingest (-s, -r, -r -k, -r -f) DSpace AIPs.
+    """Export and ingest DSpace AIPs (METS + PREMIS zips), with DSpace's flags.
 
     One command whose mode is chosen by DSpace's flags: -d exports the object -i names (with
     -a its whole hierarchy, beside FILE or into the folder FILE/), -s submits AIPs as new
     objects under -p, -r restores them as they were (-k keeps existing objects, -f replaces
-    them). Every ingest, and -o passwords=true, needs -e to be an administrator of its target.
+    them). -t AIP and -e EPERSON are required, as in DSpace; every ingest, and -o
+    passwords=true, needs -e to be an administrator of its target. A failed ingest changes
+    nothing.
 
     Example:
+        bsf packager -d -t AIP -e admin@myu.edu -i 123456789/2 item.zip
         bsf packager -d -a -t AIP -e admin@myu.edu -i 123456789/0 backups/
-        bsf packager -r -a -f -u -t AIP -e admin@myu.edu -i 123456789/0 backups/SITE@123456789-0.zip
+        bsf packager -r -a -f -u -t AIP -e admin@myu.edu SITE@123456789-0.zip
     """
     if ctx.invoked_subcommand is not None:
         return
@@ -168,7 +162,7 @@ def register_archive_commands(archive_app: typer.Typer) -> None:
     def update_sequences_command(ctx: typer.Context) -> None:
         """Move every DSpace id sequence past the highest id in use.
 
-        As DSpace's update-sequences.sql: each <table>_seq goes past its table's highest id,
+        As DSpace's update-sequences.sql: each TABLE_seq goes past its table's highest id,
         and handle_seq past the highest handle suffix too. Ingests already do this; run it
         after loading rows by other means, or when an ingest reports a sequence behind the
         rows in use. SQLite keeps ids by row id: nothing to do there.

@@ -25,7 +25,7 @@ GLOBALS = re.compile(r"\bbsf(?: (?:--config|-c|--db|--assetstore) \S+| --quiet| 
 TYPE_NAME = re.compile(r"<[a-z][a-z_\[\]|, ]*(?: range)?>")
 #: Commands another issue owns and rewrites; their help is made to conform at integration.
 #: strict xfail: the day they conform, this list must shrink.
-OWNED_ELSEWHERE = {("identify",): "issue 13 rewrites bsf/commands/identify.py"}
+OWNED_ELSEWHERE: dict[tuple[str, ...], str] = {}
 
 
 Command = TyperCommand | TyperGroup
