@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -20,10 +21,11 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichProgress
 from rich.text import Text
-from sqlalchemy import Engine
-
 from bsfcore.progress import NO_PROGRESS, Progress
 from bsfcore.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # the identify path must not pay for SQLAlchemy (about 0.3 s to import)
+    from sqlalchemy import Engine
 
 
 @dataclass

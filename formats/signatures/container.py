@@ -8,8 +8,7 @@ only as far as the furthest byte any of its signatures can need.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from formats.signatures.compile import CompiledSignature, compile_signature
 from formats.signatures.match import match_signature
@@ -22,26 +21,30 @@ from registries.pronom.model import EOF, ContainerFile
 MEMBER_LIMIT = 1 << 20
 
 
-@dataclass(frozen=True)
-class ContainerHit:
+class ContainerHit(NamedTuple):
     puid: str
     signature: int
     basis: str
 
 
-@dataclass(frozen=True)
-class _File:
+class _File(NamedTuple):
     path: str
     signatures: tuple[CompiledSignature, ...]
     need: int  # bytes of the member to read
 
 
-@dataclass(frozen=True)
-class _Container:
+class _Container(NamedTuple):
     id: int
     kind: str
     files: tuple[_File, ...]
     puids: tuple[str, ...]
+
+
+class _Member(NamedTuple):
+    """A member's bytes read so far (as a window) and how many were asked for."""
+
+    need: int
+    window: Window
 
 
 def _need(sigs: tuple[CompiledSignature, ...]) -> int:
@@ -104,7 +107,7 @@ class ContainerMatcher:
             directory = OleDirectory(fh, size)
             if not directory.entries:
                 return []
-        cache: dict[str, tuple[int, Window]] = {}
+        cache: dict[str, _Member] = {}
         chosen = set(self._always.get(kind, ()))
         index = self._index
         for name in directory.entries:
@@ -120,7 +123,7 @@ class ContainerMatcher:
         return hits
 
     def _satisfied(self, cont: _Container, directory: ZipDirectory | OleDirectory,
-                   cache: dict[str, tuple[int, Window]]) -> str | None:
+                   cache: dict[str, _Member]) -> str | None:
         names: list[str] = []
         byte_basis = byte_path = ""
         for f in cont.files:
@@ -130,9 +133,10 @@ class ContainerMatcher:
                 names.append(f.path)
                 continue
             got = cache.get(f.path)
-            if got is None or got[0] < f.need:
-                got = cache[f.path] = (f.need, Window.of_bytes(directory.read(f.path, f.need)))
-            win = got[1]
+            if got is None or got.need < f.need:
+                got = cache[f.path] = _Member(f.need,
+                                              Window.of_bytes(directory.read(f.path, f.need)))
+            win = got.window
             found = None
             for sig in f.signatures:
                 found = match_signature(sig, win, MEMBER_LIMIT)

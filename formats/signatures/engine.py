@@ -19,13 +19,13 @@ How a file is matched (details in docs/identification-engine.md):
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import NamedTuple
 
-from formats.signatures.compile import CompiledSequence, CompiledSignature, Segment
-from formats.signatures.match import HOP_WINDOW, find_literal, match_signature, rx
+from formats.signatures.compile import CompiledSequence, CompiledSignature, FixedCheck, Segment
+from formats.signatures.match import HOP_WINDOW, Position, find_literal, match_signature, rx
 from formats.signatures.needles import Needles
 from formats.signatures.window import Window
 from registries.pronom.model import BOF, EOF
@@ -41,12 +41,11 @@ SCAN_SLACK = 4096
 NEEDLE_WINDOW = 16384
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):
     """A dispatch-table entry: a signature and the fixed bytes still to check."""
 
     sid: int
-    checks: tuple[tuple[int, bytes], ...]
+    checks: tuple[FixedCheck, ...]
     trivial: bool  # the checks are the whole signature
     end: int  # for trivial entries: the end offset of the match
     length: int
@@ -78,25 +77,71 @@ def _needle(sig: CompiledSignature, anchor: Segment) -> bytes:
     return best if len(best) >= 2 else b""
 
 
-#: how one signature is verified (see SignatureEngine._plan)
-_Plan = tuple["re.Pattern[bytes] | None", int, int, int, int, bool, bytes]
-_Group = tuple[list[_Entry], tuple[int, int, dict[bytes, list[_Entry]]] | None]
+class _Plan(NamedTuple):
+    """How one signature is verified (see :meth:`SignatureEngine._plan`)."""
+
+    #: one BOF sequence of one bounded segment: its regex (None: the general matcher)
+    pattern: re.Pattern[bytes] | None
+    lo: int            # lowest start
+    hi: int            # highest start
+    end: int           # end bound of the match
+    min_size: int      # shortest file that can match
+    generic: bool
+    #: a literal every match contains, checked first when the regex would crawl a wide window
+    need: bytes
+
+
+class _SubDispatch(NamedTuple):
+    """A big dispatch group split again on one more fixed check."""
+
+    offset: int
+    length: int
+    table: dict[bytes, list[_Entry]]
+
+
+class _Group(NamedTuple):
+    entries: list[_Entry]
+    sub: _SubDispatch | None
+
+
+class _Slot(NamedTuple):
+    """Signatures whose fixed BOF anchor is ``length`` bytes at ``offset``, by those bytes."""
+
+    offset: int
+    length: int
+    table: dict[bytes, _Group]
+
+
+class _SmallNeedle(NamedTuple):
+    """A signature searched with ``bytes.find`` in a small window at one end of the file."""
+
+    sid: int
+    side: int          # 0: BOF, 1: EOF
+    needles: tuple[bytes, ...]
+    window: int
+
+
+class _WindowedSid(NamedTuple):
+    """A signature whose needle must end within ``window`` bytes of the file's start."""
+
+    sid: int
+    window: int
 
 
 def _split_group(entries: list[_Entry]) -> _Group:
     """Sub-dispatch a big group on the fixed check most of its members share."""
     if len(entries) <= 6:
-        return entries, None
+        return _Group(entries, None)
     shapes: dict[tuple[int, int], int] = {}
     for e in entries:
         for o, lit in e.checks:
             shape = (o, min(len(lit), 4))
             shapes[shape] = shapes.get(shape, 0) + 1
     if not shapes:
-        return entries, None
+        return _Group(entries, None)
     (off, n), count = max(shapes.items(), key=lambda kv: (kv[1], kv[0][1], -kv[0][0]))
     if count < 3:
-        return entries, None
+        return _Group(entries, None)
     rest: list[_Entry] = []
     sub: dict[bytes, list[_Entry]] = {}
     for e in entries:
@@ -106,7 +151,59 @@ def _split_group(entries: list[_Entry]) -> _Group:
                 break
         else:
             rest.append(e)
-    return rest, (off, n, sub)
+    return _Group(rest, _SubDispatch(off, n, sub))
+
+
+class _NeedleChoice(NamedTuple):
+    score: int
+    needles: tuple[bytes, ...]
+    window: int
+    eof: bool
+
+
+class _Words(NamedTuple):
+    """Needle -> what it files: unanchored BOF and EOF signatures, and small-window ones."""
+
+    head: dict[str, list[int]]
+    tail: dict[str, list[int]]
+    small: dict[str, list[_WindowedSid]]
+
+
+class SignatureStore:
+    """Compiled signatures by id, each pickled on its own and decoded on first use.
+
+    A process that loads the engine from the cache decodes only the signatures its files make
+    candidates (a few hundred of 2,166 for a typical scan, a handful for one file).
+    """
+
+    __slots__ = ("_blobs", "_decoded")
+
+    def __init__(self, signatures: dict[int, CompiledSignature]) -> None:
+        self._blobs = {sid: pickle.dumps(sig, protocol=pickle.HIGHEST_PROTOCOL)
+                       for sid, sig in signatures.items()}
+        self._decoded: dict[int, CompiledSignature] = dict(signatures)
+
+    def __getitem__(self, sid: int) -> CompiledSignature:
+        got = self._decoded.get(sid)
+        if got is None:
+            got = self._decoded[sid] = pickle.loads(self._blobs[sid])
+        return got
+
+    def __contains__(self, sid: object) -> bool:
+        return sid in self._blobs
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def ids(self) -> list[int]:
+        return list(self._blobs)
+
+    def __getstate__(self) -> dict[int, bytes]:
+        return self._blobs
+
+    def __setstate__(self, state: dict[int, bytes]) -> None:
+        self._blobs = state
+        self._decoded = {}
 
 
 class Hit(NamedTuple):
@@ -114,7 +211,7 @@ class Hit(NamedTuple):
 
     puid: str
     signature: int
-    positions: tuple[tuple[int, int], ...]
+    positions: tuple[Position, ...]
     generic: bool
 
 
@@ -124,7 +221,7 @@ class SignatureEngine:
     def __init__(self, signatures: dict[int, CompiledSignature],
                  formats_of: dict[int, list[str]], priorities: dict[str, frozenset[str]],
                  max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        self.signatures = signatures
+        self.signatures = SignatureStore(signatures)
         self.formats_of = {s: tuple(p) for s, p in formats_of.items() if s in signatures}
         self.priorities = priorities
         self.max_bytes = max_bytes
@@ -168,18 +265,19 @@ class SignatureEngine:
                        and first.max_len is not None)
             for prefix in first.prefixes:
                 key = prefix[:4]
-                checks = tuple((off + o, lit) for o, lit in first.checks
+                checks = tuple(FixedCheck(off + o, lit) for o, lit in first.checks
                                if not (o == 0 and lit == key))
-                if first.checks and first.checks[0][0] == 0 and len(first.checks[0][1]) > 4 \
-                        and first.checks[0][1][:4] == key:
-                    checks = ((off + 4, first.checks[0][1][4:]), *checks)
+                lead = first.checks[0] if first.checks else None
+                if lead is not None and lead.offset == 0 and len(lead.data) > 4 \
+                        and lead.data[:4] == key:
+                    checks = (FixedCheck(off + 4, lead.data[4:]), *checks)
                 end = off + (first.max_len or 0) if trivial else 0
                 entry = _Entry(sid, checks, trivial and len(first.prefixes) == 1, end,
                                first.max_len or 0, _needle(sig, first), sig.generic)
                 table.setdefault((off, len(key)), {}).setdefault(key, []).append(entry)
                 head_need = max(head_need, off + len(key), end,
                                 *(o + len(lit) for o, lit in checks))
-        self.dispatch = sorted((off, n, {k: _split_group(v) for k, v in d.items()})
+        self.dispatch = sorted(_Slot(off, n, {k: _split_group(v) for k, v in d.items()})
                                for (off, n), d in table.items())
         self.head_need = max(head_need, 1)
         self.searched = frozenset(searched)
@@ -188,12 +286,12 @@ class SignatureEngine:
     def _build_search(self, searched: list[int]) -> None:
         """File each unanchored signature under needles (one of which must occur) and the
         window they must lie in."""
-        small: list[tuple[int, int, tuple[bytes, ...], int]] = []  # (sid, side, needles, win)
+        small: list[_SmallNeedle] = []
         head_words: dict[str, list[int]] = {}
         tail_words: dict[str, list[int]] = {}
         always: list[int] = []
         for sid in searched:
-            best: tuple[int, tuple[bytes, ...], int, bool] | None = None
+            best: _NeedleChoice | None = None
             for seq in self.signatures[sid].sequences:
                 is_eof = seq.reference == EOF
                 for seg, window in _reaches(seq, self.max_bytes):
@@ -205,14 +303,14 @@ class SignatureEngine:
                             continue
                         score = min(shortest, 8) * 4 - (2 if window > SMALL_WINDOW else 0) \
                             - (1 if len(needles) > 1 else 0)
-                        if best is None or score > best[0]:
-                            best = (score, tuple(needles), window, is_eof)
+                        if best is None or score > best.score:
+                            best = _NeedleChoice(score, tuple(needles), window, is_eof)
             if best is None:
                 always.append(sid)
                 continue
-            _, needles, window, is_eof = best
+            needles, window, is_eof = best.needles, best.window, best.eof
             if window <= SMALL_WINDOW:
-                small.append((sid, 1 if is_eof else 0, needles, window))
+                small.append(_SmallNeedle(sid, 1 if is_eof else 0, needles, window))
             else:
                 words = tail_words if is_eof else head_words
                 for needle in needles:
@@ -220,22 +318,23 @@ class SignatureEngine:
         # BOF needles in small windows share one automaton run over the first 4 KiB
         # ... except runs of one byte value (zero padding is everywhere: an automaton would
         # report hundreds of useless hits per file); those are a bounded bytes.find each
-        small_words: dict[str, list[tuple[int, int]]] = {}
-        for sid, side, needles, window in small:
-            if side == 0 and not any(len(set(n)) == 1 for n in needles):
-                for needle in needles:
-                    small_words.setdefault(needle.decode("latin-1"), []).append((sid, window))
+        small_words: dict[str, list[_WindowedSid]] = {}
+        for entry in small:
+            if entry.side == 0 and not any(len(set(n)) == 1 for n in entry.needles):
+                for needle in entry.needles:
+                    small_words.setdefault(needle.decode("latin-1"), []).append(
+                        _WindowedSid(entry.sid, entry.window))
         self.small = [e for e in small
-                      if e[1] == 1 or any(len(set(n)) == 1 for n in e[2])]
+                      if e.side == 1 or any(len(set(n)) == 1 for n in e.needles)]
         self.always = always
-        self._words = (head_words, tail_words, small_words)
+        self._words = _Words(head_words, tail_words, small_words)
         self._make_automata()
 
     def _make_automata(self) -> None:
-        made: list[Needles | None] = []
-        for words in self._words:
-            made.append(Needles(words) if words else None)
-        self.head_ac, self.tail_ac, self.small_ac = made
+        words = self._words
+        self.head_ac = Needles(words.head) if words.head else None
+        self.tail_ac = Needles(words.tail) if words.tail else None
+        self.small_ac = Needles(words.small) if words.small else None
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
@@ -262,7 +361,7 @@ class SignatureEngine:
             plan = plans.get(sid)
             if plan is None:
                 plan = plans[sid] = self._plan(sid)
-            pattern, lo, hi, end, min_size, generic, need = plan
+            pattern, lo, hi, end, min_size, generic, need = plan   # (unpacked: hot loop)
             if size < min_size:
                 found[sid] = None  # the file is too short for the shortest possible match
                 continue
@@ -278,18 +377,15 @@ class SignatureEngine:
                     m = pattern.search(buf, lo, end)
                     if m is not None and m.start() > hi:
                         m = None
-                found[sid] = None if m is None else Hit("", sid, ((m.start(),
-                                                                   m.end() - m.start()),),
-                                                        generic)
+                found[sid] = None if m is None else Hit(
+                    "", sid, (Position(m.start(), m.end() - m.start()),), generic)
                 continue
             sig = self.signatures[sid]
             pos = match_signature(sig, win, cap)
             found[sid] = None if pos is None else Hit("", sid, tuple(pos), generic)
 
     def _plan(self, sid: int) -> _Plan:
-        """How to verify ``sid``: (pattern or None, lowest start, highest start, end bound,
-        shortest file that can match, generic, a literal the match must contain when the
-        regex would crawl a wide window to find it)."""
+        """How to verify ``sid`` (see :class:`_Plan`)."""
         sig = self.signatures[sid]
         min_size = 0
         for seq in sig.sequences:
@@ -307,8 +403,9 @@ class SignatureEngine:
                 width = hi + length - seg.gap_min
                 need = seg.literal if len(seg.literal) >= 3 and width > 64 \
                     and not seg.src.startswith(re.escape(seg.literal)) else b""
-                return (rx(seg.src), seg.gap_min, hi, hi + length, min_size, sig.generic, need)
-        return None, 0, 0, 0, min_size, sig.generic, b""
+                return _Plan(rx(seg.src), seg.gap_min, hi, hi + length, min_size, sig.generic,
+                             need)
+        return _Plan(None, 0, 0, 0, min_size, sig.generic, b"")
 
     def _search_candidates(self, win: Window) -> set[int]:
         cands: set[int] = set(self.always)
@@ -373,8 +470,9 @@ class SignatureEngine:
                 if whole and entry.needle and find_literal(head, entry.needle) < 0:
                     continue
                 if entry.trivial and entry.end <= hlen:
-                    found[entry.sid] = Hit("", entry.sid, ((entry.end - entry.length,
-                                                            entry.length),), entry.generic)
+                    found[entry.sid] = Hit("", entry.sid, (Position(entry.end - entry.length,
+                                                                    entry.length),),
+                                           entry.generic)
                 else:
                     verify.append(entry.sid)
         if verify:
