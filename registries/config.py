@@ -53,6 +53,7 @@ IDENTIFIER_CLASSES: dict[str, str] = {
     "JSONIdentifier": "JSON",
     "CSVIdentifier": "CSV",
     "MarkdownIdentifier": "Markdown",
+    "MarkupIdentifier": "Markup",
 }
 IDENTIFIER_KINDS = tuple(dict.fromkeys(IDENTIFIER_CLASSES.values()))
 #: identifier kind -> the registry it needs

@@ -7,10 +7,12 @@ such an answer more specific; they never touch an answer that came from a byte s
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from formats.model import Confidence, Match
 from registries.model import Format, FormatKey, RegistrySet
+from registries.pronom.registry import PronomRegistry
 
 #: Formats that mean "some text", in every registry we know. PRONOM's list comes from the
 #: text-PUID table (ecosystem research): none of them has a byte signature.
@@ -23,6 +25,18 @@ GENERIC_TEXT_KEYS: frozenset[FormatKey] = frozenset(
 )
 
 PROVISIONAL = "Provisional"
+_GENERIC_NAME = re.compile(r"\bgeneric\b", re.I)
+
+
+def generic_unsigned_keys(registries: RegistrySet) -> frozenset[FormatKey]:
+    """PRONOM formats with no signature that PRONOM itself calls generic ("Data File Generic",
+    claiming ``.dat``): an answer by their extension says less than "text", so they count as
+    generic (refiners may improve on them; the subtype helper never promotes text to them)."""
+    pronom = registries.registry("PRONOM")
+    if not isinstance(pronom, PronomRegistry):
+        return frozenset()
+    return frozenset(f.key for f in pronom if f.extensions and not pronom.has_signature(f.key)
+                     and _GENERIC_NAME.search(f.display_name))
 
 
 def expand_keys(keys: Iterable[FormatKey], registries: RegistrySet | None) -> frozenset[FormatKey]:

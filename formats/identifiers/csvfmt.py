@@ -50,6 +50,25 @@ def _records(text: str, delimiter: str, truncated: bool) -> list[list[str]] | No
     return rows
 
 
+def _ragged_without_quotes(body: str, delimiter: str, truncated: bool) -> bool:
+    """True when ``body`` has no quote character and its lines do not all have the same number
+    of ``delimiter``s: then no parse can make the records equally wide, and ``str.count`` per
+    line (C speed) says so without building a row list (source code with commas on its first
+    line is the usual case)."""
+    if '"' in body:
+        return False
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n", MAX_RECORDS + 1)
+    lines = lines[:MAX_RECORDS]
+    if truncated and len(lines) > 1:
+        lines.pop()
+    while lines and not lines[-1]:
+        lines.pop()
+    if not lines:
+        return False
+    width = lines[0].count(delimiter)
+    return any(line.count(delimiter) != width for line in lines)
+
+
 def _looks_like_prose(rows: list[list[str]]) -> bool:
     """Most fields after a delimiter start with a space and a word: commas in sentences."""
     later = [f for row in rows for f in row[1:] if f]
@@ -79,7 +98,7 @@ def csv_shape(text: str, *, truncated: bool = False, tabular_name: bool = False
         return None
     first_line = body.split("\n", 1)[0]
     for delimiter in _DELIMITERS:
-        if delimiter not in first_line:
+        if delimiter not in first_line or _ragged_without_quotes(body, delimiter, truncated):
             continue
         rows = _records(body, delimiter, truncated)
         if not rows:

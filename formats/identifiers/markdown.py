@@ -60,7 +60,8 @@ def _found(text: str, kind: str, rx: re.Pattern[str]) -> bool:
 
 
 #: strong kinds that plain text with banners and separators never has
-_CORE = frozenset({"heading", "link", "link definition", "table"})
+_CORE = frozenset({"heading", "heading outline", "front matter", "link", "link definition",
+                   "table"})
 _WEAK: dict[str, re.Pattern[str]] = {
     "list": re.compile(r"^ {0,3}([-*+]|\d{1,9}[.)])[ \t]+\S*\w", re.M),
     "emphasis": re.compile(r"(\*\*|__)[^*_\n]+\1"),
@@ -102,19 +103,42 @@ def _has_setext_heading(text: str) -> bool:
     return False
 
 
-def _has_atx_heading(text: str) -> bool:
-    """An ATX heading that stands alone: a ``# line`` inside a block of ``#`` lines is a
-    comment block (scripts, config and data files), not a Markdown heading."""
+def _atx_levels(text: str, enough: int = 3) -> list[int]:
+    """Levels of the ATX headings that stand alone (up to ``enough`` of them): a ``# line``
+    inside a block of ``#`` lines is a comment block (scripts, config and data files), not a
+    Markdown heading, ..."""
     if "# " not in text and "#\t" not in text:
-        return False
+        return []
     lines = text.splitlines()
+    levels: list[int] = []
     for i, line in enumerate(lines):
         if _ATX.match(line):
             before = lines[i - 1].lstrip() if i else ""
             after = lines[i + 1].lstrip() if i + 1 < len(lines) else ""
-            if not before.startswith("#") and not after.startswith("#"):
-                return True
-    return False
+            # ... and a heading has a blank line on one side at least (a comment between
+            # two statements has code on both)
+            if not before.startswith("#") and not after.startswith("#") and (
+                    not before or not after):
+                levels.append(len(line.lstrip(" ")) - len(line.lstrip(" ").lstrip("#")))
+                if len(levels) >= enough:
+                    break
+    return levels
+
+
+#: YAML front matter (GitHub issue templates, static-site pages): ``---``, keys, ``---``
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?:[\w-]{1,40}:[^\n]{0,300}\r?\n"
+                           r"|[ \t]+[^\n]{0,300}\r?\n|-[^\n]{0,300}\r?\n|[ \t]*\r?\n){1,40}"
+                           r"---[ \t]*\r?$", re.M)
+
+
+def _comment_heavy(text: str) -> bool:
+    """A script or config file: a shebang, or more than 30 % of the lines start with ``#``
+    (a Markdown document's headings are a small share of its lines)."""
+    if text.startswith("#!"):
+        return True
+    lines = [line for line in text.splitlines()[:400] if line.strip()]
+    hashes = sum(1 for line in lines if line.lstrip().startswith("#"))
+    return hashes * 10 > len(lines) * 3
 
 
 def looks_like_code(text: str) -> bool:
@@ -137,13 +161,19 @@ def _strong_kinds(text: str) -> list[str] | None:
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped or stripped[0] in "<{[":
         return None
-    if looks_like_code(text) or (_has_any(text, _RST_NEEDS) and _RST.search(text)):
+    if looks_like_code(text) or _comment_heavy(text) or (
+            _has_any(text, _RST_NEEDS) and _RST.search(text)):
         return None
     strong = [kind for kind, rx in _STRONG.items() if _found(text, kind, rx)]
     if _has_setext_heading(text):
         strong.insert(0, "setext heading")
-    if _has_atx_heading(text):
+    levels = _atx_levels(text)
+    if levels:
         strong.insert(0, "heading")
+        if len(levels) >= 3 or len(set(levels)) >= 2:   # an outline: sections and subsections
+            strong.insert(1, "heading outline")
+    if _FRONT_MATTER.match(stripped):
+        strong.insert(0, "front matter")
     return strong
 
 

@@ -103,7 +103,7 @@ def test_yaml_default(runner: CliRunner, tree: Path) -> None:
 
 def test_name_from(runner: CliRunner, tmp_path: Path) -> None:
     asset = tmp_path / "83750349871204981"
-    asset.write_bytes(b"<p>sloppy html</p>\n")
+    asset.write_bytes(b"sloppy html<br>\n")
     names = tmp_path / "names.csv"
     names.write_text(f"{asset.name},index.htm\n")
     plain = _invoke(runner, str(asset), "--csv").stdout
