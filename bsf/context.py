@@ -21,6 +21,7 @@ from rich.progress import (
 )
 from rich.progress import Progress as RichProgress
 from rich.text import Text
+
 from bsfcore.progress import NO_PROGRESS, Progress
 from bsfcore.settings import Settings, load_settings
 

@@ -13,12 +13,12 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from bsf.commands import COMMAND_GROUPS, TOP_LEVEL_COMMANDS
+from bsf.commands import COMMAND_GROUPS, TOP_LEVEL_COMMANDS, signatures
 from bsf.context import CliState, err_console
 from bsfcore import __version__
 from bsfcore.errors import BsfError
 
-app = typer.Typer(
+APP_SETTINGS: dict[str, object] = dict(
     name="bsf",
     help="Renovate how a DSpace archive knows file formats: registries, identification, the "
     "Upgrade15To16 migration, workbench, reports, AIPs and replication.",
@@ -26,6 +26,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app = typer.Typer(**APP_SETTINGS)  # type: ignore[arg-type]
 
 
 def _version(value: bool) -> None:
@@ -57,6 +58,50 @@ for _name, _group in COMMAND_GROUPS.items():
     app.add_typer(_group, name=_name)
 for _register in TOP_LEVEL_COMMANDS:
     _register(app)
+app.add_typer(signatures.app, name="signatures")
+
+#: global options that take a value (skipped when looking for the command name)
+_VALUED = ("--config", "-c", "--db", "--assetstore")
+
+
+def _command_name(args: list[str]) -> str | None:
+    """The command word of ``args`` (after the global options), None for help or nothing."""
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        if arg in _VALUED:
+            i += 2
+            continue
+        if arg.startswith("-"):
+            if arg in ("--help", "--version"):
+                return None
+            i += 1
+            continue
+        return arg
+    return None
+
+
+def app_for(args: list[str]) -> typer.Typer:
+    """The app with only the command ``args`` runs, when that is known.
+
+    typer inspects the signature and type hints of every registered command before it runs
+    any; for one command that is about 50 ms of the 0.3 s ``bsf identify FILE`` may take. The
+    full ``app`` serves help, completion and unknown names (typer's own error message).
+    """
+    name = _command_name(args)
+    if name is None:
+        return app
+    small = typer.Typer(**APP_SETTINGS)  # type: ignore[arg-type]
+    small.callback()(main_options)
+    for group in app.registered_groups:
+        if group.name == name:
+            small.registered_groups.append(group)
+            return small
+    for command in app.registered_commands:
+        if command.name == name:
+            small.registered_commands.append(command)
+            return small
+    return app
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -68,7 +113,7 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="bsf")
+        app_for(args)(args=args, prog_name="bsf")
     except BsfError as exc:
         if debug:
             raise

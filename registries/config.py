@@ -8,10 +8,10 @@ bsf's identifier kinds) and ``formatIdentifier.*``. This module turns them into 
 
 Defaults, so bsf works out of the box: with none of these keys set, the PRONOM case of the
 instructions runs on the default data (the PRONOM signature files shipped in ``config/formats/``
-or a newer pair from ``bsf signatures update``, the packaged ``provisional-formats.xml``). Each part also defaults on its own when only some keys are set (no
-identifier sequence -> the instructions' stack for the configured registries). A *configured*
-file that is missing is always an error: bsf never silently replaces an operator's document with
-its packaged copy.
+or a newer pair from ``bsf signatures update``, the packaged ``provisional-formats.xml``). Each
+part also defaults on its own when only some keys are set (no identifier sequence -> the
+instructions' stack for the configured registries). A *configured* file that is missing is
+always an error: bsf never silently replaces an operator's document with its packaged copy.
 """
 
 from __future__ import annotations
@@ -495,5 +495,6 @@ def load_format_config(settings: Settings) -> FormatConfig:
         registries=registries, identifiers=identifiers, css_identifiers=css,
         css_parser=r.get("formatIdentifier.CSSIdentifier.parser"), tar_format=tar,
         subtypes=subtypes, subtypes_auto=auto, droid_signature_file=signature,
-        droid_container_file=container, pronom_dir=pronom_dir, pronom_records=records, config_path=Path(props.path) if props.path else None,
+        droid_container_file=container, pronom_dir=pronom_dir, pronom_records=records,
+        config_path=Path(props.path) if props.path else None,
         is_default=is_default, options=options, origins=dict(r.origins))

@@ -10,10 +10,11 @@ The answer is the first configured key of ``formatIdentifier.CSSIdentifier.ident
 registry knows (the list's first entry is canonical); basis ``css parse: N rules``.
 
 Parsing costs about 3 ms per real stylesheet, so only as much is parsed as the decision needs:
-the first :data:`CSS_WINDOW` bytes, cut after the last ``}`` (a few dozen rules say whether this
-is a stylesheet as surely as a thousand), and only after a regex-only first look
-(:func:`looks_like_css_start`) passed. A longer file's basis says so: ``css parse: 60 rules in
-the first 8 KiB``. tinycss2 itself is imported on the first parse, not at start-up.
+the first 2 KiB, cut after the last ``}``, and the first :data:`CSS_WINDOW` bytes only when those
+held fewer than :data:`DECISIVE_RULES` rules (a dozen rules say whether this is a stylesheet as
+surely as a thousand), and only after a regex-only first look (:func:`looks_like_css_start`)
+passed. A longer file's basis says so: ``css parse: 14 rules in the first 2 KiB``. tinycss2
+itself is imported on the first parse, not at start-up.
 """
 
 from __future__ import annotations
@@ -31,8 +32,11 @@ from registries.model import FormatKey, RegistrySet
 if TYPE_CHECKING:
     import tinycss2
 
-#: How much of a stylesheet is parsed (cut after its last ``}``; a cut-off last rule is forgiven).
+#: How much of a stylesheet is parsed (cut after its last ``}``; a cut-off last rule is forgiven):
+#: the first stage, then the whole window when the first held too few rules to decide.
 CSS_WINDOW = 8 * 1024
+CSS_STAGES = (2048, CSS_WINDOW)
+DECISIVE_RULES = 8
 #: Share of rules that must be well formed.
 MIN_GOOD_SHARE = 0.8
 
@@ -53,6 +57,14 @@ class _Tally:
 
     def __init__(self) -> None:
         self.good = self.bad = self.errors = self.rules = 0
+
+    @property
+    def judged(self) -> int:
+        return self.good + self.bad + self.errors
+
+    @property
+    def is_stylesheet(self) -> bool:
+        return self.good > 0 and self.good >= MIN_GOOD_SHARE * self.judged
 
 
 _SELECTOR_LITERALS = frozenset({".", "*", ">", "+", "~", ",", ":", "|", "&", "%"})
@@ -211,8 +223,8 @@ def looks_like_css_start(data: bytes, depth: int = 0) -> bool:
                                                                                    depth + 1))
 
 
-def css_rule_count(data: bytes, truncated: bool = False) -> int | None:
-    """Number of rules when ``data`` is a real stylesheet, else None."""
+def css_tally(data: bytes, truncated: bool = False) -> _Tally | None:
+    """The rules of ``data`` judged, or None when it cannot be a stylesheet at all."""
     start = data.lstrip(b"\xef\xbb\xbf\xff\xfe \t\r\n\x00")
     if not start or start[:1] in (b"<", b"{", b"[", b"\""):
         return None
@@ -231,10 +243,13 @@ def css_rule_count(data: bytes, truncated: bool = False) -> int | None:
         return None
     if truncated and nodes[-1].type == "error":
         tally.errors -= 1
-    judged = tally.good + tally.bad + tally.errors
-    if tally.good == 0 or tally.good < MIN_GOOD_SHARE * judged:
-        return None
-    return tally.rules
+    return tally
+
+
+def css_rule_count(data: bytes, truncated: bool = False) -> int | None:
+    """Number of rules when ``data`` is a real stylesheet, else None."""
+    tally = css_tally(data, truncated)
+    return tally.rules if tally is not None and tally.is_stylesheet else None
 
 
 class CSSIdentifier:
@@ -259,13 +274,20 @@ class CSSIdentifier:
     def identify(self, sample: Sample, previous: Match | None) -> Match | None:
         if not may_refine(previous, self.generic) or sample_text_class(sample) is None:
             return None
-        data = sample.bof(CSS_WINDOW)
-        truncated = sample.size > len(data)
-        if truncated:
-            end = data.rfind(b"}")
-            data = data[:end + 1] if end > 0 else data
-        rules = css_rule_count(data, truncated=truncated)
-        if rules is None:
+        tally: _Tally | None = None
+        for window in CSS_STAGES:
+            data = sample.bof(window)
+            truncated = sample.size > len(data)
+            if truncated:
+                end = data.rfind(b"}")
+                data = data[:end + 1] if end > 0 else data
+            tally = css_tally(data, truncated=truncated)
+            if tally is None:
+                return None
+            if not truncated or tally.judged >= DECISIVE_RULES or window == CSS_WINDOW:
+                break
+        if tally is None or not tally.is_stylesheet:
             return None
-        part = f" in the first {CSS_WINDOW // 1024} KiB" if truncated else ""
-        return Match(self.key, Confidence.HEURISTIC, self.name, f"css parse: {rules} rules{part}")
+        part = f" in the first {window // 1024} KiB" if truncated else ""
+        return Match(self.key, Confidence.HEURISTIC, self.name,
+                     f"css parse: {tally.rules} rules{part}")

@@ -23,10 +23,11 @@ from formats.identifiers.textclass import decode_text
 from formats.model import Sample
 from registries.model import FormatKey, RegistrySet
 
-CSV_WINDOW = 64 * 1024
+CSV_WINDOW = 16 * 1024
+TABULAR_NAME_WINDOW = 2048
 MAX_RECORDS = 2000
 #: records the prose/code tests look at (enough to judge, cheap on wide files)
-_JUDGED_ROWS = 200
+_JUDGED_ROWS = 100
 _DELIMITERS = (",", ";", "\t", "|")
 _TABULAR_EXTENSIONS = frozenset({"csv", "tsv", "tab"})
 _BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
@@ -129,13 +130,15 @@ class CSVIdentifier(ContentRefiner):
         return (self.key, self.tsv_key)
 
     def detect(self, sample: Sample, cls: str) -> tuple[FormatKey | None, str, str] | None:
-        data = sample.bof(CSV_WINDOW)
+        tabular = sample.extension in _TABULAR_EXTENSIONS
+        # a name that says CSV needs less evidence, so less is read (the delimiter, a few rows)
+        data = sample.bof(TABULAR_NAME_WINDOW if tabular else CSV_WINDOW)
         truncated = sample.size > len(data)
         text = decode_text(data, cls)
         if truncated:
             text = text[: text.rfind("\n") + 1]
         shape = csv_shape(text, truncated=truncated,
-                          tabular_name=sample.extension in _TABULAR_EXTENSIONS)
+                          tabular_name=tabular)
         if shape is None:
             return None
         delimiter, width, records = shape

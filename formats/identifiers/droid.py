@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-
 from typing import TYPE_CHECKING, NamedTuple
 
 from formats.model import Confidence, Match, Sample, unknown

@@ -24,7 +24,7 @@ from formats.identifiers.textclass import decode_text
 from formats.model import Sample
 from registries.model import FormatKey
 
-MD_WINDOW = 64 * 1024
+MD_WINDOW = 16 * 1024
 
 _STRONG: dict[str, re.Pattern[str]] = {
     "fenced code": re.compile(r"^ {0,3}(```|~~~)(?![`~])[ \t]*[\w+.-]*[ \t]*$", re.M),
@@ -156,13 +156,14 @@ def looks_like_code(text: str) -> bool:
 _PLAIN_TEXT_EXTENSIONS = frozenset({"txt", "asc", "text"})
 
 
-def _strong_kinds(text: str) -> list[str] | None:
-    """The strong kinds found, or None when the text looks like source or markup."""
+def _strong_kinds(text: str, need_core: bool = False) -> list[str] | None:
+    """The strong kinds found, or None when the text looks like source or markup.
+
+    With ``need_core`` the (costlier, line-by-line) source-code tests run only once a core
+    kind was found: text without any heading, link or table is not Markdown anyway.
+    """
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped or stripped[0] in "<{[":
-        return None
-    if looks_like_code(text) or _comment_heavy(text) or (
-            _has_any(text, _RST_NEEDS) and _RST.search(text)):
         return None
     strong = [kind for kind, rx in _STRONG.items() if _found(text, kind, rx)]
     if _has_setext_heading(text):
@@ -174,6 +175,11 @@ def _strong_kinds(text: str) -> list[str] | None:
             strong.insert(1, "heading outline")
     if _FRONT_MATTER.match(stripped):
         strong.insert(0, "front matter")
+    if need_core and not any(kind in _CORE for kind in strong):
+        return []
+    if looks_like_code(text) or _comment_heavy(text) or (
+            _has_any(text, _RST_NEEDS) and _RST.search(text)):
+        return None
     return strong
 
 
@@ -189,7 +195,7 @@ def markdown_kinds(text: str) -> tuple[list[str], list[str]] | None:
 
 def is_markdown(text: str, plain_text_name: bool = False) -> list[str] | None:
     """The construct kinds when ``text`` is Markdown by structure, else None."""
-    strong = _strong_kinds(text)
+    strong = _strong_kinds(text, need_core=True)
     if strong is None or not any(kind in _CORE for kind in strong):
         return None  # (the weak kinds cannot change that: not looked for)
     weak = _weak_kinds(text)
@@ -216,8 +222,17 @@ class MarkdownIdentifier(ContentRefiner):
                 f.key in self.generic or f.key in ours for f in formats)
         return cache[ext]
 
+    def _named_markdown(self, ext: str) -> bool:
+        """The name already says Markdown (``README.md``): the TextSubtypeHelper answers it by
+        the name, so the structure test would only repeat it (at 2 ms a file)."""
+        if not ext or self.key is None:
+            return False
+        fmt = self.registries.get(self.key)
+        return fmt is not None and ext in fmt.extensions
+
     def detect(self, sample: Sample, cls: str) -> tuple[FormatKey | None, str, str] | None:
-        if self._named_otherwise(sample.extension):
+        ext = sample.extension
+        if self._named_otherwise(ext) or self._named_markdown(ext):
             return None
         text = decode_text(sample.bof(MD_WINDOW), cls)
         kinds = is_markdown(text, sample.extension in _PLAIN_TEXT_EXTENSIONS)

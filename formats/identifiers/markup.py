@@ -33,12 +33,15 @@ from registries.model import FormatKey, RegistrySet
 MARKUP_WINDOW = 16 * 1024
 
 #: elements an HTML fragment or page may start with (not XML vocabularies' usual roots)
-HTML_ELEMENTS = frozenset("""
-a abbr address article aside b base blockquote body br button canvas center code dd details
-dialog div dl dt em fieldset figure font footer form frameset h1 h2 h3 h4 h5 h6 head header hr
-html i iframe img input label li link main meta nav noscript ol p picture pre script section
-select small span strong style sub sup table tbody td template textarea th thead title tr tt ul
-""".split())
+HTML_ELEMENTS = frozenset({
+    "a", "abbr", "address", "article", "aside", "b", "base", "blockquote", "body", "br", "button",
+    "canvas", "center", "code", "dd", "details", "dialog", "div", "dl", "dt", "em", "fieldset",
+    "figure", "font", "footer", "form", "frameset", "h1", "h2", "h3", "h4", "h5", "h6", "head",
+    "header", "hr", "html", "i", "iframe", "img", "input", "label", "li", "link", "main", "meta",
+    "nav", "noscript", "ol", "p", "picture", "pre", "script", "section", "select", "small",
+    "span", "strong", "style", "sub", "sup", "table", "tbody", "td", "template", "textarea", "th",
+    "thead", "title", "tr", "tt", "ul",
+})
 
 _SPACE = re.compile(r"\s*")
 _COMMENT_END = "-->"

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from registries.pronom.model import ContainerFile, SignatureFile
 
 __all__ = ["DEFAULT_MAX_BYTES", "CompiledPronom", "DroidTables", "Hit", "SignatureEngine",
-           "Window", "build_engine", "code_version", "load_compiled", "load_engine"]
+           "Window", "build_engine", "check_pair", "code_version", "load_compiled", "load_engine"]
 
 
 def build_engine(sigfile: SignatureFile, max_bytes: int = DEFAULT_MAX_BYTES) -> SignatureEngine:
@@ -51,7 +51,8 @@ def code_version() -> str:
     """A digest of the modules that shape the compiled form: editing them invalidates the
     cache without anyone remembering to bump a number."""
     digest = hashlib.sha256()
-    for name in ("__init__.py", "pattern.py", "compile.py", "engine.py", "container.py"):
+    for name in ("__init__.py", "pattern.py", "compile.py", "compiled.py", "engine.py",
+                 "container.py"):
         digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()[:12]
 
@@ -145,6 +146,16 @@ def load_compiled(signature_file: Path | None = None, container_file: Path | Non
         load_container_file(cont)
     return _compiled(sig.resolve(), file_sha256(sig), cont.resolve(), file_sha256(cont),
                      max_bytes)
+
+
+def check_pair(signature_file: Path, container_file: Path) -> None:
+    """Parse and compile a pair, uncached: raises BsfError (with file and line, or the bad
+    pattern) when it could not be used. ``bsf signatures update`` refuses what fails."""
+    from formats.signatures.container import ContainerMatcher
+    from registries.pronom.parse import parse_container_file, parse_signature_file
+
+    build_engine(parse_signature_file(signature_file))
+    ContainerMatcher(parse_container_file(container_file))
 
 
 def load_engine(path: Path | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> SignatureEngine:

@@ -8,14 +8,17 @@ only as far as the furthest byte any of its signatures can need.
 
 from __future__ import annotations
 
-from typing import BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
-from formats.signatures.compile import CompiledSignature, compile_signature
+from formats.signatures.compiled import CompiledSignature
 from formats.signatures.match import match_signature
 from formats.signatures.ole2 import OleDirectory
 from formats.signatures.window import Window
 from formats.signatures.zipdir import ZipDirectory
-from registries.pronom.model import EOF, ContainerFile
+from registries.pronom.references import EOF
+
+if TYPE_CHECKING:
+    from registries.pronom.model import ContainerFile
 
 #: how much of one member we inflate for an unbounded signature
 MEMBER_LIMIT = 1 << 20
@@ -61,6 +64,8 @@ class ContainerMatcher:
     """The compiled container signatures of one container signature file."""
 
     def __init__(self, data: ContainerFile) -> None:
+        from formats.signatures.compile import compile_signature
+
         self.version = data.version
         self.triggers = dict(data.triggers)
         containers = []

@@ -24,11 +24,11 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from formats.signatures.compile import CompiledSequence, CompiledSignature, FixedCheck, Segment
+from formats.signatures.compiled import CompiledSequence, CompiledSignature, FixedCheck, Segment
 from formats.signatures.match import HOP_WINDOW, Position, find_literal, match_signature, rx
 from formats.signatures.needles import Needles
 from formats.signatures.window import Window
-from registries.pronom.model import BOF, EOF
+from registries.pronom.references import BOF, EOF
 
 #: DROID's default ``profile.maxBytesToScan``: unanchored and ranged searches stop here
 DEFAULT_MAX_BYTES = 65536
@@ -166,7 +166,8 @@ class _Words(NamedTuple):
 
     head: dict[str, list[int]]
     tail: dict[str, list[int]]
-    small: dict[str, list[_WindowedSid]]
+    small: dict[str, list[_WindowedSid]]       # must END within ``window`` bytes of BOF
+    tail_small: dict[str, list[_WindowedSid]]  # must START within ``window`` bytes of EOF
 
 
 class SignatureStore:
@@ -318,16 +319,18 @@ class SignatureEngine:
         # BOF needles in small windows share one automaton run over the first 4 KiB
         # ... except runs of one byte value (zero padding is everywhere: an automaton would
         # report hundreds of useless hits per file); those are a bounded bytes.find each
+        # (EOF needles in small windows likewise share one over the last 4 KiB)
         small_words: dict[str, list[_WindowedSid]] = {}
+        tail_small_words: dict[str, list[_WindowedSid]] = {}
         for entry in small:
-            if entry.side == 0 and not any(len(set(n)) == 1 for n in entry.needles):
+            if not any(len(set(n)) == 1 for n in entry.needles):
+                windowed = small_words if entry.side == 0 else tail_small_words
                 for needle in entry.needles:
-                    small_words.setdefault(needle.decode("latin-1"), []).append(
+                    windowed.setdefault(needle.decode("latin-1"), []).append(
                         _WindowedSid(entry.sid, entry.window))
-        self.small = [e for e in small
-                      if e.side == 1 or any(len(set(n)) == 1 for n in e.needles)]
+        self.small = [e for e in small if any(len(set(n)) == 1 for n in e.needles)]
         self.always = always
-        self._words = _Words(head_words, tail_words, small_words)
+        self._words = _Words(head_words, tail_words, small_words, tail_small_words)
         self._make_automata()
 
     def _make_automata(self) -> None:
@@ -335,10 +338,12 @@ class SignatureEngine:
         self.head_ac = Needles(words.head) if words.head else None
         self.tail_ac = Needles(words.tail) if words.tail else None
         self.small_ac = Needles(words.small) if words.small else None
+        self.tail_small_ac = Needles(words.tail_small) if words.tail_small else None
 
     def __getstate__(self) -> dict[str, object]:
         state = dict(self.__dict__)
         state["head_ac"] = state["tail_ac"] = state["small_ac"] = None
+        state["tail_small_ac"] = None
         state["_plans"] = {}
         return state
 
@@ -418,6 +423,14 @@ class SignatureEngine:
                 for sid, window in values[i]:
                     if end <= window:  # the needle's first occurrence ends inside its window
                         cands.add(sid)
+        if self.tail_small_ac is not None and win.size:
+            tail = win.tail(SMALL_WINDOW)
+            length = len(tail)
+            values = self.tail_small_ac.values
+            for i, start in self.tail_small_ac.last_starts(tail).items():
+                for sid, window in values[i]:
+                    if start >= length - window:  # the needle lies in its window at EOF
+                        cands.add(sid)
         for sid, side, needles, window in self.small:
             if side == 0:
                 buf, lo, hi = head, 0, window
@@ -430,13 +443,13 @@ class SignatureEngine:
                     cands.add(sid)
                     break
         if self.head_ac is not None and head:
-            values = self.head_ac.values
+            sids = self.head_ac.values
             for i in self.head_ac.found(head):
-                cands.update(values[i])
+                cands.update(sids[i])
         if self.tail_ac is not None and win.size:
-            values = self.tail_ac.values
+            sids = self.tail_ac.values
             for i in self.tail_ac.found(win.tail(self.max_bytes + SCAN_SLACK)):
-                cands.update(values[i])
+                cands.update(sids[i])
         return cands
 
     def match(self, win: Window, exhaustive: bool = False) -> list[Hit]:

@@ -18,9 +18,9 @@ import re
 from functools import cache
 from typing import NamedTuple
 
-from formats.signatures.compile import CompiledSequence, CompiledSignature, Segment
+from formats.signatures.compiled import CompiledSequence, CompiledSignature, Segment
 from formats.signatures.window import Window
-from registries.pronom.model import EOF
+from registries.pronom.references import EOF
 
 _DOTALL = re.DOTALL
 #: positions tried per segment before giving up on a chain

@@ -24,7 +24,11 @@ class Needles(Generic[V]):
 
     def __init__(self, words: Mapping[str, V]) -> None:
         self.values: Sequence[V] = list(words.values())
-        self._ac = ahocorasick_rs.BytesAhoCorasick([w.encode("latin-1") for w in words])
+        # a DFA: 3-4x faster per byte than the default NFA on 4 KiB heads (11 vs 35 us), for
+        # a build cost paid once per process (a few ms for the engine's few hundred needles)
+        self._ac = ahocorasick_rs.BytesAhoCorasick(
+            [w.encode("latin-1") for w in words],
+            implementation=ahocorasick_rs.Implementation.DFA)
 
     def found(self, buf: bytes) -> set[int]:
         """Indexes (into ``values``) of the needles that occur in ``buf``."""
@@ -37,3 +41,11 @@ class Needles(Generic[V]):
             if i not in ends or end < ends[i]:
                 ends[i] = end
         return ends
+
+    def last_starts(self, buf: bytes) -> dict[int, int]:
+        """Needle index -> the largest start offset of its occurrences in ``buf``."""
+        starts: dict[int, int] = {}
+        for i, start, _ in self._ac.find_matches_as_indexes(buf, overlapping=True):
+            if start > starts.get(i, -1):
+                starts[i] = start
+        return starts

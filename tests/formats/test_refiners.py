@@ -216,8 +216,10 @@ def test_markdown_false_positives_seen_in_the_wild(text: str) -> None:
 def test_markdown_refiner_trusts_another_specific_extension() -> None:
     ident = MarkdownIdentifier("md", pronom_set())
     assert ident.identify(s(MARKDOWN, "page.html"), TEXT_PREV) is None   # fmt/96 by name
-    assert ident.identify(s(MARKDOWN, "notes.md"), TEXT_PREV) is not None
     assert ident.identify(s(MARKDOWN, "notes.unknownext"), TEXT_PREV) is not None
+    # a name that already says Markdown is left to the TextSubtypeHelper (same answer)
+    assert ident.identify(s(MARKDOWN, "notes.md"), TEXT_PREV) is None
+    assert ident.answer_keys == (key("PRONOM:fmt/1149"),)
 
 
 def test_css_rejects_code_whose_prelude_is_not_a_selector() -> None:

@@ -32,3 +32,10 @@ def test_agrees_with_a_naive_search_on_random_bytes() -> None:
         assert ac.found(buf) == expected
         first = {i: buf.find(n) + len(n) for i, n in enumerate(needles) if n in buf}
         assert ac.first_ends(buf) == first
+
+
+def test_last_starts() -> None:
+    ac = Needles(WORDS)
+    buf = b"ab ab abc PK\x03\x04 ab"
+    starts = {ac.values[i]: start for i, start in ac.last_starts(buf).items()}
+    assert starts == {"ab": 15, "abc": 6, "bc": 7, "zip": 10}
