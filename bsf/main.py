@@ -8,25 +8,18 @@ on stderr with a non-zero exit code (``--debug`` shows the traceback instead).
 from __future__ import annotations
 
 import sys
+from functools import cache
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
-from bsf.commands import COMMAND_GROUPS, TOP_LEVEL_COMMANDS, signatures
-from bsf.context import CliState, err_console
+from bsf.commands import COMMAND_MODULES, GROUP_MODULES, add_command, group
+from bsf.context import CliState
 from bsfcore import __version__
 from bsfcore.errors import BsfError
 
-APP_SETTINGS: dict[str, object] = dict(
-    name="bsf",
-    help="Renovate how a DSpace archive knows file formats: registries, identification, the "
-    "Upgrade15To16 migration, workbench, reports, AIPs and replication.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-app = typer.Typer(**APP_SETTINGS)  # type: ignore[arg-type]
+HELP = ("Renovate how a DSpace archive knows file formats: registries, identification, the "
+        "Upgrade15To16 migration, workbench, reports, AIPs and replication.")
 
 
 def _version(value: bool) -> None:
@@ -35,7 +28,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def main_options(
     ctx: typer.Context,
     config: Annotated[str | None, typer.Option(
@@ -54,11 +46,30 @@ def main_options(
     ctx.obj = CliState(config=config, db=db, assetstore=assetstore, debug=debug, quiet=quiet)
 
 
-for _name, _group in COMMAND_GROUPS.items():
-    app.add_typer(_group, name=_name)
-for _register in TOP_LEVEL_COMMANDS:
-    _register(app)
-app.add_typer(signatures.app, name="signatures")
+def _new_app() -> typer.Typer:
+    app = typer.Typer(name="bsf", help=HELP, no_args_is_help=True, add_completion=False,
+                      pretty_exceptions_enable=False)
+    app.callback()(main_options)
+    return app
+
+
+@cache
+def full_app() -> typer.Typer:
+    """Every command: for help, for unknown names (typer's own message) and for the tests."""
+    app = _new_app()
+    for name in GROUP_MODULES:
+        app.add_typer(group(name), name=name)
+    for name in COMMAND_MODULES:
+        add_command(name, app)
+    return app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``bsf.main.app``: the full application, built on first use."""
+    if name == "app":
+        return full_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 #: global options that take a value (skipped when looking for the command name)
 _VALUED = ("--config", "-c", "--db", "--assetstore")
@@ -82,26 +93,22 @@ def _command_name(args: list[str]) -> str | None:
 
 
 def app_for(args: list[str]) -> typer.Typer:
-    """The app with only the command ``args`` runs, when that is known.
+    """An app with only the command ``args`` runs, when that is known.
 
     typer inspects the signature and type hints of every registered command before it runs
-    any; for one command that is about 50 ms of the 0.3 s ``bsf identify FILE`` may take. The
-    full ``app`` serves help, completion and unknown names (typer's own error message).
+    any, and importing every command module pulls in rich's tables and more: together about
+    half of the 0.3 s ``bsf identify FILE`` may take. Help and unknown names get the full app.
     """
     name = _command_name(args)
-    if name is None:
+    if name in GROUP_MODULES:
+        app = _new_app()
+        app.add_typer(group(name), name=name)
         return app
-    small = typer.Typer(**APP_SETTINGS)  # type: ignore[arg-type]
-    small.callback()(main_options)
-    for group in app.registered_groups:
-        if group.name == name:
-            small.registered_groups.append(group)
-            return small
-    for command in app.registered_commands:
-        if command.name == name:
-            small.registered_commands.append(command)
-            return small
-    return app
+    if name in COMMAND_MODULES:
+        app = _new_app()
+        add_command(name, app)
+        return app
+    return full_app()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -117,6 +124,10 @@ def main(argv: list[str] | None = None) -> None:
     except BsfError as exc:
         if debug:
             raise
+        from rich.markup import escape
+
+        from bsf.context import err_console
+
         err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         sys.exit(exc.exit_code)
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from bsfcore.errors import ConfigError
 from formats.identifiers.common import GENERIC_TEXT_KEYS, expand_keys, first_known, may_refine
+from formats.identifiers.lazyre import LazyPattern
 from formats.identifiers.textclass import sample_text_class
 from formats.model import Confidence, Match, Sample
 from registries.model import FormatKey, RegistrySet
@@ -40,7 +41,7 @@ DECISIVE_RULES = 8
 #: Share of rules that must be well formed.
 MIN_GOOD_SHARE = 0.8
 
-_DECL_NAME = re.compile(r"^(--[\w-]+|-?[a-z_][a-z0-9_-]*)$")
+_DECL_NAME = LazyPattern(r"^(--[\w-]+|-?[a-z_][a-z0-9_-]*)$")
 _AT_RULES = frozenset({
     "charset", "import", "namespace", "media", "supports", "font-face", "page", "keyframes",
     "-webkit-keyframes", "-moz-keyframes", "-o-keyframes", "-ms-keyframes", "layer",
@@ -169,15 +170,15 @@ def _tally(nodes: list[tinycss2.ast.Node], tally: _Tally, depth: int = 0) -> Non
                 tally.good += 1
 
 
-_COMMENT = re.compile(rb"/\*.*?(\*/|\Z)", re.S)
-_STATEMENT_AT = re.compile(rb"\A\s*@(charset|import|namespace|layer)\b[^;{]*;", re.I)
-_BLOCK_AT = re.compile(rb"\A\s*@-?[a-z-]+", re.I)
-_BRACKETS = re.compile(rb"\[[^\]{};]{0,200}+\]")       # bounded + possessive: linear
-_PSEUDO_ARGS = re.compile(rb":[\w-]{1,60}+\([^(){};]{0,200}+"
+_COMMENT = LazyPattern(rb"/\*.*?(\*/|\Z)", re.S)
+_STATEMENT_AT = LazyPattern(rb"\A\s*@(charset|import|namespace|layer)\b[^;{]*;", re.I)
+_BLOCK_AT = LazyPattern(rb"\A\s*@-?[a-z-]+", re.I)
+_BRACKETS = LazyPattern(rb"\[[^\]{};]{0,200}+\]")       # bounded + possessive: linear
+_PSEUDO_ARGS = LazyPattern(rb":[\w-]{1,60}+\([^(){};]{0,200}+"
                           rb"(?:\([^(){};]{0,200}+\)[^(){};]{0,200}+)*+\)")
-_SELECTOR_CHARS = re.compile(rb"\A[\w\s.#*>+~,:|&%\\-]*\Z")   # linear: no nested quantifiers
-_SELECTOR_CORE = re.compile(rb"[\w*&]")
-_DECLARATION = re.compile(rb"\A\s*(--[\w-]+|-?[A-Za-z_][\w-]*)\s*:")
+_SELECTOR_CHARS = LazyPattern(rb"\A[\w\s.#*>+~,:|&%\\-]*\Z")   # linear: no nested quantifiers
+_SELECTOR_CORE = LazyPattern(rb"[\w*&]")
+_DECLARATION = LazyPattern(rb"\A\s*(--[\w-]+|-?[A-Za-z_][\w-]*)\s*:")
 PREFILTER_WINDOW = 4096
 
 

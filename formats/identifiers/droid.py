@@ -95,11 +95,7 @@ class DroidIdentifier:
                                       max_bytes_to_scan)
         self._use_containers = containers
         tables = self.tables = self.compiled.tables
-        by_ext: dict[str, list[str]] = {}
-        for puid, exts in tables.extensions.items():
-            for ext in exts:
-                by_ext.setdefault(ext, []).append(puid)
-        self._by_ext = by_ext
+        self._by_ext = tables.by_extension
         self._extensions = tables.extensions
         self._priorities = tables.priorities
         self._signed = tables.byte_signed | tables.container_signed if containers \
@@ -108,10 +104,7 @@ class DroidIdentifier:
         self._memo: dict[tuple[object, ...], Match] = {}
         self._ext_memo: dict[str, Match] = {}
         self._triggers: dict[str, str] = dict(tables.triggers) if containers else {}
-        #: siegfried's " (signature 2/3)" for formats with several signatures
-        self._suffix = {(p, sid): f" (signature {i}/{len(ids)})"
-                        for p, ids in tables.signature_ids.items() if len(ids) > 1
-                        for i, sid in enumerate(ids, 1)}
+        self._suffix = tables.suffixes
 
     @property
     def engine(self) -> SignatureEngine:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from formats.identifiers.lazyre import LazyPattern
 from formats.identifiers.refiner import ContentRefiner
 from formats.identifiers.textclass import decode_text
 from formats.model import Sample
@@ -26,13 +27,13 @@ from registries.model import FormatKey
 
 MD_WINDOW = 16 * 1024
 
-_STRONG: dict[str, re.Pattern[str]] = {
-    "fenced code": re.compile(r"^ {0,3}(```|~~~)(?![`~])[ \t]*[\w+.-]*[ \t]*$", re.M),
+_STRONG: dict[str, LazyPattern[str]] = {
+    "fenced code": LazyPattern(r"^ {0,3}(```|~~~)(?![`~])[ \t]*[\w+.-]*[ \t]*$", re.M),
     # bounded, possessive: a line of 30,000 "![" took 16 s with an open-ended class
-    "link": re.compile(r"\[[^\]\n]{1,300}+\]\((?:https?://|mailto:|#|\.{0,2}/|[\w.-]+)"
+    "link": LazyPattern(r"\[[^\]\n]{1,300}+\]\((?:https?://|mailto:|#|\.{0,2}/|[\w.-]+)"
                        r"[^)\n]{0,500}+\)"),
-    "link definition": re.compile(r"^ {0,3}\[[^\]\n]{1,300}+\]:[ \t]+\S", re.M),
-    "table": re.compile(r"^ {0,3}\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$",
+    "link definition": LazyPattern(r"^ {0,3}\[[^\]\n]{1,300}+\]:[ \t]+\S", re.M),
+    "table": LazyPattern(r"^ {0,3}\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$",
                         re.M),
 }
 #: Literals one of which every match of a kind's pattern contains: a C-speed ``in`` test
@@ -54,7 +55,7 @@ def _has_any(text: str, needles: tuple[str, ...]) -> bool:
     return any(needle in text for needle in needles)
 
 
-def _found(text: str, kind: str, rx: re.Pattern[str]) -> bool:
+def _found(text: str, kind: str, rx: LazyPattern[str]) -> bool:
     needs = _NEEDS.get(kind)
     return (needs is None or _has_any(text, needs)) and rx.search(text) is not None
 
@@ -62,29 +63,29 @@ def _found(text: str, kind: str, rx: re.Pattern[str]) -> bool:
 #: strong kinds that plain text with banners and separators never has
 _CORE = frozenset({"heading", "heading outline", "front matter", "link", "link definition",
                    "table"})
-_WEAK: dict[str, re.Pattern[str]] = {
-    "list": re.compile(r"^ {0,3}([-*+]|\d{1,9}[.)])[ \t]+\S*\w", re.M),
-    "emphasis": re.compile(r"(\*\*|__)[^*_\n]+\1"),
-    "inline code": re.compile(r"`[^`\n]+`"),
-    "block quote": re.compile(r"^ {0,3}>(?!>)[ \t]?\S*\w", re.M),   # not a >>> doctest
+_WEAK: dict[str, LazyPattern[str]] = {
+    "list": LazyPattern(r"^ {0,3}([-*+]|\d{1,9}[.)])[ \t]+\S*\w", re.M),
+    "emphasis": LazyPattern(r"(\*\*|__)[^*_\n]+\1"),
+    "inline code": LazyPattern(r"`[^`\n]+`"),
+    "block quote": LazyPattern(r"^ {0,3}>(?!>)[ \t]?\S*\w", re.M),   # not a >>> doctest
 }
 #: Lines at column 0 that only source code starts with (Python, C, shell, JS, Java ...).
-_CODE_LINE = re.compile(
+_CODE_LINE = LazyPattern(
     r"(#!|#include\b|#define\b|#ifn?def\b|import \w|from [\w.]+ import\b|def \w+\s*\("
     r"|class \w+\s*[(:]|@[\w.]+(\(.*\))?\s*$|return\b|raise\b|try:|except\b|elif\b|else:"
     r"|finally:|yield\b|function\b|package \w|public |private |var |const |let |using \w"
     r"|export \w|echo |[A-Za-z_][\w.]*(\[[^\]\n]*\])?\s*[-+*/|&]?=\s*\S"
     r"|[A-Za-z_][\w.]*\()")
 #: reStructuredText directives, targets and roles: a sibling format, not Markdown
-_RST = re.compile(r"^\.\. [\w-]+::|^\.\. _[^:\n]+:|:[a-z]+:`[^`\n]+`|^::[ \t]*$|\.rst:", re.M)
-_CODE_LINE_END = re.compile(r"[;{}][ \t]*$", re.M)
-_FENCED = re.compile(r"^ {0,3}(```|~~~).*?(?:^ {0,3}\1|\Z)", re.M | re.S)
+_RST = LazyPattern(r"^\.\. [\w-]+::|^\.\. _[^:\n]+:|:[a-z]+:`[^`\n]+`|^::[ \t]*$|\.rst:", re.M)
+_CODE_LINE_END = LazyPattern(r"[;{}][ \t]*$", re.M)
+_FENCED = LazyPattern(r"^ {0,3}(```|~~~).*?(?:^ {0,3}\1|\Z)", re.M | re.S)
 
 
-_ATX = re.compile(r" {0,3}#{1,6}[ \t]+[^\s#]*[^\W\d_]")
+_ATX = LazyPattern(r" {0,3}#{1,6}[ \t]+[^\s#]*[^\W\d_]")
 
 
-_UNDERLINE = re.compile(r"^ {0,3}(?:={3,}|-{3,})[ \t]*$", re.M)
+_UNDERLINE = LazyPattern(r"^ {0,3}(?:={3,}|-{3,})[ \t]*$", re.M)
 
 
 def _has_setext_heading(text: str) -> bool:
@@ -126,7 +127,7 @@ def _atx_levels(text: str, enough: int = 3) -> list[int]:
 
 
 #: YAML front matter (GitHub issue templates, static-site pages): ``---``, keys, ``---``
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(?:[\w-]{1,40}:[^\n]{0,300}\r?\n"
+_FRONT_MATTER = LazyPattern(r"\A---[ \t]*\r?\n(?:[\w-]{1,40}:[^\n]{0,300}\r?\n"
                            r"|[ \t]+[^\n]{0,300}\r?\n|-[^\n]{0,300}\r?\n|[ \t]*\r?\n){1,40}"
                            r"---[ \t]*\r?$", re.M)
 

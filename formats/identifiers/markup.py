@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from formats.identifiers.lazyre import LazyPattern
 from formats.identifiers.refiner import ContentRefiner, resolve_format
 from formats.identifiers.textclass import decode_text
 from formats.model import Sample
@@ -43,13 +44,13 @@ HTML_ELEMENTS = frozenset({
     "thead", "title", "tr", "tt", "ul",
 })
 
-_SPACE = re.compile(r"\s*")
+_SPACE = LazyPattern(r"\s*")
 _COMMENT_END = "-->"
-_TEMPLATE_TAG = re.compile(r"\{%.{0,400}?%\}|\{#.{0,400}?#\}|\{\{.{0,400}?\}\}", re.S)
-_DOCTYPE = re.compile(r"<!DOCTYPE\s+([A-Za-z][\w.:-]*)([^>\[]{0,600})(\[)?", re.I)
-_START_TAG = re.compile(r"<([A-Za-z_][\w.:-]{0,100})((?:\s[^<>]{0,2000})?)/?>", re.S)
-_VERSION = re.compile(r"""\sversion\s*=\s*["']([\d.]+)["']""")
-_TINY = re.compile(r"""\sbaseProfile\s*=\s*["']tiny["']""", re.I)
+_TEMPLATE_TAG = LazyPattern(r"\{%.{0,400}?%\}|\{#.{0,400}?#\}|\{\{.{0,400}?\}\}", re.S)
+_DOCTYPE = LazyPattern(r"<!DOCTYPE\s+([A-Za-z][\w.:-]*)([^>\[]{0,600})(\[)?", re.I)
+_START_TAG = LazyPattern(r"<([A-Za-z_][\w.:-]{0,100})((?:\s[^<>]{0,2000})?)/?>", re.S)
+_VERSION = LazyPattern(r"""\sversion\s*=\s*["']([\d.]+)["']""")
+_TINY = LazyPattern(r"""\sbaseProfile\s*=\s*["']tiny["']""", re.I)
 
 
 class Prolog(NamedTuple):

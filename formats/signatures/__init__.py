@@ -65,21 +65,32 @@ class DroidTables:
     container_version: str | None                # signatureVersion of the container file
     extensions: dict[str, tuple[str, ...]]       # PUID -> its extensions
     signature_ids: dict[str, tuple[int, ...]]    # PUID -> its internal signature ids
-    priorities: dict[str, frozenset[str]]        # PUID -> PUIDs it has priority over
+    priorities: dict[str, tuple[str, ...]]       # PUID -> PUIDs it has priority over
     byte_signed: frozenset[str]                  # PUIDs with a byte signature
     container_signed: frozenset[str]             # PUIDs with a container signature
     triggers: dict[str, str]                     # trigger PUID -> container type
+    by_extension: dict[str, tuple[str, ...]]     # extension -> PUIDs claiming it
+    #: siegfried's " (signature 2/3)" for formats with several signatures, by (PUID, id)
+    suffixes: dict[tuple[str, int], str]
 
 
 def _tables(sigfile: SignatureFile, containers: ContainerFile) -> DroidTables:
     container_signed = {p for sig in containers.signatures.values()
                         if sig.container_type in ("ZIP", "OLE2")
                         for p in containers.mappings.get(sig.id, ())}
+    by_ext: dict[str, list[str]] = {}
+    for puid, fmt in sigfile.formats.items():
+        for ext in fmt.extensions:
+            by_ext.setdefault(ext, []).append(puid)
     return DroidTables(
+        by_extension={ext: tuple(puids) for ext, puids in by_ext.items()},
+        suffixes={(p, sid): f" (signature {i}/{len(f.signature_ids)})"
+                  for p, f in sigfile.formats.items() if len(f.signature_ids) > 1
+                  for i, sid in enumerate(f.signature_ids, 1)},
         label=sigfile.label, container_version=containers.version,
         extensions={p: f.extensions for p, f in sigfile.formats.items()},
         signature_ids={p: f.signature_ids for p, f in sigfile.formats.items()},
-        priorities=sigfile.priorities(),
+        priorities={p: tuple(sorted(o)) for p, o in sigfile.priorities().items()},
         byte_signed=frozenset(p for p, f in sigfile.formats.items() if f.signature_ids),
         container_signed=frozenset(container_signed), triggers=dict(containers.triggers))
 

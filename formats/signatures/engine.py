@@ -105,11 +105,14 @@ class _Group(NamedTuple):
 
 
 class _Slot(NamedTuple):
-    """Signatures whose fixed BOF anchor is ``length`` bytes at ``offset``, by those bytes."""
+    """Signatures whose fixed BOF anchor is ``length`` bytes at ``offset``, by those bytes.
+
+    A group loaded from the cache is its pickled bytes until a file first hits it.
+    """
 
     offset: int
     length: int
-    table: dict[bytes, _Group]
+    table: dict[bytes, _Group | bytes]
 
 
 class _SmallNeedle(NamedTuple):
@@ -126,6 +129,12 @@ class _WindowedSid(NamedTuple):
 
     sid: int
     window: int
+
+
+def _decode_group(blob: bytes) -> _Group:
+    group = pickle.loads(blob)
+    assert isinstance(group, _Group)
+    return group
 
 
 def _split_group(entries: list[_Entry]) -> _Group:
@@ -224,23 +233,22 @@ class SignatureEngine:
                  max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.signatures = SignatureStore(signatures)
         self.formats_of = {s: tuple(p) for s, p in formats_of.items() if s in signatures}
-        self.priorities = priorities
+        #: (tuples, not frozensets: a handful of PUIDs each, and tuples unpickle faster)
+        self.priorities = {k: tuple(sorted(v)) for k, v in priorities.items()}
         self.max_bytes = max_bytes
         beaten_by: dict[str, set[str]] = {}
         for winner, losers in priorities.items():
             for loser in losers:
                 beaten_by.setdefault(loser, set()).add(winner)
-        self.beaten_by = {k: frozenset(v) for k, v in beaten_by.items()}
         sigs_of: dict[str, list[int]] = {}
         for sid, puids in self.formats_of.items():
             for puid in puids:
                 sigs_of.setdefault(puid, []).append(sid)
-        self.sigs_of = sigs_of
         self._build_tables()
         self.want_of = {
             puid: tuple(sorted({s for w in winners for s in sigs_of.get(w, ())
                                 if s in self.searched}))
-            for puid, winners in self.beaten_by.items()}
+            for puid, winners in beaten_by.items()}
         self._plans: dict[int, _Plan] = {}
 
     # -- building -------------------------------------------------------------------------
@@ -341,10 +349,18 @@ class SignatureEngine:
         self.tail_small_ac = Needles(words.tail_small) if words.tail_small else None
 
     def __getstate__(self) -> dict[str, object]:
+        """The automata are rebuilt, not pickled; each dispatch group is pickled on its own
+        and decoded when a file first hits it (see :meth:`_group`)."""
         state = dict(self.__dict__)
         state["head_ac"] = state["tail_ac"] = state["small_ac"] = None
         state["tail_small_ac"] = None
         state["_plans"] = {}
+        state["dispatch"] = [
+            _Slot(slot.offset, slot.length,
+                  {key: group if isinstance(group, bytes)
+                   else pickle.dumps(group, protocol=pickle.HIGHEST_PROTOCOL)
+                   for key, group in slot.table.items()})
+            for slot in self.dispatch]
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -462,8 +478,11 @@ class SignatureEngine:
         for off, n, table in self.dispatch:
             if off >= hlen:
                 break
-            got = table.get(head[off:off + n])
+            key = head[off:off + n]
+            got = table.get(key)
             if got is not None:
+                if isinstance(got, bytes):   # first hit in this process: decode the group
+                    got = table[key] = _decode_group(got)
                 entries, sub = got
                 cands.extend(entries)
                 if sub is not None:

@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 #: bump when PronomRegistry (or what it is built from) changes shape
-REGISTRY_FORMAT = 2
+REGISTRY_FORMAT = 3
 
 
 def default_signature_file() -> Path:

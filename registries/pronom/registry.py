@@ -9,6 +9,7 @@ files' digests, so a process that only identifies never re-reads the parsed sign
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from registries.pronom.model import ContainerFile, PronomFormat, SignatureFile
 
 NAMESPACE = "PRONOM"
+_GENERIC_NAME = re.compile(r"\bgeneric\b", re.I)
 
 
 class PronomRegistry(Registry):
@@ -28,6 +30,11 @@ class PronomRegistry(Registry):
         super().__init__(NAMESPACE, formats, source=source, version=version)
         self.signed = signed
         self.container_version = container_version
+        #: formats with no signature that PRONOM itself calls generic ("Data File Generic",
+        #: claiming ``.dat``): naming one by its extension says less than "text"
+        self.generic_unsigned: frozenset[FormatKey] = frozenset(
+            f.key for f in self if f.extensions and f.key.identifier not in signed
+            and _GENERIC_NAME.search(f.display_name))
 
     def has_signature(self, key: FormatKey) -> bool:
         """True when ``key`` has a byte or container signature (False for unknown keys)."""
