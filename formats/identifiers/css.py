@@ -10,11 +10,11 @@ The answer is the first configured key of ``formatIdentifier.CSSIdentifier.ident
 registry knows (the list's first entry is canonical); basis ``css parse: N rules``.
 
 Parsing costs about 3 ms per real stylesheet, so only as much is parsed as the decision needs:
-the first 2 KiB, cut after the last ``}``, and the first :data:`CSS_WINDOW` bytes only when those
-held fewer than :data:`DECISIVE_RULES` rules (a dozen rules say whether this is a stylesheet as
-surely as a thousand), and only after a regex-only first look (:func:`looks_like_css_start`)
-passed. A longer file's basis says so: ``css parse: 14 rules in the first 2 KiB``. tinycss2
-itself is imported on the first parse, not at start-up.
+the first KiB after any leading comments, cut after its last ``}``, then :data:`CSS_WINDOW` bytes
+only when those held fewer than :data:`DECISIVE_RULES` rules (a dozen rules say whether this is
+a stylesheet as surely as a thousand), and only after a regex-only first look
+(:func:`looks_like_css_start`) passed. A longer file's basis says so: ``css parse: 14 rules
+in the first 1 KiB``. tinycss2 itself is imported on the first parse, not at start-up.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 #: How much of a stylesheet is parsed (cut after its last ``}``; a cut-off last rule is forgiven):
 #: the first stage, then the whole window when the first held too few rules to decide.
 CSS_WINDOW = 8 * 1024
-CSS_STAGES = (2048, CSS_WINDOW)
+CSS_STAGES = (1024, CSS_WINDOW)
 DECISIVE_RULES = 8
 #: Share of rules that must be well formed.
 MIN_GOOD_SHARE = 0.8
@@ -276,9 +276,11 @@ class CSSIdentifier:
         if not may_refine(previous, self.generic) or sample_text_class(sample) is None:
             return None
         tally: _Tally | None = None
+        # a licence header can be kilobytes of comments: the stages count from the first rule
+        skip = _leading_comments_end(sample.bof(PREFILTER_WINDOW))
         for window in CSS_STAGES:
-            data = sample.bof(window)
-            truncated = sample.size > len(data)
+            data = sample.bof(skip + window)[skip:]
+            truncated = sample.size > skip + len(data)
             if truncated:
                 end = data.rfind(b"}")
                 data = data[:end + 1] if end > 0 else data

@@ -131,6 +131,8 @@ class CSVIdentifier(ContentRefiner):
 
     def detect(self, sample: Sample, cls: str) -> tuple[FormatKey | None, str, str] | None:
         tabular = sample.extension in _TABULAR_EXTENSIONS
+        if not tabular and self._named_otherwise(sample.extension):
+            return None
         # a name that says CSV needs less evidence, so less is read (the delimiter, a few rows)
         data = sample.bof(TABULAR_NAME_WINDOW if tabular else CSV_WINDOW)
         truncated = sample.size > len(data)

@@ -18,6 +18,7 @@ look like headings. reStructuredText (directives, roles) is refused too.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from formats.identifiers.lazyre import LazyPattern
 from formats.identifiers.refiner import ContentRefiner
@@ -82,9 +83,6 @@ _CODE_LINE_END = LazyPattern(r"[;{}][ \t]*$", re.M)
 _FENCED = LazyPattern(r"^ {0,3}(```|~~~).*?(?:^ {0,3}\1|\Z)", re.M | re.S)
 
 
-_ATX = LazyPattern(r" {0,3}#{1,6}[ \t]+[^\s#]*[^\W\d_]")
-
-
 _UNDERLINE = LazyPattern(r"^ {0,3}(?:={3,}|-{3,})[ \t]*$", re.M)
 
 
@@ -104,25 +102,43 @@ def _has_setext_heading(text: str) -> bool:
     return False
 
 
+_ATX_LINE = LazyPattern(r"^ {0,3}#{1,6}[ \t]+[^\s#]*[^\W\d_].*$", re.M)
+
+
+class _Neighbours(NamedTuple):
+    before: str
+    after: str
+
+
+def _line_around(text: str, start: int, end: int) -> _Neighbours:
+    """The lines before and after ``text[start:end]`` (one line), stripped."""
+    before = ""
+    if start > 0:
+        before = text[text.rfind("\n", 0, start - 1) + 1:start - 1].strip()
+    after = ""
+    if end < len(text):
+        stop = text.find("\n", end + 1)
+        after = text[end + 1:stop if stop >= 0 else len(text)].strip()
+    return _Neighbours(before, after)
+
+
 def _atx_levels(text: str, enough: int = 3) -> list[int]:
     """Levels of the ATX headings that stand alone (up to ``enough`` of them): a ``# line``
     inside a block of ``#`` lines is a comment block (scripts, config and data files), not a
-    Markdown heading, ..."""
+    Markdown heading, and a heading has a blank line on one side at least (a comment between
+    two statements has code on both). Headings are found by one multi-line search, not a
+    regex per line."""
     if "# " not in text and "#\t" not in text:
         return []
-    lines = text.splitlines()
     levels: list[int] = []
-    for i, line in enumerate(lines):
-        if _ATX.match(line):
-            before = lines[i - 1].lstrip() if i else ""
-            after = lines[i + 1].lstrip() if i + 1 < len(lines) else ""
-            # ... and a heading has a blank line on one side at least (a comment between
-            # two statements has code on both)
-            if not before.startswith("#") and not after.startswith("#") and (
-                    not before or not after):
-                levels.append(len(line.lstrip(" ")) - len(line.lstrip(" ").lstrip("#")))
-                if len(levels) >= enough:
-                    break
+    for found in _ATX_LINE.finditer(text):
+        before, after = _line_around(text, found.start(), found.end())
+        if not before.startswith("#") and not after.startswith("#") and (
+                not before or not after):
+            line = found.group().lstrip(" ")
+            levels.append(len(line) - len(line.lstrip("#")))
+            if len(levels) >= enough:
+                break
     return levels
 
 
@@ -210,18 +226,6 @@ def is_markdown(text: str, plain_text_name: bool = False) -> list[str] | None:
 class MarkdownIdentifier(ContentRefiner):
     PUID = "PRONOM:fmt/1149"
     MIMES = ("text/markdown", "text/x-markdown")
-
-    def _named_otherwise(self, ext: str) -> bool:
-        """The name says another specific format (``.py``, ``.rst``, ``.tex``): trust it."""
-        if not ext or self.key is None:
-            return False
-        cache: dict[str, bool] = self.__dict__.setdefault("_named_cache", {})
-        if ext not in cache:
-            ours = self.registries.equivalent(self.key)
-            formats = self.registries.by_extension(ext)
-            cache[ext] = bool(formats) and not any(
-                f.key in self.generic or f.key in ours for f in formats)
-        return cache[ext]
 
     def _named_markdown(self, ext: str) -> bool:
         """The name already says Markdown (``README.md``): the TextSubtypeHelper answers it by

@@ -80,8 +80,9 @@ def _needle(sig: CompiledSignature, anchor: Segment) -> bytes:
 class _Plan(NamedTuple):
     """How one signature is verified (see :meth:`SignatureEngine._plan`)."""
 
-    #: one BOF sequence of one bounded segment: its regex (None: the general matcher)
-    pattern: re.Pattern[bytes] | None
+    #: one BOF sequence of one bounded segment: its regex source, compiled only when a file
+    #: gets that far (b"": the general matcher)
+    src: bytes
     lo: int            # lowest start
     hi: int            # highest start
     end: int           # end bound of the match
@@ -382,20 +383,20 @@ class SignatureEngine:
             plan = plans.get(sid)
             if plan is None:
                 plan = plans[sid] = self._plan(sid)
-            pattern, lo, hi, end, min_size, generic, need = plan   # (unpacked: hot loop)
+            src, lo, hi, end, min_size, generic, need = plan   # (unpacked: hot loop)
             if size < min_size:
                 found[sid] = None  # the file is too short for the shortest possible match
                 continue
-            if pattern is not None:
+            if src:
                 # one BOF sequence, one bounded segment: a single re.match (fixed offset) or a
                 # bounded re.search, as _bof_chain would run for it
                 buf = win.head(end)
                 if lo > len(buf) or (need and find_literal(buf, need, lo, end) < 0):
                     m = None  # (a literal every match contains is missing: memchr speed)
                 elif lo == hi:
-                    m = pattern.match(buf, lo, end)
+                    m = rx(src).match(buf, lo, end)
                 else:
-                    m = pattern.search(buf, lo, end)
+                    m = rx(src).search(buf, lo, end)
                     if m is not None and m.start() > hi:
                         m = None
                 found[sid] = None if m is None else Hit(
@@ -424,9 +425,9 @@ class SignatureEngine:
                 width = hi + length - seg.gap_min
                 need = seg.literal if len(seg.literal) >= 3 and width > 64 \
                     and not seg.src.startswith(re.escape(seg.literal)) else b""
-                return _Plan(rx(seg.src), seg.gap_min, hi, hi + length, min_size, sig.generic,
+                return _Plan(seg.src, seg.gap_min, hi, hi + length, min_size, sig.generic,
                              need)
-        return _Plan(None, 0, 0, 0, min_size, sig.generic, b"")
+        return _Plan(b"", 0, 0, 0, min_size, sig.generic, b"")
 
     def _search_candidates(self, win: Window) -> set[int]:
         cands: set[int] = set(self.always)
