@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO
 
 from bsfcore import __version__
-from bsfcore.errors import BsfError, InputError
+from bsfcore.errors import BsfError
 from bsfcore.settings import Settings
 
 DEFAULT_SIGNATURE_URL = "https://www.nationalarchives.gov.uk/aboutapps/pronom/release-notes.xml"
@@ -112,7 +112,7 @@ def _root(fetched: Fetched) -> tuple[str, object]:
 
     try:
         root = parse_xml_bytes(fetched.data, fetched.origin)
-    except InputError as exc:
+    except BsfError as exc:   # malformed, or refused (a DTD, entities)
         raise SignatureUpdateError(f"{fetched.origin} is not a signature file: {exc}") from None
     tag = root.tag if isinstance(root.tag, str) else ""
     return tag.rsplit("}", 1)[-1], root
