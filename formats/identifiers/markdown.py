@@ -149,13 +149,17 @@ _FRONT_MATTER = LazyPattern(r"\A---[ \t]*\r?\n(?:[\w-]{1,40}:[^\n]{0,300}\r?\n"
 
 
 def _comment_heavy(text: str) -> bool:
-    """A script or config file: a shebang, or more than 30 % of the lines start with ``#``
-    (a Markdown document's headings are a small share of its lines)."""
+    """A script or config file: a shebang, or more than 30 % of the lines are ``#`` lines in
+    blocks (a ``#`` line next to another one). A Markdown document's headings stand apart
+    with blank lines around them, however many there are in a short document."""
     if text.startswith("#!"):
         return True
-    lines = [line for line in text.splitlines()[:400] if line.strip()]
-    hashes = sum(1 for line in lines if line.lstrip().startswith("#"))
-    return hashes * 10 > len(lines) * 3
+    lines = [line.lstrip() for line in text.splitlines()[:400]]
+    hashed = [line.startswith("#") for line in lines]
+    in_blocks = sum(1 for i, h in enumerate(hashed) if h and (
+        (i > 0 and hashed[i - 1]) or (i + 1 < len(hashed) and hashed[i + 1])))
+    filled = sum(1 for line in lines if line)
+    return in_blocks * 10 > filled * 3
 
 
 def looks_like_code(text: str) -> bool:
