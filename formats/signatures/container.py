@@ -106,7 +106,7 @@ class ContainerMatcher:
         directory: ZipDirectory | OleDirectory
         if kind == "ZIP":
             directory = ZipDirectory(fh, size, self._paths)
-            if not directory.names:
+            if not directory:
                 return []
         else:
             directory = OleDirectory(fh, size)
