@@ -52,7 +52,7 @@ def code_version() -> str:
     cache without anyone remembering to bump a number."""
     digest = hashlib.sha256()
     for name in ("__init__.py", "pattern.py", "compile.py", "compiled.py", "engine.py",
-                 "container.py"):
+                 "tables.py", "container.py"):
         digest.update((Path(__file__).parent / name).read_bytes())
     return digest.hexdigest()[:12]
 

@@ -24,9 +24,23 @@ import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from formats.signatures.compiled import CompiledSequence, CompiledSignature, FixedCheck, Segment
+from formats.signatures.compiled import CompiledSignature, FixedCheck
 from formats.signatures.match import HOP_WINDOW, Position, find_literal, match_signature, rx
 from formats.signatures.needles import Needles
+from formats.signatures.tables import (
+    Entry,
+    NeedleChoice,
+    Plan,
+    SignatureStore,
+    Slot,
+    SmallNeedle,
+    WindowedSid,
+    Words,
+    decode_group,
+    needle_of,
+    reaches,
+    split_group,
+)
 from formats.signatures.window import Window
 from registries.pronom.references import BOF, EOF
 
@@ -39,182 +53,6 @@ SMALL_WINDOW = 4096
 SCAN_SLACK = 4096
 #: the needle pre-check runs only on files no larger than this (it scans the whole head)
 NEEDLE_WINDOW = 16384
-
-
-class _Entry(NamedTuple):
-    """A dispatch-table entry: a signature and the fixed bytes still to check."""
-
-    sid: int
-    checks: tuple[FixedCheck, ...]
-    trivial: bool  # the checks are the whole signature
-    end: int  # for trivial entries: the end offset of the match
-    length: int
-    #: a literal found elsewhere in the signature: when the whole file is in the head and
-    #: the needle is not, the signature cannot match
-    needle: bytes = b""
-    generic: bool = False
-
-
-def _reaches(seq: CompiledSequence, cap: int) -> list[tuple[Segment, int]]:
-    """Each segment with the furthest distance from the sequence's anchor (BOF, or EOF for
-    EOF sequences) at which any of its bytes can lie, as the matcher searches."""
-    out: list[tuple[Segment, int]] = []
-    reach = 0
-    segs = list(reversed(seq.segments)) if seq.reference == EOF else list(seq.segments)
-    for seg in segs:
-        start = cap if seg.gap_max is None else reach + seg.gap_max
-        reach = start + (seg.max_len if seg.max_len is not None else cap)
-        out.append((seg, reach))
-    return out
-
-
-def _needle(sig: CompiledSignature, anchor: Segment) -> bytes:
-    best = b""
-    for seq in sig.sequences:
-        for seg in seq.segments:
-            if seg is not anchor and len(seg.literal) > len(best):
-                best = seg.literal
-    return best if len(best) >= 2 else b""
-
-
-class _Plan(NamedTuple):
-    """How one signature is verified (see :meth:`SignatureEngine._plan`)."""
-
-    #: one BOF sequence of one bounded segment: its regex source, compiled only when a file
-    #: gets that far (b"": the general matcher)
-    src: bytes
-    lo: int            # lowest start
-    hi: int            # highest start
-    end: int           # end bound of the match
-    min_size: int      # shortest file that can match
-    generic: bool
-    #: a literal every match contains, checked first when the regex would crawl a wide window
-    need: bytes
-
-
-class _SubDispatch(NamedTuple):
-    """A big dispatch group split again on one more fixed check."""
-
-    offset: int
-    length: int
-    table: dict[bytes, list[_Entry]]
-
-
-class _Group(NamedTuple):
-    entries: list[_Entry]
-    sub: _SubDispatch | None
-
-
-class _Slot(NamedTuple):
-    """Signatures whose fixed BOF anchor is ``length`` bytes at ``offset``, by those bytes.
-
-    A group loaded from the cache is its pickled bytes until a file first hits it.
-    """
-
-    offset: int
-    length: int
-    table: dict[bytes, _Group | bytes]
-
-
-class _SmallNeedle(NamedTuple):
-    """A signature searched with ``bytes.find`` in a small window at one end of the file."""
-
-    sid: int
-    side: int          # 0: BOF, 1: EOF
-    needles: tuple[bytes, ...]
-    window: int
-
-
-class _WindowedSid(NamedTuple):
-    """A signature whose needle must end within ``window`` bytes of the file's start."""
-
-    sid: int
-    window: int
-
-
-def _decode_group(blob: bytes) -> _Group:
-    group = pickle.loads(blob)
-    assert isinstance(group, _Group)
-    return group
-
-
-def _split_group(entries: list[_Entry]) -> _Group:
-    """Sub-dispatch a big group on the fixed check most of its members share."""
-    if len(entries) <= 6:
-        return _Group(entries, None)
-    shapes: dict[tuple[int, int], int] = {}
-    for e in entries:
-        for o, lit in e.checks:
-            shape = (o, min(len(lit), 4))
-            shapes[shape] = shapes.get(shape, 0) + 1
-    if not shapes:
-        return _Group(entries, None)
-    (off, n), count = max(shapes.items(), key=lambda kv: (kv[1], kv[0][1], -kv[0][0]))
-    if count < 3:
-        return _Group(entries, None)
-    rest: list[_Entry] = []
-    sub: dict[bytes, list[_Entry]] = {}
-    for e in entries:
-        for o, lit in e.checks:
-            if o == off and len(lit) >= n:
-                sub.setdefault(lit[:n], []).append(e)
-                break
-        else:
-            rest.append(e)
-    return _Group(rest, _SubDispatch(off, n, sub))
-
-
-class _NeedleChoice(NamedTuple):
-    score: int
-    needles: tuple[bytes, ...]
-    window: int
-    eof: bool
-
-
-class _Words(NamedTuple):
-    """Needle -> what it files: unanchored BOF and EOF signatures, and small-window ones."""
-
-    head: dict[str, list[int]]
-    tail: dict[str, list[int]]
-    small: dict[str, list[_WindowedSid]]       # must END within ``window`` bytes of BOF
-    tail_small: dict[str, list[_WindowedSid]]  # must START within ``window`` bytes of EOF
-
-
-class SignatureStore:
-    """Compiled signatures by id, each pickled on its own and decoded on first use.
-
-    A process that loads the engine from the cache decodes only the signatures its files make
-    candidates (a few hundred of 2,166 for a typical scan, a handful for one file).
-    """
-
-    __slots__ = ("_blobs", "_decoded")
-
-    def __init__(self, signatures: dict[int, CompiledSignature]) -> None:
-        self._blobs = {sid: pickle.dumps(sig, protocol=pickle.HIGHEST_PROTOCOL)
-                       for sid, sig in signatures.items()}
-        self._decoded: dict[int, CompiledSignature] = dict(signatures)
-
-    def __getitem__(self, sid: int) -> CompiledSignature:
-        got = self._decoded.get(sid)
-        if got is None:
-            got = self._decoded[sid] = pickle.loads(self._blobs[sid])
-        return got
-
-    def __contains__(self, sid: object) -> bool:
-        return sid in self._blobs
-
-    def __len__(self) -> int:
-        return len(self._blobs)
-
-    def ids(self) -> list[int]:
-        return list(self._blobs)
-
-    def __getstate__(self) -> dict[int, bytes]:
-        return self._blobs
-
-    def __setstate__(self, state: dict[int, bytes]) -> None:
-        self._blobs = state
-        self._decoded = {}
 
 
 class Hit(NamedTuple):
@@ -250,12 +88,12 @@ class SignatureEngine:
             puid: tuple(sorted({s for w in winners for s in sigs_of.get(w, ())
                                 if s in self.searched}))
             for puid, winners in beaten_by.items()}
-        self._plans: dict[int, _Plan] = {}
+        self._plans: dict[int, Plan] = {}
 
     # -- building -------------------------------------------------------------------------
 
     def _build_tables(self) -> None:
-        table: dict[tuple[int, int], dict[bytes, list[_Entry]]] = {}
+        table: dict[tuple[int, int], dict[bytes, list[Entry]]] = {}
         searched: list[int] = []
         head_need = 0
         for sid in sorted(self.formats_of):
@@ -282,12 +120,12 @@ class SignatureEngine:
                         and lead.data[:4] == key:
                     checks = (FixedCheck(off + 4, lead.data[4:]), *checks)
                 end = off + (first.max_len or 0) if trivial else 0
-                entry = _Entry(sid, checks, trivial and len(first.prefixes) == 1, end,
-                               first.max_len or 0, _needle(sig, first), sig.generic)
+                entry = Entry(sid, checks, trivial and len(first.prefixes) == 1, end,
+                               first.max_len or 0, needle_of(sig, first), sig.generic)
                 table.setdefault((off, len(key)), {}).setdefault(key, []).append(entry)
                 head_need = max(head_need, off + len(key), end,
                                 *(o + len(lit) for o, lit in checks))
-        self.dispatch = sorted(_Slot(off, n, {k: _split_group(v) for k, v in d.items()})
+        self.dispatch = sorted(Slot(off, n, {k: split_group(v) for k, v in d.items()})
                                for (off, n), d in table.items())
         self.head_need = max(head_need, 1)
         self.searched = frozenset(searched)
@@ -296,15 +134,15 @@ class SignatureEngine:
     def _build_search(self, searched: list[int]) -> None:
         """File each unanchored signature under needles (one of which must occur) and the
         window they must lie in."""
-        small: list[_SmallNeedle] = []
+        small: list[SmallNeedle] = []
         head_words: dict[str, list[int]] = {}
         tail_words: dict[str, list[int]] = {}
         always: list[int] = []
         for sid in searched:
-            best: _NeedleChoice | None = None
+            best: NeedleChoice | None = None
             for seq in self.signatures[sid].sequences:
                 is_eof = seq.reference == EOF
-                for seg, window in _reaches(seq, self.max_bytes):
+                for seg, window in reaches(seq, self.max_bytes):
                     if window > self.max_bytes + SCAN_SLACK:
                         continue  # could lie beyond the scanned window: not a sound filter
                     for needles in ((seg.literal,), seg.prefixes):
@@ -314,13 +152,13 @@ class SignatureEngine:
                         score = min(shortest, 8) * 4 - (2 if window > SMALL_WINDOW else 0) \
                             - (1 if len(needles) > 1 else 0)
                         if best is None or score > best.score:
-                            best = _NeedleChoice(score, tuple(needles), window, is_eof)
+                            best = NeedleChoice(score, tuple(needles), window, is_eof)
             if best is None:
                 always.append(sid)
                 continue
             needles, window, is_eof = best.needles, best.window, best.eof
             if window <= SMALL_WINDOW:
-                small.append(_SmallNeedle(sid, 1 if is_eof else 0, needles, window))
+                small.append(SmallNeedle(sid, 1 if is_eof else 0, needles, window))
             else:
                 words = tail_words if is_eof else head_words
                 for needle in needles:
@@ -329,17 +167,17 @@ class SignatureEngine:
         # ... except runs of one byte value (zero padding is everywhere: an automaton would
         # report hundreds of useless hits per file); those are a bounded bytes.find each
         # (EOF needles in small windows likewise share one over the last 4 KiB)
-        small_words: dict[str, list[_WindowedSid]] = {}
-        tail_small_words: dict[str, list[_WindowedSid]] = {}
+        small_words: dict[str, list[WindowedSid]] = {}
+        tail_small_words: dict[str, list[WindowedSid]] = {}
         for entry in small:
             if not any(len(set(n)) == 1 for n in entry.needles):
                 windowed = small_words if entry.side == 0 else tail_small_words
                 for needle in entry.needles:
                     windowed.setdefault(needle.decode("latin-1"), []).append(
-                        _WindowedSid(entry.sid, entry.window))
+                        WindowedSid(entry.sid, entry.window))
         self.small = [e for e in small if any(len(set(n)) == 1 for n in e.needles)]
         self.always = always
-        self._words = _Words(head_words, tail_words, small_words, tail_small_words)
+        self._words = Words(head_words, tail_words, small_words, tail_small_words)
         self._make_automata()
 
     def _make_automata(self) -> None:
@@ -357,7 +195,7 @@ class SignatureEngine:
         state["tail_small_ac"] = None
         state["_plans"] = {}
         state["dispatch"] = [
-            _Slot(slot.offset, slot.length,
+            Slot(slot.offset, slot.length,
                   {key: group if isinstance(group, bytes)
                    else pickle.dumps(group, protocol=pickle.HIGHEST_PROTOCOL)
                    for key, group in slot.table.items()})
@@ -406,8 +244,8 @@ class SignatureEngine:
             pos = match_signature(sig, win, cap)
             found[sid] = None if pos is None else Hit("", sid, tuple(pos), generic)
 
-    def _plan(self, sid: int) -> _Plan:
-        """How to verify ``sid`` (see :class:`_Plan`)."""
+    def _plan(self, sid: int) -> Plan:
+        """How to verify ``sid`` (see :class:`Plan`)."""
         sig = self.signatures[sid]
         min_size = 0
         for seq in sig.sequences:
@@ -425,9 +263,9 @@ class SignatureEngine:
                 width = hi + length - seg.gap_min
                 need = seg.literal if len(seg.literal) >= 3 and width > 64 \
                     and not seg.src.startswith(re.escape(seg.literal)) else b""
-                return _Plan(seg.src, seg.gap_min, hi, hi + length, min_size, sig.generic,
+                return Plan(seg.src, seg.gap_min, hi, hi + length, min_size, sig.generic,
                              need)
-        return _Plan(b"", 0, 0, 0, min_size, sig.generic, b"")
+        return Plan(b"", 0, 0, 0, min_size, sig.generic, b"")
 
     def _search_candidates(self, win: Window) -> set[int]:
         cands: set[int] = set(self.always)
@@ -475,7 +313,7 @@ class SignatureEngine:
             return []
         head = win.head(self.head_need)
         hlen = len(head)
-        cands: list[_Entry] = []
+        cands: list[Entry] = []
         for off, n, table in self.dispatch:
             if off >= hlen:
                 break
@@ -483,7 +321,7 @@ class SignatureEngine:
             got = table.get(key)
             if got is not None:
                 if isinstance(got, bytes):   # first hit in this process: decode the group
-                    got = table[key] = _decode_group(got)
+                    got = table[key] = decode_group(got)
                 entries, sub = got
                 cands.extend(entries)
                 if sub is not None:
