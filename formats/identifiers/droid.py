@@ -129,6 +129,13 @@ class DroidIdentifier:
         return load_pronom_registry(self.signature_file, self.container_file)
 
     @property
+    def details(self) -> str:
+        """What siegfried's header calls ``details``: the signature files, by name."""
+        if not self._use_containers:
+            return self.signature_file.name
+        return f"{self.signature_file.name}; {self.container_file.name}"
+
+    @property
     def version(self) -> str:
         cont = self.tables.container_version if self._use_containers else None
         return self.tables.label + (f"; container {cont}" if cont else "")

@@ -251,3 +251,9 @@ def test_deeply_nested_ole2_storages_do_not_overflow() -> None:
     ole._walk(nodes, 1, "", set())
     assert len(ole.entries) == depth
     assert max(ole.entries, key=len).endswith("/Leaf")
+
+
+def test_details_name_the_signature_files() -> None:
+    droid = DroidIdentifier("DROID")
+    assert droid.details == "DROID_SignatureFile_V118.xml; container-signature-20240501.xml"
+    assert droid.version == "V118; container 37"
