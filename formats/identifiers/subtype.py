@@ -32,6 +32,7 @@ PUID, and the others are named in the warning.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from formats.identifiers.common import GENERIC_TEXT_KEYS, expand_keys, join, preferred_key
 from formats.identifiers.textclass import sample_text_class
@@ -62,6 +63,7 @@ class TextSubtypeHelper:
         self.pronom = pronom if isinstance(pronom, PronomRegistry) and auto is not None \
             else None
         self._auto_cache: dict[str, list[FormatKey]] = {}
+        self._choice_cache: dict[str, _Choices] = {}
 
     def _rank(self, keys: Sequence[FormatKey]) -> Rank | None:
         ranks = [self.rank[k] for k in keys if k in self.rank]
@@ -88,26 +90,56 @@ class TextSubtypeHelper:
         ext = sample.extension
         if not ext:
             return None
-        ranked: dict[FormatKey, Rank] = {}
-        for fmt in self.registries.by_extension(ext):
-            rank = self._rank(fmt.keys)
-            if rank is None:
-                continue
-            key = preferred_key(fmt, self.registries)
-            if key not in self.generic:
-                ranked[key] = min(rank, ranked.get(key, rank))
-        if self.auto is not None:
-            auto = self.auto_candidates(ext)
-            if auto and sample_text_class(sample) is not None:   # never on binary content
-                for order, key in enumerate(auto):
-                    ranked.setdefault(key, (self.auto, order))
-        if not ranked:
+        listed, with_auto = self._choices(ext)
+        if with_auto and sample_text_class(sample) is not None:   # never on binary content
+            listed = with_auto
+        if listed is None:
             return None
-        ordered = sorted(ranked, key=lambda k: (ranked[k], str(k)))
-        warning = (f"several subtypes match extension {ext}: {', '.join(map(str, ordered))}"
-                   if len(ordered) > 1 else "")
-        return Match(ordered[0], previous.confidence, self.name,
-                     join(previous.basis, f"extension match {ext}"), warning)
+        return Match(listed.key, previous.confidence, self.name,
+                     join(previous.basis, f"extension match {ext}"), listed.warning)
+
+    def _choices(self, ext: str) -> tuple[_Choice | None, _Choice | None]:
+        """(the answer from the listed subtypes alone, the answer with the auto rule), per
+        extension once: both depend only on the extension and the registries."""
+        got = self._choice_cache.get(ext)
+        if got is None:
+            ranked: dict[FormatKey, Rank] = {}
+            for fmt in self.registries.by_extension(ext):
+                rank = self._rank(fmt.keys)
+                if rank is None:
+                    continue
+                key = preferred_key(fmt, self.registries)
+                if key not in self.generic:
+                    ranked[key] = min(rank, ranked.get(key, rank))
+            listed = _choice(ranked, ext)
+            with_auto = None
+            at = self.auto
+            auto = self.auto_candidates(ext) if at is not None else []
+            if auto and at is not None:
+                for order, key in enumerate(auto):
+                    ranked.setdefault(key, (at, order))
+                with_auto = _choice(ranked, ext)
+            got = self._choice_cache[ext] = _Choices(listed, with_auto)
+        return got.listed, got.with_auto
+
+
+class _Choice(NamedTuple):
+    key: FormatKey
+    warning: str
+
+
+class _Choices(NamedTuple):
+    listed: _Choice | None
+    with_auto: _Choice | None
+
+
+def _choice(ranked: dict[FormatKey, Rank], ext: str) -> _Choice | None:
+    if not ranked:
+        return None
+    ordered = sorted(ranked, key=lambda k: (ranked[k], str(k)))
+    warning = (f"several subtypes match extension {ext}: {', '.join(map(str, ordered))}"
+               if len(ordered) > 1 else "")
+    return _Choice(ordered[0], warning)
 
 
 def _auto_order(fmt: Format) -> tuple[int, int, tuple[str, int, str]]:
