@@ -203,7 +203,9 @@ def looks_like_css_start(data: bytes, depth: int = 0) -> bool:
     at-rule, or a selector (brackets and ``:pseudo(...)`` arguments removed, nothing but
     selector characters left) followed by ``{ name:`` or by a nested rule (CSS nesting).
     """
-    text = _COMMENT.sub(b" ", data[_leading_comments_end(data):][:PREFILTER_WINDOW])
+    text = data[_leading_comments_end(data):][:PREFILTER_WINDOW]
+    if b"/*" in text:
+        text = _COMMENT.sub(b" ", text)
     statements = 0
     while (statement := _STATEMENT_AT.match(text)) is not None:
         text = text[statement.end():]
