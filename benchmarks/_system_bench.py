@@ -11,6 +11,7 @@ accuracy figures (``_identify_checks``).
 
 from __future__ import annotations
 
+import gc
 import importlib.metadata
 import os
 import sys
@@ -57,6 +58,8 @@ def system_mode(repeat: int, fido_max: int, with_fido: bool) -> int:
     inv = inventory(str(ROOT))
     corpus = system_corpus(inv)
     files = [p for paths in corpus.values() for p in paths]
+    texts, negatives = text_samples(inv), negative_samples(inv)
+    del inv   # 100,000+ paths: the cyclic GC would walk them during every timed bsf round
     print(f"corpus: {len(files)} real files from {', '.join(roots())} "
           f"(collected in {time.perf_counter() - started:.1f} s): "
           + ", ".join(f"{k} {len(v)}" for k, v in corpus.items()))
@@ -73,6 +76,8 @@ def system_mode(repeat: int, fido_max: int, with_fido: bool) -> int:
     if with_fido:
         print(f"fido {importlib.metadata.version('opf-fido')} (its bundled PRONOM v109)")
     run_child([BSF, "identify", files[0]])          # builds the caches if needed
+    gc.collect()
+    gc.freeze()   # what setup left behind is not the measured code's garbage
 
     # -- steady state ----------------------------------------------------------------------
     rounds: dict[str, list[Timing]] = {"bsf full stack": [], "bsf DroidIdentifier": [],
@@ -140,7 +145,7 @@ def system_mode(repeat: int, fido_max: int, with_fido: bool) -> int:
     for (ext, ours, theirs), count in agree.differences.most_common(6):
         note = "" if theirs in known else "  (not in bsf's signature file)"
         print(f"  {count:4} .{ext}: bsf {ours}, siegfried {theirs}{note}")
-    score = renamed_scores(text_samples(inv), negative_samples(inv), identify, registries)
+    score = renamed_scores(texts, negatives, identify, registries)
     right, total = sum(score.right.values()), sum(score.total.values())
     print(f"renamed to .dat, identified by content: {right}/{total} = "
           f"{100 * right / max(1, total):.1f} % ("
