@@ -53,10 +53,7 @@ def measure(suite: Path, signature_file: Path | None, container_file: Path | Non
     from formats.model import Sample
 
     droid = DroidIdentifier("DROID", signature_file, container_file)
-    known = set(droid.sigfile.formats)
-    if droid.containers is not None:
-        for cont in droid.containers.containers:
-            known.update(cont.puids)
+    known = set(droid.tables.extensions) | droid.tables.container_signed
     result = Accuracy()
     start = time.perf_counter()
     for path in sorted(p for p in suite.rglob("*") if p.is_file()):

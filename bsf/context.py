@@ -1,29 +1,26 @@
-"""What every command gets from the global options: settings, engine, console, progress."""
+"""What every command gets from the global options: settings, engine, console, progress.
+
+rich is imported only when a console or a progress bar is first used (``out_console`` and
+``err_console`` are created on first access): ``bsf identify FILE`` prints plain data and must
+start in a fraction of a second.
+"""
 
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    ProgressColumn,
-    Task,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-from rich.progress import Progress as RichProgress
-from rich.text import Text
-from sqlalchemy import Engine
 
 from bsfcore.progress import NO_PROGRESS, Progress
 from bsfcore.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # the identify path must not pay for SQLAlchemy (about 0.3 s to import)
+    from rich.console import Console
+    from rich.progress import ProgressColumn, TaskID
+    from sqlalchemy import Engine
 
 
 @dataclass
@@ -65,7 +62,7 @@ class CliState:
         """A progress bar on stderr when it is a terminal and not ``--quiet``; else nothing."""
         if self.quiet or not sys.stderr.isatty():
             return NO_PROGRESS
-        return RichBar(err_console)
+        return RichBar(_console("err_console"))
 
 
 def state(ctx: typer.Context) -> CliState:
@@ -78,25 +75,57 @@ def state(ctx: typer.Context) -> CliState:
 
 
 #: stdout carries data; stderr carries progress, logs and summaries meant for people.
-out_console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+#: (created by the module ``__getattr__`` below on first access)
+out_console: Console
+err_console: Console
 
 
-class RateColumn(ProgressColumn):
+def _console(name: str) -> Console:
+    existing = globals().get(name)
+    if existing is not None:
+        return existing
+    from rich.console import Console
+
+    console = Console(stderr=name == "err_console", highlight=False, soft_wrap=True)
+    globals()[name] = console
+    return console
+
+
+def __getattr__(name: str) -> Console:
+    if name in ("out_console", "err_console"):
+        return _console(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def rate_column() -> ProgressColumn:
     """Units per second, the figure operators compare between runs."""
+    from rich.progress import ProgressColumn, Task
+    from rich.text import Text
 
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text(f"{speed:,.0f}/s" if speed else "", style="progress.data.speed")
+    class RateColumn(ProgressColumn):
+        def render(self, task: Task) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f}/s" if speed else "", style="progress.data.speed")
+
+    return RateColumn()
 
 
 class RichBar:
     """A :class:`bsfcore.progress.Progress` drawn by rich, with rate and ETA."""
 
     def __init__(self, console: Console) -> None:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import Progress as RichProgress
+
         self._bar = RichProgress(
             TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-            RateColumn(), TimeElapsedColumn(), TimeRemainingColumn(),
+            rate_column(), TimeElapsedColumn(), TimeRemainingColumn(),
             console=console, transient=False,
         )
         self._task: TaskID | None = None

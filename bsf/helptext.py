@@ -19,9 +19,10 @@ It is presentation only: parsing, defaults and errors are typer's.
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import typer
 from rich.markup import escape
@@ -50,6 +51,9 @@ def normalise_help(text: str | None) -> str | None:
     return "\n\n".join(paragraphs)
 
 
+_Kind = TypeVar("_Kind")
+
+
 def _no_type(ctx: Any) -> None:
     return None
 
@@ -61,13 +65,23 @@ def _plain_param(param: Any) -> None:
     if isinstance(param, TyperArgument):
         vars(param)["display_type_rich"] = _no_type
         vars(param)["_usage_display_name"] = _usage_name(param)
+        param.type = _untyped(param.type)
     elif isinstance(param, TyperOption) and (param.is_flag or param.count):
         vars(param)["display_type_rich"] = _no_type
 
 
+def _untyped(kind: _Kind) -> _Kind:
+    """A copy of an argument's type that names no type in help (``<str>``, ``<path>``): the
+    argument's metavar word says what it is. Rich help asks the type for its metavar on some
+    typer releases and the parameter on others, so both are covered."""
+    quiet = copy.copy(kind)
+    vars(quiet)["get_metavar"] = lambda *args, **kwargs: ""
+    return quiet
+
+
 def _usage_name(param: TyperArgument) -> Callable[[], str]:
     def usage() -> str:
-        name = param.display_name_raw
+        name = param.metavar or (param.name or "").upper()
         if param.nargs != 1:
             name += "..."
         return name if param.required else f"[{name}]"

@@ -109,7 +109,8 @@ class Sample:
     read on demand and cached; the whole file is read only through :meth:`read_all`.
     """
 
-    __slots__ = ("_all", "_bof", "_eof", "_opener", "_path", "name", "problems", "size")
+    __slots__ = ("_all", "_bof", "_eof", "_ext", "_opener", "_path", "name", "problems",
+                 "size")
 
     #: a file up to this size is read whole by its first window request (one syscall; its
     #: tail and whole content are then free)
@@ -122,6 +123,7 @@ class Sample:
         self._bof = b""
         self._eof = b""
         self._all: bytes | None = None
+        self._ext: str | None = None
         #: the file's path when known (from_path): windows are read with os.open/os.pread,
         #: a third of the cost of a buffered file object for small files
         self._path: str | None = None
@@ -157,10 +159,14 @@ class Sample:
 
     @property
     def extension(self) -> str:
-        """Lower-cased text after the last dot of the name ('' when there is none)."""
-        base = self.name.rsplit("/", 1)[-1]
-        dot = base.rfind(".")
-        return base[dot + 1:].lower() if dot > 0 else ""
+        """Lower-cased text after the last dot of the name ('' when there is none); every
+        identifier asks, so it is worked out once."""
+        ext = self._ext
+        if ext is None:
+            base = self.name.rsplit("/", 1)[-1]
+            dot = base.rfind(".")
+            ext = self._ext = base[dot + 1:].lower() if dot > 0 else ""
+        return ext
 
     def bof(self, n: int) -> bytes:
         """The first ``n`` bytes (fewer if the file is shorter)."""

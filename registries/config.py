@@ -7,16 +7,15 @@ bsf's identifier kinds) and ``formatIdentifier.*``. This module turns them into 
 :class:`FormatConfig` and reports every mistake at once with file and line.
 
 Defaults, so bsf works out of the box: with none of these keys set, the PRONOM case of the
-instructions runs on the default data (DROID signatures shipped with opf-fido, the packaged
-``provisional-formats.xml``). Each part also defaults on its own when only some keys are set (no
-identifier sequence -> the instructions' stack for the configured registries). A *configured*
-file that is missing is always an error: bsf never silently replaces an operator's document with
-its packaged copy.
+instructions runs on the default data (the PRONOM signature files shipped in ``config/formats/``
+or a newer pair from ``bsf signatures update``, the packaged ``provisional-formats.xml``). Each
+part also defaults on its own when only some keys are set (no identifier sequence -> the
+instructions' stack for the configured registries). A *configured* file that is missing is
+always an error: bsf never silently replaces an operator's document with its packaged copy.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from bsfcore.properties import Properties
 from bsfcore.settings import Settings
 from registries.dsr import packaged_formats_dir
 from registries.model import FormatKey, SupportLevel
+from registries.pronom.datafiles import CONTAINER_GLOB, SIGNATURE_GLOB, newest
 
 JAVA_PACKAGE = "org.dspace.content.format."
 REGISTRY_KEY = "plugin.named.org.dspace.content.format.FormatRegistry"
@@ -53,6 +53,7 @@ IDENTIFIER_CLASSES: dict[str, str] = {
     "JSONIdentifier": "JSON",
     "CSVIdentifier": "CSV",
     "MarkdownIdentifier": "Markdown",
+    "MarkupIdentifier": "Markup",
 }
 IDENTIFIER_KINDS = tuple(dict.fromkeys(IDENTIFIER_CLASSES.values()))
 #: identifier kind -> the registry it needs
@@ -67,11 +68,12 @@ REGISTRY_PROPERTIES = {
 IDENTIFIER_PROPERTIES: dict[str, tuple[str, ...]] = {
     "CSSIdentifier": ("parser", "identifiers"),
     "TextSubtypeHelper": ("subtypes",),
-    "DROID": ("signatureFile", "containerSignatureFile"),
+    "DROID": ("signatureFile", "containerSignatureFile", "updateSignatureURL",
+              "updateContainerURL", "updateDocumentsURL"),
     "TextHeuristicIdentifier": (),  # formats.<type> only
 }
 
-#: The instructions' TextSubtypeHelper lists, used when the key is not set.
+#: The instructions' TextSubtypeHelper lists, used (plus the ``auto`` rule) when the key is not set.
 DEFAULT_SUBTYPES = {
     "PRONOM": (
         "x-fmt/224 x-fmt/91 x-fmt/406 x-fmt/407 x-fmt/408 fmt/122 fmt/123 fmt/124 fmt/14 fmt/15 "
@@ -81,6 +83,9 @@ DEFAULT_SUBTYPES = {
     "DSpace": "XML HTML CSS MARC Postscript Mathematica LateX TeX SGML RealAudio",
 }
 DEFAULT_CSS = {"PRONOM": "x-fmt/224", "DSpace": "CSS"}
+#: the value in a subtypes list that stands for the default rule: any PRONOM format without a
+#: byte or container signature that claims the file's extension
+AUTO_SUBTYPES = "auto"
 FORMAT_PREFIXES = ("formatRegistry.", "formatIdentifier.", REGISTRY_KEY, SEQUENCE_KEY,
                    "plugin.named.org.dspace.content.format.",
                    "plugin.sequence.org.dspace.content.format.")
@@ -122,9 +127,13 @@ class FormatConfig:
     css_parser: str | None = None
     tar_format: FormatKey | None = None
     subtypes: list[FormatKey] = field(default_factory=list)
+    #: where ``auto`` stands in the subtypes list (its rank), None when it is not there
+    subtypes_auto: int | None = None
     droid_signature_file: Path | None = None
     droid_container_file: Path | None = None
     pronom_dir: Path | None = None
+    #: PRONOM format records (``pronom-xml*.zip``) found in ``pronom_dir``: descriptions
+    pronom_records: Path | None = None
     config_path: Path | None = None
     is_default: bool = False
     options: dict[str, str] = field(default_factory=dict)
@@ -216,7 +225,9 @@ class _Reader:
             return None
         return path
 
-    def keys_list(self, key: str) -> list[FormatKey] | None:
+    def keys_list(self, key: str, auto: list[int] | None = None) -> list[FormatKey] | None:
+        """The keys of a comma-separated list; ``auto`` (when given) receives the position of
+        the word ``auto`` in it instead of an error."""
         value = self.get(key)
         if value is None:
             return None
@@ -224,6 +235,9 @@ class _Reader:
         for item in value.split(","):
             item = item.strip()
             if not item:
+                continue
+            if auto is not None and item == AUTO_SUBTYPES:
+                auto.append(len(dict.fromkeys(keys)))
                 continue
             try:
                 key_ = FormatKey.parse(item)
@@ -401,14 +415,6 @@ def _check_stray_keys(r: _Reader, registries: dict[str, RegistrySpec]) -> None:
             r.problem(key, f"unknown plugin key; bsf reads {REGISTRY_KEY} and {SEQUENCE_KEY}")
 
 
-def _newest(directory: Path, pattern: str) -> Path | None:
-    def version(path: Path) -> tuple[int, ...]:
-        return tuple(int(n) for n in re.findall(r"\d+", path.name))
-
-    found = sorted(directory.glob(pattern), key=version)
-    return found[-1] if found else None
-
-
 def _check_key_namespaces(r: _Reader, key: str, keys: list[FormatKey],
                           registries: dict[str, RegistrySpec]) -> list[FormatKey]:
     kept = []
@@ -447,11 +453,16 @@ def load_format_config(settings: Settings) -> FormatConfig:
     css = _check_key_namespaces(r, css_key, css, registries)
 
     sub_key = "formatIdentifier.TextSubtypeHelper.subtypes"
-    subtypes = r.keys_list(sub_key)
+    auto_at: list[int] = []
+    subtypes = r.keys_list(sub_key, auto_at)
+    auto = auto_at[0] if auto_at else None
     if subtypes is None:
         subtypes = [FormatKey(ns, ident) for ns, idents in DEFAULT_SUBTYPES.items()
                     if ns in registries for ident in idents.split()]
+        auto = len(subtypes)
     subtypes = _check_key_namespaces(r, sub_key, subtypes, registries)
+    if auto is not None and "PRONOM" not in registries:
+        auto = None  # the rule is about PRONOM formats
 
     tar_key = "formatIdentifier.TextHeuristicIdentifier.formats.tar"
     before = len(r.problems)
@@ -468,11 +479,13 @@ def load_format_config(settings: Settings) -> FormatConfig:
     container = r.path("formatIdentifier.DROID.containerSignatureFile")
     pronom = registries.get("PRONOM")
     pronom_dir = pronom.directory if pronom else None
+    records = None
     if pronom_dir is not None:
         if signature is None and not r.has("formatIdentifier.DROID.signatureFile"):
-            signature = _newest(pronom_dir, "DROID_SignatureFile*.xml")
+            signature = newest(pronom_dir, SIGNATURE_GLOB)
         if container is None and not r.has("formatIdentifier.DROID.containerSignatureFile"):
-            container = _newest(pronom_dir, "container-signature-*.xml")
+            container = newest(pronom_dir, CONTAINER_GLOB)
+        records = max(pronom_dir.glob("pronom-xml*.zip"), default=None)
 
     options = {key: value for key in props if key.startswith("formatIdentifier.")
                and props.entry(key) is not None and (value := r.get(key)) is not None}
@@ -481,6 +494,7 @@ def load_format_config(settings: Settings) -> FormatConfig:
     return FormatConfig(
         registries=registries, identifiers=identifiers, css_identifiers=css,
         css_parser=r.get("formatIdentifier.CSSIdentifier.parser"), tar_format=tar,
-        subtypes=subtypes, droid_signature_file=signature, droid_container_file=container,
-        pronom_dir=pronom_dir, config_path=Path(props.path) if props.path else None,
+        subtypes=subtypes, subtypes_auto=auto, droid_signature_file=signature,
+        droid_container_file=container, pronom_dir=pronom_dir, pronom_records=records,
+        config_path=Path(props.path) if props.path else None,
         is_default=is_default, options=options, origins=dict(r.origins))

@@ -42,7 +42,8 @@ def _pronom_registry(config: FormatConfig) -> Registry:
     from registries import pronom
 
     return pronom.load_pronom_registry(signature_file=config.droid_signature_file,
-                                       container_file=config.droid_container_file)
+                                       container_file=config.droid_container_file,
+                                       records=config.pronom_records)
 
 
 def load_registry(spec: RegistrySpec, config: FormatConfig) -> Registry:

@@ -94,3 +94,16 @@ def shared_dir() -> Path:
     if not SHARED.is_dir():
         pytest.skip(f"{SHARED} not found")
     return SHARED
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """PRONOM data a developer installed with ``bsf signatures update`` must not change what
+    the tests see: the user data folder is a fresh one for the whole session."""
+    before = os.environ.get("BSF_DATA_DIR")
+    os.environ["BSF_DATA_DIR"] = str(tmp_path_factory.mktemp("bsf-data"))
+    yield
+    if before is None:
+        os.environ.pop("BSF_DATA_DIR", None)
+    else:
+        os.environ["BSF_DATA_DIR"] = before

@@ -138,7 +138,8 @@ def _scan(st: CliState, paths: list[str], *, as_csv: bool, as_json: bool, as_dro
                           hash=algorithm or None, archives=archives, names=names,
                           limits=ArchiveLimits(max_members=limits[0], max_expanded=limits[1],
                                                max_ratio=limits[2]))
-    records = context_for(registries, load_classes() if "PRONOM" in registries else {})
+    records = context_for(registries, load_classes(config.pronom_records)
+                          if "PRONOM" in registries else {})
 
     out = io.TextIOWrapper(typer.get_binary_stream("stdout"), encoding="utf-8", newline="",
                            write_through=True)

@@ -8,9 +8,11 @@ such an answer more specific; they never touch an answer that came from a byte s
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
 from formats.model import Confidence, Match
 from registries.model import Format, FormatKey, RegistrySet
+from registries.pronom.registry import PronomRegistry
 
 #: Formats that mean "some text", in every registry we know. PRONOM's list comes from the
 #: text-PUID table (ecosystem research): none of them has a byte signature.
@@ -25,14 +27,40 @@ GENERIC_TEXT_KEYS: frozenset[FormatKey] = frozenset(
 PROVISIONAL = "Provisional"
 
 
+def generic_unsigned_keys(registries: RegistrySet) -> frozenset[FormatKey]:
+    """PRONOM formats with no signature that PRONOM itself calls generic ("Data File Generic",
+    claiming ``.dat``): an answer by their extension says less than "text", so they count as
+    generic (refiners may improve on them; the subtype helper never promotes text to them)."""
+    pronom = registries.registry("PRONOM")
+    return pronom.generic_unsigned if isinstance(pronom, PronomRegistry) else frozenset()
+
+
+class _Expansion(NamedTuple):
+    keys: frozenset[FormatKey]
+    registries: RegistrySet | None
+    result: frozenset[FormatKey]
+
+
+#: the last expansion (every identifier of a stack expands the same generic set over the
+#: same, already loaded, registries)
+_expanded: _Expansion | None = None
+
+
 def expand_keys(keys: Iterable[FormatKey], registries: RegistrySet | None) -> frozenset[FormatKey]:
     """``keys`` plus every key linked to them through registry synonyms."""
+    global _expanded
+    wanted = frozenset(keys)
+    last = _expanded
+    if last is not None and last.keys == wanted and last.registries is registries:
+        return last.result
     out: set[FormatKey] = set()
-    for key in keys:
+    for key in wanted:
         out.add(key)
         if registries is not None:
             out |= registries.equivalent(key)
-    return frozenset(out)
+    result = frozenset(out)
+    _expanded = _Expansion(wanted, registries, result)
+    return result
 
 
 def preferred_key(fmt: Format, registries: RegistrySet | None) -> FormatKey:

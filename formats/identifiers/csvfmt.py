@@ -23,10 +23,11 @@ from formats.identifiers.textclass import decode_text
 from formats.model import Sample
 from registries.model import FormatKey, RegistrySet
 
-CSV_WINDOW = 64 * 1024
+CSV_WINDOW = 16 * 1024
+TABULAR_NAME_WINDOW = 2048
 MAX_RECORDS = 2000
 #: records the prose/code tests look at (enough to judge, cheap on wide files)
-_JUDGED_ROWS = 200
+_JUDGED_ROWS = 100
 _DELIMITERS = (",", ";", "\t", "|")
 _TABULAR_EXTENSIONS = frozenset({"csv", "tsv", "tab"})
 _BRACKETS = (("(", ")"), ("[", "]"), ("{", "}"))
@@ -48,6 +49,25 @@ def _records(text: str, delimiter: str, truncated: bool) -> list[list[str]] | No
     while rows and not rows[-1]:
         rows.pop()          # trailing blank lines
     return rows
+
+
+def _ragged_without_quotes(body: str, delimiter: str, truncated: bool) -> bool:
+    """True when ``body`` has no quote character and its lines do not all have the same number
+    of ``delimiter``s: then no parse can make the records equally wide, and ``str.count`` per
+    line (C speed) says so without building a row list (source code with commas on its first
+    line is the usual case)."""
+    if '"' in body:
+        return False
+    lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n", MAX_RECORDS + 1)
+    lines = lines[:MAX_RECORDS]
+    if truncated and len(lines) > 1:
+        lines.pop()
+    while lines and not lines[-1]:
+        lines.pop()
+    if not lines:
+        return False
+    width = lines[0].count(delimiter)
+    return any(line.count(delimiter) != width for line in lines)
 
 
 def _looks_like_prose(rows: list[list[str]]) -> bool:
@@ -79,7 +99,7 @@ def csv_shape(text: str, *, truncated: bool = False, tabular_name: bool = False
         return None
     first_line = body.split("\n", 1)[0]
     for delimiter in _DELIMITERS:
-        if delimiter not in first_line:
+        if delimiter not in first_line or _ragged_without_quotes(body, delimiter, truncated):
             continue
         rows = _records(body, delimiter, truncated)
         if not rows:
@@ -110,13 +130,17 @@ class CSVIdentifier(ContentRefiner):
         return (self.key, self.tsv_key)
 
     def detect(self, sample: Sample, cls: str) -> tuple[FormatKey | None, str, str] | None:
-        data = sample.bof(CSV_WINDOW)
+        tabular = sample.extension in _TABULAR_EXTENSIONS
+        if not tabular and self._named_otherwise(sample.extension):
+            return None
+        # a name that says CSV needs less evidence, so less is read (the delimiter, a few rows)
+        data = sample.bof(TABULAR_NAME_WINDOW if tabular else CSV_WINDOW)
         truncated = sample.size > len(data)
         text = decode_text(data, cls)
         if truncated:
             text = text[: text.rfind("\n") + 1]
         shape = csv_shape(text, truncated=truncated,
-                          tabular_name=sample.extension in _TABULAR_EXTENSIONS)
+                          tabular_name=tabular)
         if shape is None:
             return None
         delimiter, width, records = shape

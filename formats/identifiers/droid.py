@@ -21,19 +21,16 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from formats.model import Confidence, Match, Sample, unknown
-from formats.signatures import DEFAULT_MAX_BYTES, Hit, code_version, load_engine
-from formats.signatures.container import ContainerHit, ContainerMatcher
+from formats.signatures import DEFAULT_MAX_BYTES, Hit, SignatureEngine, load_compiled
 from formats.signatures.window import Window
 from registries.model import FormatKey, Registry
-from registries.pronom import (
-    NAMESPACE,
-    load_container_file,
-    load_pronom_registry,
-    load_signature_file,
-)
-from registries.pronom.cache import cached
+from registries.pronom import NAMESPACE, load_pronom_registry, resolve_pair
+
+if TYPE_CHECKING:
+    from formats.signatures.container import ContainerHit, ContainerMatcher
 
 _OLE2_MAGIC = b"\xd0\xcf\x11\xe0"
 #: containers up to this size are read once, whole, and parsed in memory
@@ -47,6 +44,25 @@ _OLE2: frozenset[str] = frozenset({"OLE2"})
 _NONE: frozenset[str] = frozenset()
 
 
+class _Config(NamedTuple):
+    """How an identifier was built (what a worker process needs to build it again)."""
+
+    name: str
+    signature_file: Path | None
+    container_file: Path | None
+    max_bytes: int
+    containers: bool
+    exhaustive: bool
+
+
+class _Ranked(NamedTuple):
+    """One result before it becomes a Match: the format, generic or not, and its evidence."""
+
+    puid: str
+    generic: bool
+    basis: str | Hit   # a container basis, or the byte hit (its basis is built when needed)
+
+
 def _magic_kinds(head: bytes) -> frozenset[str]:
     """Container kinds whose magic opens the file."""
     if head[:2] == b"PK":
@@ -56,18 +72,14 @@ def _magic_kinds(head: bytes) -> frozenset[str]:
     return _NONE
 
 
-def load_container_matcher(path: Path | None) -> ContainerMatcher:
-    data = load_container_file(path)
-    return cached(f"containers-{code_version()}", data.sha256, lambda: ContainerMatcher(data))
-
-
 class DroidIdentifier:
     """PRONOM identification as DROID does it (see the module docstring for the rules).
 
     ``exhaustive=True`` keeps searching after a hit for formats that have no priority over
     it (DROID's complete multi-hit view, slower); by default the search stops, as siegfried
     does, once nothing left could outrank what was found. ``max_bytes_to_scan`` caps the
-    unanchored searches (DROID's ``profile.maxBytesToScan``, 64 KiB).
+    unanchored searches (DROID's ``profile.maxBytesToScan``, 64 KiB). With no files given,
+    the default pair is used (shipped, or installed by ``bsf signatures update``).
     """
 
     def __init__(self, name: str, signature_file: Path | None = None,
@@ -76,51 +88,57 @@ class DroidIdentifier:
                  exhaustive: bool = False) -> None:
         self.name = name
         self.exhaustive = exhaustive
-        self._config = (name, signature_file, container_file, max_bytes_to_scan, containers,
-                        exhaustive)
-        self.signature_file = signature_file
-        self.container_file = container_file
-        self.engine = load_engine(signature_file, max_bytes_to_scan)
-        self.sigfile = load_signature_file(signature_file)
-        self.containers = load_container_matcher(container_file) if containers else None
-        self._formats = self.sigfile.formats
-        by_ext: dict[str, list[str]] = {}
-        for puid, fmt in self._formats.items():
-            for ext in fmt.extensions:
-                by_ext.setdefault(ext, []).append(puid)
-        self._by_ext = by_ext
-        self._priorities = self.sigfile.priorities()
-        signed = {p for p, f in self._formats.items() if f.signature_ids}
-        if self.containers is not None:
-            signed.update(p for c in self.containers.containers for p in c.puids)
-        self._signed = frozenset(signed)
+        self._config = _Config(name, signature_file, container_file, max_bytes_to_scan,
+                               containers, exhaustive)
+        self.signature_file, self.container_file = resolve_pair(signature_file, container_file)
+        self.compiled = load_compiled(self.signature_file, self.container_file,
+                                      max_bytes_to_scan)
+        self._use_containers = containers
+        tables = self.tables = self.compiled.tables
+        self._by_ext = tables.by_extension
+        self._extensions = tables.extensions
+        self._priorities = tables.priorities
+        self._signed = tables.byte_signed | tables.container_signed if containers \
+            else tables.byte_signed
         self._keys: dict[str, FormatKey] = {}
         self._memo: dict[tuple[object, ...], Match] = {}
         self._ext_memo: dict[str, Match] = {}
-        self._triggers: dict[str, str] = dict(self.containers.triggers) if self.containers \
-            else {}
-        #: siegfried's " (signature 2/3)" for formats with several signatures
-        self._suffix = {(p, sid): f" (signature {i}/{len(f.signature_ids)})"
-                        for p, f in self._formats.items() if len(f.signature_ids) > 1
-                        for i, sid in enumerate(f.signature_ids, 1)}
+        self._triggers: dict[str, str] = dict(tables.triggers) if containers else {}
+        self._suffix = tables.suffixes
+
+    @property
+    def engine(self) -> SignatureEngine:
+        return self.compiled.engine
+
+    @property
+    def containers(self) -> ContainerMatcher | None:
+        """The container matcher (decoded on first use), None when containers are off."""
+        return self.compiled.containers if self._use_containers else None
 
     # picklable for worker processes: ship the configuration, reload from the cache
-    def __getstate__(self) -> tuple[object, ...]:
+    def __getstate__(self) -> _Config:
         return self._config
 
-    def __setstate__(self, state: tuple[object, ...]) -> None:
-        name, sig, cont, max_bytes, containers, exhaustive = state
-        self.__init__(name, sig, cont, max_bytes_to_scan=max_bytes,  # type: ignore[misc]
-                      containers=containers, exhaustive=exhaustive)
+    def __setstate__(self, state: _Config) -> None:
+        self.__init__(state.name, state.signature_file,  # type: ignore[misc]
+                      state.container_file, max_bytes_to_scan=state.max_bytes,
+                      containers=state.containers, exhaustive=state.exhaustive)
 
     @property
     def registry(self) -> Registry:
         return load_pronom_registry(self.signature_file, self.container_file)
 
     @property
+    def details(self) -> str:
+        """What siegfried's header calls ``details``: the signature files, by name."""
+        if not self._use_containers:
+            return self.signature_file.name
+        return f"{self.signature_file.name}; {self.container_file.name}"
+
+    @property
     def version(self) -> str:
-        cont = self.containers.version if self.containers else None
-        return self.sigfile.label + (f"; container {cont}" if cont else "")
+        cont = self.tables.container_version if self._use_containers else None
+        return self.tables.label + (f"; container {cont}" if cont else "")
 
     # -- identification -------------------------------------------------------------------
 
@@ -136,7 +154,7 @@ class DroidIdentifier:
         if got is None:
             if len(memo) >= MEMO_SIZE:
                 memo.clear()
-            got = memo[key] = self._match(ranked[0], ext, [p for p, _, _ in ranked[1:]])
+            got = memo[key] = self._match(ranked[0], ext, [r.puid for r in ranked[1:]])
         return got
 
     def identify_all(self, sample: Sample) -> list[Match]:
@@ -144,17 +162,16 @@ class DroidIdentifier:
         ranked, ext = self._decide(sample)
         if isinstance(ranked, Match):
             return [ranked]
-        others = [p for p, _, _ in ranked[1:]]
+        others = [r.puid for r in ranked[1:]]
         return [self._match(item, ext, others if i == 0 else [])
                 for i, item in enumerate(ranked)]
 
-    def _match(self, item: tuple[str, bool, str | Hit], ext: str, others: list[str]) -> Match:
+    def _match(self, item: _Ranked, ext: str, others: list[str]) -> Match:
         puid, generic, basis = item
         if not isinstance(basis, str):
             basis = self._basis(basis)
-        fmt = self._formats.get(puid)
-        warning = "extension mismatch" if (fmt is not None and fmt.extensions
-                                           and ext not in fmt.extensions) else ""
+        exts = self._extensions.get(puid)
+        warning = "extension mismatch" if exts and ext not in exts else ""
         if others:
             multiple = "multiple matches " + ", ".join([puid, *others])
             warning = f"{warning}; {multiple}" if warning else multiple
@@ -164,8 +181,8 @@ class DroidIdentifier:
         conf = Confidence.POSITIVE_GENERIC if generic else Confidence.POSITIVE_SPECIFIC
         return Match(key, conf, self.name, basis, warning)
 
-    def _decide(self, sample: Sample) -> tuple[list[tuple[str, bool, str | Hit]] | Match, str]:
-        """The ranked (puid, generic, basis) results, or the Match when there are none."""
+    def _decide(self, sample: Sample) -> tuple[list[_Ranked] | Match, str]:
+        """The ranked results, or the Match when there are none."""
         ext = sample.extension
         if sample.size == 0:
             return unknown(self.name, "empty file"), ext
@@ -184,9 +201,10 @@ class DroidIdentifier:
             if kinds - tried:
                 container_hits = self._containers(sample, kinds - tried, win)
         if container_hits:
-            return self._rank([(h.puid, False, h.basis) for h in container_hits], ext), ext
+            return self._rank([_Ranked(h.puid, False, h.basis) for h in container_hits],
+                              ext), ext
         if hits:
-            return self._rank([(h.puid, h.generic or h.puid in triggers, h)
+            return self._rank([_Ranked(h.puid, h.generic or h.puid in triggers, h)
                                for h in hits], ext), ext
         got = self._ext_memo.get(ext)
         if got is None:
@@ -200,40 +218,39 @@ class DroidIdentifier:
         suffix = self._suffix.get((hit.puid, hit.signature), "")
         return f"byte match at [{spans}]{suffix}"
 
-    def _rank(self, found: list[tuple[str, bool, str | Hit]],
-              ext: str) -> list[tuple[str, bool, str | Hit]]:
+    def _rank(self, found: list[_Ranked], ext: str) -> list[_Ranked]:
         if len(found) == 1:
             return found
-        seen: dict[str, tuple[str, bool, str | Hit]] = {}
+        seen: dict[str, _Ranked] = {}
         for item in found:
-            prev = seen.get(item[0])
-            if prev is None or (prev[1] and not item[1]):
-                seen[item[0]] = item
+            prev = seen.get(item.puid)
+            if prev is None or (prev.generic and not item.generic):
+                seen[item.puid] = item
         puids = set(seen)
         keep = [p for p in puids
                 if not any(p in self._priorities.get(o, ()) for o in puids if o != p)]
 
         def order(puid: str) -> tuple[int, int, tuple[str, int, str]]:
-            fmt = self._formats.get(puid)
-            ext_ok = fmt is not None and ext in fmt.extensions
-            return (0 if ext_ok else 1, 1 if seen[puid][1] else 0, _puid_key(puid))
+            ext_ok = ext in self._extensions.get(puid, ())
+            return (0 if ext_ok else 1, 1 if seen[puid].generic else 0, _puid_key(puid))
 
         return [seen[p] for p in sorted(keep, key=order)]
 
     def _containers(self, sample: Sample, kinds: frozenset[str] | set[str],
                     win: Window | None = None) -> list[ContainerHit]:
-        if self.containers is None or not kinds:
+        matcher = self.containers
+        if matcher is None or not kinds:
             return []
         found: list[ContainerHit] = []
         for kind in sorted(kinds):
             try:
                 if win is not None and sample.size <= IN_MEMORY_CONTAINER:
                     # small containers: one read through the window, then seeks in memory
-                    found.extend(self.containers.match(io.BytesIO(win.head(sample.size)),
-                                                       sample.size, kind, sample.problems))
+                    found.extend(matcher.match(io.BytesIO(win.head(sample.size)),
+                                               sample.size, kind, sample.problems))
                     continue
                 with sample.open() as fh:
-                    found.extend(self.containers.match(fh, sample.size, kind, sample.problems))
+                    found.extend(matcher.match(fh, sample.size, kind, sample.problems))
             except OSError:
                 continue
         return found

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bsfcore.errors import ConfigError
-from formats.identifiers.common import GENERIC_TEXT_KEYS
+from formats.identifiers.common import GENERIC_TEXT_KEYS, generic_unsigned_keys
 from formats.identifiers.refiner import ContentRefiner
 from formats.model import Identifier
 from registries.model import FormatKey, RegistrySet
@@ -26,19 +26,21 @@ from registries.model import FormatKey, RegistrySet
 TEXT_PREFIX = "formatIdentifier.TextHeuristicIdentifier."
 REFINERS_KEY = "formatIdentifier.TextRefiners.kinds"
 MAGIC_WINDOW_KEY = "formatIdentifier.DSpaceFormatRegistry.magicWindow"
-DEFAULT_REFINERS = ("JSON", "CSV", "Markdown")
+DEFAULT_REFINERS = ("Markup", "JSON", "CSV", "Markdown")
 #: names used as Match.source for refiners the config did not place explicitly
-AUTO_NAMES = {"JSON": "bsf.JSONIdentifier", "CSV": "bsf.CSVIdentifier",
-              "Markdown": "bsf.MarkdownIdentifier"}
+AUTO_NAMES = {"Markup": "bsf.MarkupIdentifier", "JSON": "bsf.JSONIdentifier",
+              "CSV": "bsf.CSVIdentifier", "Markdown": "bsf.MarkdownIdentifier"}
 
 
 def _refiner_class(kind: str) -> type[ContentRefiner]:
     from formats.identifiers.csvfmt import CSVIdentifier
     from formats.identifiers.jsonfmt import JSONIdentifier
     from formats.identifiers.markdown import MarkdownIdentifier
+    from formats.identifiers.markup import MarkupIdentifier
 
     classes: dict[str, type[ContentRefiner]] = {
-        "JSON": JSONIdentifier, "CSV": CSVIdentifier, "Markdown": MarkdownIdentifier}
+        "Markup": MarkupIdentifier, "JSON": JSONIdentifier, "CSV": CSVIdentifier,
+        "Markdown": MarkdownIdentifier}
     return classes[kind]
 
 
@@ -104,7 +106,8 @@ def make_identifiers(config: Any, registries: RegistrySet) -> list[Identifier]:
         specs[anchor + 1:anchor + 1] = extra
 
     text_formats = text_class_formats(config)
-    generic = set(GENERIC_TEXT_KEYS) | set(text_formats.values())
+    generic = set(GENERIC_TEXT_KEYS) | set(text_formats.values()) | \
+        generic_unsigned_keys(registries)
     built: list[Identifier] = []
     refined: list[FormatKey] = []
     for kind, name in specs:
@@ -133,7 +136,8 @@ def _subtype_helper(name: str, config: Any, registries: RegistrySet, refined: li
 
     configured = list(getattr(config, "subtypes", None) or [])
     return TextSubtypeHelper(name, configured + [k for k in refined if k not in configured],
-                             registries, generic=generic)
+                             registries, generic=generic,
+                             auto=getattr(config, "subtypes_auto", None))
 
 
 def _make(kind: str, name: str, config: Any, registries: RegistrySet,

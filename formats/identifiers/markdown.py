@@ -18,21 +18,23 @@ look like headings. reStructuredText (directives, roles) is refused too.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
+from formats.identifiers.lazyre import LazyPattern
 from formats.identifiers.refiner import ContentRefiner
 from formats.identifiers.textclass import decode_text
 from formats.model import Sample
 from registries.model import FormatKey
 
-MD_WINDOW = 64 * 1024
+MD_WINDOW = 16 * 1024
 
-_STRONG: dict[str, re.Pattern[str]] = {
-    "fenced code": re.compile(r"^ {0,3}(```|~~~)(?![`~])[ \t]*[\w+.-]*[ \t]*$", re.M),
+_STRONG: dict[str, LazyPattern[str]] = {
+    "fenced code": LazyPattern(r"^ {0,3}(```|~~~)(?![`~])[ \t]*[\w+.-]*[ \t]*$", re.M),
     # bounded, possessive: a line of 30,000 "![" took 16 s with an open-ended class
-    "link": re.compile(r"\[[^\]\n]{1,300}+\]\((?:https?://|mailto:|#|\.{0,2}/|[\w.-]+)"
+    "link": LazyPattern(r"\[[^\]\n]{1,300}+\]\((?:https?://|mailto:|#|\.{0,2}/|[\w.-]+)"
                        r"[^)\n]{0,500}+\)"),
-    "link definition": re.compile(r"^ {0,3}\[[^\]\n]{1,300}+\]:[ \t]+\S", re.M),
-    "table": re.compile(r"^ {0,3}\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$",
+    "link definition": LazyPattern(r"^ {0,3}\[[^\]\n]{1,300}+\]:[ \t]+\S", re.M),
+    "table": LazyPattern(r"^ {0,3}\|?[ \t]*:?-{3,}:?[ \t]*(\|[ \t]*:?-{3,}:?[ \t]*)+\|?[ \t]*$",
                         re.M),
 }
 #: Literals one of which every match of a kind's pattern contains: a C-speed ``in`` test
@@ -54,36 +56,34 @@ def _has_any(text: str, needles: tuple[str, ...]) -> bool:
     return any(needle in text for needle in needles)
 
 
-def _found(text: str, kind: str, rx: re.Pattern[str]) -> bool:
+def _found(text: str, kind: str, rx: LazyPattern[str]) -> bool:
     needs = _NEEDS.get(kind)
     return (needs is None or _has_any(text, needs)) and rx.search(text) is not None
 
 
 #: strong kinds that plain text with banners and separators never has
-_CORE = frozenset({"heading", "link", "link definition", "table"})
-_WEAK: dict[str, re.Pattern[str]] = {
-    "list": re.compile(r"^ {0,3}([-*+]|\d{1,9}[.)])[ \t]+\S*\w", re.M),
-    "emphasis": re.compile(r"(\*\*|__)[^*_\n]+\1"),
-    "inline code": re.compile(r"`[^`\n]+`"),
-    "block quote": re.compile(r"^ {0,3}>(?!>)[ \t]?\S*\w", re.M),   # not a >>> doctest
+_CORE = frozenset({"heading", "heading outline", "front matter", "link", "link definition",
+                   "table"})
+_WEAK: dict[str, LazyPattern[str]] = {
+    "list": LazyPattern(r"^ {0,3}([-*+]|\d{1,9}[.)])[ \t]+\S*\w", re.M),
+    "emphasis": LazyPattern(r"(\*\*|__)[^*_\n]+\1"),
+    "inline code": LazyPattern(r"`[^`\n]+`"),
+    "block quote": LazyPattern(r"^ {0,3}>(?!>)[ \t]?\S*\w", re.M),   # not a >>> doctest
 }
 #: Lines at column 0 that only source code starts with (Python, C, shell, JS, Java ...).
-_CODE_LINE = re.compile(
+_CODE_LINE = LazyPattern(
     r"(#!|#include\b|#define\b|#ifn?def\b|import \w|from [\w.]+ import\b|def \w+\s*\("
     r"|class \w+\s*[(:]|@[\w.]+(\(.*\))?\s*$|return\b|raise\b|try:|except\b|elif\b|else:"
     r"|finally:|yield\b|function\b|package \w|public |private |var |const |let |using \w"
     r"|export \w|echo |[A-Za-z_][\w.]*(\[[^\]\n]*\])?\s*[-+*/|&]?=\s*\S"
     r"|[A-Za-z_][\w.]*\()")
 #: reStructuredText directives, targets and roles: a sibling format, not Markdown
-_RST = re.compile(r"^\.\. [\w-]+::|^\.\. _[^:\n]+:|:[a-z]+:`[^`\n]+`|^::[ \t]*$|\.rst:", re.M)
-_CODE_LINE_END = re.compile(r"[;{}][ \t]*$", re.M)
-_FENCED = re.compile(r"^ {0,3}(```|~~~).*?(?:^ {0,3}\1|\Z)", re.M | re.S)
+_RST = LazyPattern(r"^\.\. [\w-]+::|^\.\. _[^:\n]+:|:[a-z]+:`[^`\n]+`|^::[ \t]*$|\.rst:", re.M)
+_CODE_LINE_END = LazyPattern(r"[;{}][ \t]*$", re.M)
+_FENCED = LazyPattern(r"^ {0,3}(```|~~~).*?(?:^ {0,3}\1|\Z)", re.M | re.S)
 
 
-_ATX = re.compile(r" {0,3}#{1,6}[ \t]+[^\s#]*[^\W\d_]")
-
-
-_UNDERLINE = re.compile(r"^ {0,3}(?:={3,}|-{3,})[ \t]*$", re.M)
+_UNDERLINE = LazyPattern(r"^ {0,3}(?:={3,}|-{3,})[ \t]*$", re.M)
 
 
 def _has_setext_heading(text: str) -> bool:
@@ -102,19 +102,64 @@ def _has_setext_heading(text: str) -> bool:
     return False
 
 
-def _has_atx_heading(text: str) -> bool:
-    """An ATX heading that stands alone: a ``# line`` inside a block of ``#`` lines is a
-    comment block (scripts, config and data files), not a Markdown heading."""
+_ATX_LINE = LazyPattern(r"^ {0,3}#{1,6}[ \t]+[^\s#]*[^\W\d_].*$", re.M)
+
+
+class _Neighbours(NamedTuple):
+    before: str
+    after: str
+
+
+def _line_around(text: str, start: int, end: int) -> _Neighbours:
+    """The lines before and after ``text[start:end]`` (one line), stripped."""
+    before = ""
+    if start > 0:
+        before = text[text.rfind("\n", 0, start - 1) + 1:start - 1].strip()
+    after = ""
+    if end < len(text):
+        stop = text.find("\n", end + 1)
+        after = text[end + 1:stop if stop >= 0 else len(text)].strip()
+    return _Neighbours(before, after)
+
+
+def _atx_levels(text: str, enough: int = 3) -> list[int]:
+    """Levels of the ATX headings that stand alone (up to ``enough`` of them): a ``# line``
+    inside a block of ``#`` lines is a comment block (scripts, config and data files), not a
+    Markdown heading, and a heading has a blank line on one side at least (a comment between
+    two statements has code on both). Headings are found by one multi-line search, not a
+    regex per line."""
     if "# " not in text and "#\t" not in text:
-        return False
-    lines = text.splitlines()
-    for i, line in enumerate(lines):
-        if _ATX.match(line):
-            before = lines[i - 1].lstrip() if i else ""
-            after = lines[i + 1].lstrip() if i + 1 < len(lines) else ""
-            if not before.startswith("#") and not after.startswith("#"):
-                return True
-    return False
+        return []
+    levels: list[int] = []
+    for found in _ATX_LINE.finditer(text):
+        before, after = _line_around(text, found.start(), found.end())
+        if not before.startswith("#") and not after.startswith("#") and (
+                not before or not after):
+            line = found.group().lstrip(" ")
+            levels.append(len(line) - len(line.lstrip("#")))
+            if len(levels) >= enough:
+                break
+    return levels
+
+
+#: YAML front matter (GitHub issue templates, static-site pages): ``---``, keys, ``---``
+_FRONT_MATTER = LazyPattern(r"\A---[ \t]*\r?\n(?:[\w-]{1,40}:[^\n]{0,300}\r?\n"
+                           r"|[ \t]+[^\n]{0,300}\r?\n|-[^\n]{0,300}\r?\n|[ \t]*\r?\n){1,40}"
+                           r"---[ \t]*\r?$", re.M)
+
+
+def _comment_heavy(text: str) -> bool:
+    """A script or config file: a shebang, or more than 30 % of the lines are ``#`` lines in
+    blocks (a ``#`` line next to another one). A Markdown document's headings stand apart
+    with blank lines around them, however many there are in a short document."""
+    if text.startswith("#!"):
+        return True
+    lines = [line.lstrip() for line in text.splitlines()[:400]]
+    hashed = [line.startswith("#") for line in lines]
+    in_blocks = sum(1 for i, h in enumerate(hashed) if h and (
+        (i > 0 and hashed[i - 1]) or (i + 1 < len(hashed) and hashed[i + 1])))
+    filled = sum(1 for line in lines if line)
+    return in_blocks * 10 > filled * 3
 
 
 def looks_like_code(text: str) -> bool:
@@ -132,18 +177,30 @@ def looks_like_code(text: str) -> bool:
 _PLAIN_TEXT_EXTENSIONS = frozenset({"txt", "asc", "text"})
 
 
-def _strong_kinds(text: str) -> list[str] | None:
-    """The strong kinds found, or None when the text looks like source or markup."""
+def _strong_kinds(text: str, need_core: bool = False) -> list[str] | None:
+    """The strong kinds found, or None when the text looks like source or markup.
+
+    With ``need_core`` the (costlier, line-by-line) source-code tests run only once a core
+    kind was found: text without any heading, link or table is not Markdown anyway.
+    """
     stripped = text.lstrip("\ufeff \t\r\n")
     if not stripped or stripped[0] in "<{[":
-        return None
-    if looks_like_code(text) or (_has_any(text, _RST_NEEDS) and _RST.search(text)):
         return None
     strong = [kind for kind, rx in _STRONG.items() if _found(text, kind, rx)]
     if _has_setext_heading(text):
         strong.insert(0, "setext heading")
-    if _has_atx_heading(text):
+    levels = _atx_levels(text)
+    if levels:
         strong.insert(0, "heading")
+        if len(levels) >= 3 or len(set(levels)) >= 2:   # an outline: sections and subsections
+            strong.insert(1, "heading outline")
+    if _FRONT_MATTER.match(stripped):
+        strong.insert(0, "front matter")
+    if need_core and not any(kind in _CORE for kind in strong):
+        return []
+    if looks_like_code(text) or _comment_heavy(text) or (
+            _has_any(text, _RST_NEEDS) and _RST.search(text)):
+        return None
     return strong
 
 
@@ -159,7 +216,7 @@ def markdown_kinds(text: str) -> tuple[list[str], list[str]] | None:
 
 def is_markdown(text: str, plain_text_name: bool = False) -> list[str] | None:
     """The construct kinds when ``text`` is Markdown by structure, else None."""
-    strong = _strong_kinds(text)
+    strong = _strong_kinds(text, need_core=True)
     if strong is None or not any(kind in _CORE for kind in strong):
         return None  # (the weak kinds cannot change that: not looked for)
     weak = _weak_kinds(text)
@@ -174,20 +231,17 @@ class MarkdownIdentifier(ContentRefiner):
     PUID = "PRONOM:fmt/1149"
     MIMES = ("text/markdown", "text/x-markdown")
 
-    def _named_otherwise(self, ext: str) -> bool:
-        """The name says another specific format (``.py``, ``.rst``, ``.tex``): trust it."""
+    def _named_markdown(self, ext: str) -> bool:
+        """The name already says Markdown (``README.md``): the TextSubtypeHelper answers it by
+        the name, so the structure test would only repeat it (at 2 ms a file)."""
         if not ext or self.key is None:
             return False
-        cache: dict[str, bool] = self.__dict__.setdefault("_named_cache", {})
-        if ext not in cache:
-            ours = self.registries.equivalent(self.key)
-            formats = self.registries.by_extension(ext)
-            cache[ext] = bool(formats) and not any(
-                f.key in self.generic or f.key in ours for f in formats)
-        return cache[ext]
+        fmt = self.registries.get(self.key)
+        return fmt is not None and ext in fmt.extensions
 
     def detect(self, sample: Sample, cls: str) -> tuple[FormatKey | None, str, str] | None:
-        if self._named_otherwise(sample.extension):
+        ext = sample.extension
+        if self._named_otherwise(ext) or self._named_markdown(ext):
             return None
         text = decode_text(sample.bof(MD_WINDOW), cls)
         kinds = is_markdown(text, sample.extension in _PLAIN_TEXT_EXTENSIONS)

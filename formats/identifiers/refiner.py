@@ -48,6 +48,7 @@ class ContentRefiner:
         self.key = key or resolve_format(registries, self.PUID, self.MIMES)
         self.generic = expand_keys(generic, registries)
         self.registries = registries
+        self._named_cache: dict[str, bool] = {}
 
     @property
     def answer_keys(self) -> tuple[FormatKey | None, ...]:
@@ -70,6 +71,23 @@ class ContentRefiner:
             return None
         key, basis, warning = found
         return Match(key or self.key, Confidence.HEURISTIC, self.name, basis, warning)
+
+    def _named_otherwise(self, ext: str) -> bool:
+        """The name says another specific format (``.py``, ``.rst``, ``.tex``): trust it.
+
+        Markdown and CSV structure is weak evidence next to a name like ``setup.py`` (code has
+        ``# comments`` and comma-separated arguments), so those refiners leave such files to the
+        name; a name no registry knows, or one that says only "text", does not count.
+        """
+        if not ext or self.key is None:
+            return False
+        cache = self._named_cache
+        if ext not in cache:
+            ours = self.registries.equivalent(self.key)
+            formats = self.registries.by_extension(ext)
+            cache[ext] = bool(formats) and not any(
+                f.key in self.generic or f.key in ours for f in formats)
+        return cache[ext]
 
     def detect(self, sample: Sample, cls: str) -> tuple[FormatKey | None, str, str] | None:
         """(key or None for the default key, basis, warning) when the content is this format."""

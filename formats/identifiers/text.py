@@ -8,7 +8,9 @@ siegfried's basis ``text match <class>``.
 Which format each text class maps to can be configured with
 ``formatIdentifier.TextHeuristicIdentifier.formats.<slot>`` where slot is ``text`` (all classes),
 ``unicode`` (UTF-8/UTF-16) or one of ``ascii, utf8, utf16, iso8859, extended, ebcdic``; e.g.
-``...formats.ascii = PRONOM:x-fmt/22`` gives the seed report's "7-bit ASCII Text".
+``...formats.ascii = PRONOM:x-fmt/22`` gives the seed report's "7-bit ASCII Text". Unconfigured,
+UTF-8 without a byte-order mark is plain text (``x-fmt/111``, as siegfried answers it: UTF-8 is
+how plain text is written today) and only UTF-16 or a UTF-8 BOM make a "Unicode Text File".
 ``...formats.tar = KEY`` turns on tar recognition (``ustar`` at offset 257 and a valid header
 checksum), the hook the conversion instructions describe.
 """
@@ -19,7 +21,12 @@ from collections.abc import Mapping
 
 from bsfcore.errors import ConfigError
 from formats.identifiers.common import GENERIC_TEXT_KEYS, extensions_of, first_known
-from formats.identifiers.textclass import CLASS_SLOTS, UNICODE_CLASSES, sample_text_class
+from formats.identifiers.textclass import (
+    CLASS_SLOTS,
+    UNICODE_CLASSES,
+    UTF8_BOM,
+    sample_text_class,
+)
 from formats.model import Confidence, Match, Sample
 from registries.model import FormatKey, RegistrySet
 
@@ -29,6 +36,8 @@ DEFAULT_SLOTS: dict[str, tuple[str, ...]] = {
     "unicode": ("PRONOM:x-fmt/16", "PRONOM:x-fmt/111", "DSpace:Text"),
 }
 SLOTS = ("text", "unicode", "ascii", "utf8", "utf16", "iso8859", "extended", "ebcdic")
+#: internal slot of UTF-8 with a byte-order mark (configured through ``utf8`` or ``unicode``)
+BOM_SLOT = "utf8-bom"
 
 
 def resolve_class_formats(registries: RegistrySet,
@@ -60,8 +69,11 @@ def resolve_class_formats(registries: RegistrySet,
         first_known((FormatKey.parse(k) for k in DEFAULT_SLOTS["unicode"]), registries) or text)
     out = {"text": text, "unicode": unicode}
     for slot in SLOTS[2:]:
-        fallback = unicode if slot in ("utf8", "utf16") else text
+        fallback = unicode if slot == "utf16" or (slot == "utf8" and "unicode" in configured) \
+            else text
         out[slot] = configured.get(slot, fallback)
+    # a UTF-8 byte-order mark says "Unicode text" unless utf8 is configured explicitly
+    out[BOM_SLOT] = configured.get("utf8", unicode)
     return out
 
 
@@ -97,7 +109,7 @@ class TextHeuristicIdentifier:
             self._text_exts |= extensions_of(key, registries)
 
     def key_for(self, cls: str) -> FormatKey:
-        slot = CLASS_SLOTS.get(cls, "text")
+        slot = BOM_SLOT if cls == UTF8_BOM else CLASS_SLOTS.get(cls, "text")
         return self.formats.get(slot) or self.formats[
             "unicode" if cls in UNICODE_CLASSES else "text"]
 

@@ -13,52 +13,26 @@ pickles into the cache and loads in milliseconds; patterns are compiled on first
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from formats.signatures import pattern as P
-from registries.pronom.model import BOF, EOF, ByteSequence, Fragment, InternalSignature, SubSequence
+from formats.signatures.compiled import (
+    CompiledSequence,
+    CompiledSignature,
+    FixedCheck,
+    Segment,
+)
+from registries.pronom.model import (
+    BOF,
+    EOF,
+    ByteSequence,
+    Fragment,
+    InternalSignature,
+    SubSequence,
+)
 
-
-@dataclass(frozen=True)
-class Segment:
-    """A bounded run of tokens; ``gap_*`` is the distance to the previous segment's end or the
-    anchor (BOF/variable) or to the next segment's start or EOF (EOF sequences)."""
-
-    src: bytes
-    gap_min: int
-    gap_max: int | None
-    min_len: int
-    max_len: int | None
-    prefixes: tuple[bytes, ...]  # fixed strings the segment must start with ((): unknown)
-    literal: bytes  # longest literal inside the segment
-    #: literals at fixed distances from the segment start, from its leading fixed-length run
-    checks: tuple[tuple[int, bytes], ...] = ()
-    #: True when ``checks`` say everything (the segment is one fixed-length run of literals)
-    exact: bool = False
-    #: the segment is exactly this literal (b"" otherwise): matched with bytes.find
-    pure: bytes = b""
-
-
-@dataclass(frozen=True)
-class CompiledSequence:
-    reference: str  # BOF, EOF, VAR
-    segments: tuple[Segment, ...]
-    extent: int | None  # bytes from the anchor that can matter (None: unbounded)
-
-    @property
-    def fixed_offset(self) -> int | None:
-        """Absolute BOF offset of the first segment when it is fixed, else None."""
-        if self.reference != BOF:
-            return None
-        first = self.segments[0]
-        return first.gap_min if first.gap_max == first.gap_min else None
-
-
-@dataclass(frozen=True)
-class CompiledSignature:
-    id: int
-    sequences: tuple[CompiledSequence, ...]
-    generic: bool = False
+__all__ = ["CompiledSequence", "CompiledSignature", "FixedCheck", "Segment",
+           "compile_sequence", "compile_signature"]
 
 
 #: bounded gaps wider than this also cut a segment: a chained ``search`` finds the next
@@ -99,10 +73,17 @@ def subsequence_tokens(sub: SubSequence) -> list[P.Token]:
     return tokens
 
 
-def _split(tokens: list[P.Token], trailing: bool) -> list[tuple[P.Gap, list[P.Token]]]:
-    """Cut at unbounded and wide gaps. Returns (gap, body) pairs; the gap precedes the body,
-    or follows it when ``trailing`` (EOF sequences)."""
-    pieces: list[tuple[P.Gap, list[P.Token]]] = []
+class _Piece(NamedTuple):
+    """A body of tokens and the gap before it (after it, for EOF sequences)."""
+
+    gap: P.Gap
+    body: list[P.Token]
+
+
+def _split(tokens: list[P.Token], trailing: bool) -> list[_Piece]:
+    """Cut at unbounded and wide gaps; the gap precedes the body, or follows it when
+    ``trailing`` (EOF sequences)."""
+    pieces: list[_Piece] = []
     body: list[P.Token] = []
     gap = P.Gap(0, 0)
     seq = tokens if not trailing else list(reversed(tokens))
@@ -111,7 +92,7 @@ def _split(tokens: list[P.Token], trailing: bool) -> list[tuple[P.Gap, list[P.To
         if isinstance(tok, P.Gap) and (tok.max is None or not body
                                        or tok.max - tok.min > SPLIT_GAP):
             if body:
-                pieces.append((gap, body))
+                pieces.append(_Piece(gap, body))
                 body = []
                 gap = tok
             else:
@@ -120,9 +101,9 @@ def _split(tokens: list[P.Token], trailing: bool) -> list[tuple[P.Gap, list[P.To
         else:
             body.append(tok)
     if body:
-        pieces.append((gap, body))
+        pieces.append(_Piece(gap, body))
     if trailing:
-        pieces = [(g, list(reversed(b))) for g, b in reversed(pieces)]
+        pieces = [_Piece(p.gap, list(reversed(p.body))) for p in reversed(pieces)]
     return pieces
 
 
@@ -137,12 +118,12 @@ def _segment(gap: P.Gap, body: list[P.Token]) -> Segment:
                    literal=P.longest_literal(body), checks=checks, exact=exact, pure=pure)
 
 
-def _fixed_checks(body: list[P.Token]) -> tuple[tuple[tuple[int, bytes], ...], bool]:
-    checks: list[tuple[int, bytes]] = []
+def _fixed_checks(body: list[P.Token]) -> tuple[tuple[FixedCheck, ...], bool]:
+    checks: list[FixedCheck] = []
     pos = 0
     for tok in body:
         if isinstance(tok, P.Lit):
-            checks.append((pos, tok.data))
+            checks.append(FixedCheck(pos, tok.data))
             pos += len(tok.data)
         elif isinstance(tok, P.Gap) and tok.max == tok.min:
             pos += tok.min
@@ -170,7 +151,7 @@ def compile_sequence(seq: ByteSequence) -> CompiledSequence:
             tokens.append(P.Gap(sub.min_offset, max_offset))
             tokens.extend(subsequence_tokens(sub))
         pieces = _split(tokens, trailing=False)
-    segments = tuple(_segment(g, b) for g, b in pieces)
+    segments = tuple(_segment(p.gap, p.body) for p in pieces)
     extent: int | None = 0
     for s in segments:
         if extent is None or s.gap_max is None or s.max_len is None:

@@ -14,41 +14,47 @@ was read. A hostile container signature file is refused when it is compiled
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
-from formats.signatures.compile import CompiledSignature, compile_signature
+from formats.signatures.compiled import CompiledSignature
 from formats.signatures.match import match_signature
 from formats.signatures.ole2 import OleDirectory
 from formats.signatures.safety import check_signatures
 from formats.signatures.window import ReadBudget, Window
 from formats.signatures.zipdir import ZipDirectory
-from registries.pronom.model import EOF, ContainerFile, InternalSignature
+from registries.pronom.references import EOF
+
+if TYPE_CHECKING:
+    from registries.pronom.model import ContainerFile, InternalSignature
 
 #: how much of one member we inflate for an unbounded signature
 MEMBER_LIMIT = 1 << 20
 
 
-@dataclass(frozen=True)
-class ContainerHit:
+class ContainerHit(NamedTuple):
     puid: str
     signature: int
     basis: str
 
 
-@dataclass(frozen=True)
-class _File:
+class _File(NamedTuple):
     path: str
     signatures: tuple[CompiledSignature, ...]
     need: int  # bytes of the member to read
 
 
-@dataclass(frozen=True)
-class _Container:
+class _Container(NamedTuple):
     id: int
     kind: str
     files: tuple[_File, ...]
     puids: tuple[str, ...]
+
+
+class _Member(NamedTuple):
+    """A member's bytes read so far (as a window) and how many were asked for."""
+
+    need: int
+    window: Window
 
 
 def _need(sigs: tuple[CompiledSignature, ...]) -> int:
@@ -65,6 +71,8 @@ class ContainerMatcher:
     """The compiled container signatures of one container signature file."""
 
     def __init__(self, data: ContainerFile) -> None:
+        from formats.signatures.compile import compile_signature
+
         self.version = data.version
         self.triggers = dict(data.triggers)
         containers = []
@@ -112,13 +120,13 @@ class ContainerMatcher:
         directory: ZipDirectory | OleDirectory
         if kind == "ZIP":
             directory = ZipDirectory(fh, size, self._paths, budget)
-            if not directory.names:
+            if not directory:
                 return []
         else:
             directory = OleDirectory(fh, size, budget)
             if not directory.entries:
                 return []
-        cache: dict[str, tuple[int, Window]] = {}
+        cache: dict[str, _Member] = {}
         chosen = set(self._always.get(kind, ()))
         index = self._index
         for name in directory.entries:
@@ -134,7 +142,7 @@ class ContainerMatcher:
         return hits
 
     def _satisfied(self, cont: _Container, directory: ZipDirectory | OleDirectory,
-                   cache: dict[str, tuple[int, Window]]) -> str | None:
+                   cache: dict[str, _Member]) -> str | None:
         names: list[str] = []
         byte_basis = byte_path = ""
         for f in cont.files:
@@ -144,9 +152,10 @@ class ContainerMatcher:
                 names.append(f.path)
                 continue
             got = cache.get(f.path)
-            if got is None or got[0] < f.need:
-                got = cache[f.path] = (f.need, Window.of_bytes(directory.read(f.path, f.need)))
-            win = got[1]
+            if got is None or got.need < f.need:
+                got = cache[f.path] = _Member(f.need,
+                                              Window.of_bytes(directory.read(f.path, f.need)))
+            win = got.window
             found = None
             for sig in f.signatures:
                 found = match_signature(sig, win, MEMBER_LIMIT)

@@ -19,16 +19,30 @@ How a file is matched (details in docs/identification-engine.md):
 
 from __future__ import annotations
 
+import pickle
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import NamedTuple
 
-from formats.signatures.compile import CompiledSequence, CompiledSignature, Segment
-from formats.signatures.match import HOP_WINDOW, find_literal, match_signature, rx
+from formats.signatures.compiled import CompiledSignature, FixedCheck
+from formats.signatures.match import HOP_WINDOW, Position, find_literal, match_signature, rx
 from formats.signatures.needles import Needles
+from formats.signatures.tables import (
+    Entry,
+    NeedleChoice,
+    Plan,
+    SignatureStore,
+    Slot,
+    SmallNeedle,
+    WindowedSid,
+    Words,
+    decode_group,
+    needle_of,
+    reaches,
+    split_group,
+)
 from formats.signatures.window import Window
-from registries.pronom.model import BOF, EOF
+from registries.pronom.references import BOF, EOF
 
 #: DROID's default ``profile.maxBytesToScan``: unanchored and ranged searches stop here
 DEFAULT_MAX_BYTES = 65536
@@ -41,80 +55,12 @@ SCAN_SLACK = 4096
 NEEDLE_WINDOW = 16384
 
 
-@dataclass(frozen=True)
-class _Entry:
-    """A dispatch-table entry: a signature and the fixed bytes still to check."""
-
-    sid: int
-    checks: tuple[tuple[int, bytes], ...]
-    trivial: bool  # the checks are the whole signature
-    end: int  # for trivial entries: the end offset of the match
-    length: int
-    #: a literal found elsewhere in the signature: when the whole file is in the head and
-    #: the needle is not, the signature cannot match
-    needle: bytes = b""
-    generic: bool = False
-
-
-def _reaches(seq: CompiledSequence, cap: int) -> list[tuple[Segment, int]]:
-    """Each segment with the furthest distance from the sequence's anchor (BOF, or EOF for
-    EOF sequences) at which any of its bytes can lie, as the matcher searches."""
-    out: list[tuple[Segment, int]] = []
-    reach = 0
-    segs = list(reversed(seq.segments)) if seq.reference == EOF else list(seq.segments)
-    for seg in segs:
-        start = cap if seg.gap_max is None else reach + seg.gap_max
-        reach = start + (seg.max_len if seg.max_len is not None else cap)
-        out.append((seg, reach))
-    return out
-
-
-def _needle(sig: CompiledSignature, anchor: Segment) -> bytes:
-    best = b""
-    for seq in sig.sequences:
-        for seg in seq.segments:
-            if seg is not anchor and len(seg.literal) > len(best):
-                best = seg.literal
-    return best if len(best) >= 2 else b""
-
-
-#: how one signature is verified (see SignatureEngine._plan)
-_Plan = tuple["re.Pattern[bytes] | None", int, int, int, int, bool, bytes]
-_Group = tuple[list[_Entry], tuple[int, int, dict[bytes, list[_Entry]]] | None]
-
-
-def _split_group(entries: list[_Entry]) -> _Group:
-    """Sub-dispatch a big group on the fixed check most of its members share."""
-    if len(entries) <= 6:
-        return entries, None
-    shapes: dict[tuple[int, int], int] = {}
-    for e in entries:
-        for o, lit in e.checks:
-            shape = (o, min(len(lit), 4))
-            shapes[shape] = shapes.get(shape, 0) + 1
-    if not shapes:
-        return entries, None
-    (off, n), count = max(shapes.items(), key=lambda kv: (kv[1], kv[0][1], -kv[0][0]))
-    if count < 3:
-        return entries, None
-    rest: list[_Entry] = []
-    sub: dict[bytes, list[_Entry]] = {}
-    for e in entries:
-        for o, lit in e.checks:
-            if o == off and len(lit) >= n:
-                sub.setdefault(lit[:n], []).append(e)
-                break
-        else:
-            rest.append(e)
-    return rest, (off, n, sub)
-
-
 class Hit(NamedTuple):
     """One format a file matched: which signature, where (offset, length per sequence)."""
 
     puid: str
     signature: int
-    positions: tuple[tuple[int, int], ...]
+    positions: tuple[Position, ...]
     generic: bool
 
 
@@ -124,31 +70,30 @@ class SignatureEngine:
     def __init__(self, signatures: dict[int, CompiledSignature],
                  formats_of: dict[int, list[str]], priorities: dict[str, frozenset[str]],
                  max_bytes: int = DEFAULT_MAX_BYTES) -> None:
-        self.signatures = signatures
+        self.signatures = SignatureStore(signatures)
         self.formats_of = {s: tuple(p) for s, p in formats_of.items() if s in signatures}
-        self.priorities = priorities
+        #: (tuples, not frozensets: a handful of PUIDs each, and tuples unpickle faster)
+        self.priorities = {k: tuple(sorted(v)) for k, v in priorities.items()}
         self.max_bytes = max_bytes
         beaten_by: dict[str, set[str]] = {}
         for winner, losers in priorities.items():
             for loser in losers:
                 beaten_by.setdefault(loser, set()).add(winner)
-        self.beaten_by = {k: frozenset(v) for k, v in beaten_by.items()}
         sigs_of: dict[str, list[int]] = {}
         for sid, puids in self.formats_of.items():
             for puid in puids:
                 sigs_of.setdefault(puid, []).append(sid)
-        self.sigs_of = sigs_of
         self._build_tables()
         self.want_of = {
             puid: tuple(sorted({s for w in winners for s in sigs_of.get(w, ())
                                 if s in self.searched}))
-            for puid, winners in self.beaten_by.items()}
-        self._plans: dict[int, _Plan] = {}
+            for puid, winners in beaten_by.items()}
+        self._plans: dict[int, Plan] = {}
 
     # -- building -------------------------------------------------------------------------
 
     def _build_tables(self) -> None:
-        table: dict[tuple[int, int], dict[bytes, list[_Entry]]] = {}
+        table: dict[tuple[int, int], dict[bytes, list[Entry]]] = {}
         searched: list[int] = []
         head_need = 0
         for sid in sorted(self.formats_of):
@@ -168,18 +113,19 @@ class SignatureEngine:
                        and first.max_len is not None)
             for prefix in first.prefixes:
                 key = prefix[:4]
-                checks = tuple((off + o, lit) for o, lit in first.checks
+                checks = tuple(FixedCheck(off + o, lit) for o, lit in first.checks
                                if not (o == 0 and lit == key))
-                if first.checks and first.checks[0][0] == 0 and len(first.checks[0][1]) > 4 \
-                        and first.checks[0][1][:4] == key:
-                    checks = ((off + 4, first.checks[0][1][4:]), *checks)
+                lead = first.checks[0] if first.checks else None
+                if lead is not None and lead.offset == 0 and len(lead.data) > 4 \
+                        and lead.data[:4] == key:
+                    checks = (FixedCheck(off + 4, lead.data[4:]), *checks)
                 end = off + (first.max_len or 0) if trivial else 0
-                entry = _Entry(sid, checks, trivial and len(first.prefixes) == 1, end,
-                               first.max_len or 0, _needle(sig, first), sig.generic)
+                entry = Entry(sid, checks, trivial and len(first.prefixes) == 1, end,
+                               first.max_len or 0, needle_of(sig, first), sig.generic)
                 table.setdefault((off, len(key)), {}).setdefault(key, []).append(entry)
                 head_need = max(head_need, off + len(key), end,
                                 *(o + len(lit) for o, lit in checks))
-        self.dispatch = sorted((off, n, {k: _split_group(v) for k, v in d.items()})
+        self.dispatch = sorted(Slot(off, n, {k: split_group(v) for k, v in d.items()})
                                for (off, n), d in table.items())
         self.head_need = max(head_need, 1)
         self.searched = frozenset(searched)
@@ -188,15 +134,15 @@ class SignatureEngine:
     def _build_search(self, searched: list[int]) -> None:
         """File each unanchored signature under needles (one of which must occur) and the
         window they must lie in."""
-        small: list[tuple[int, int, tuple[bytes, ...], int]] = []  # (sid, side, needles, win)
+        small: list[SmallNeedle] = []
         head_words: dict[str, list[int]] = {}
         tail_words: dict[str, list[int]] = {}
         always: list[int] = []
         for sid in searched:
-            best: tuple[int, tuple[bytes, ...], int, bool] | None = None
+            best: NeedleChoice | None = None
             for seq in self.signatures[sid].sequences:
                 is_eof = seq.reference == EOF
-                for seg, window in _reaches(seq, self.max_bytes):
+                for seg, window in reaches(seq, self.max_bytes):
                     if window > self.max_bytes + SCAN_SLACK:
                         continue  # could lie beyond the scanned window: not a sound filter
                     for needles in ((seg.literal,), seg.prefixes):
@@ -205,14 +151,14 @@ class SignatureEngine:
                             continue
                         score = min(shortest, 8) * 4 - (2 if window > SMALL_WINDOW else 0) \
                             - (1 if len(needles) > 1 else 0)
-                        if best is None or score > best[0]:
-                            best = (score, tuple(needles), window, is_eof)
+                        if best is None or score > best.score:
+                            best = NeedleChoice(score, tuple(needles), window, is_eof)
             if best is None:
                 always.append(sid)
                 continue
-            _, needles, window, is_eof = best
+            needles, window, is_eof = best.needles, best.window, best.eof
             if window <= SMALL_WINDOW:
-                small.append((sid, 1 if is_eof else 0, needles, window))
+                small.append(SmallNeedle(sid, 1 if is_eof else 0, needles, window))
             else:
                 words = tail_words if is_eof else head_words
                 for needle in needles:
@@ -220,27 +166,40 @@ class SignatureEngine:
         # BOF needles in small windows share one automaton run over the first 4 KiB
         # ... except runs of one byte value (zero padding is everywhere: an automaton would
         # report hundreds of useless hits per file); those are a bounded bytes.find each
-        small_words: dict[str, list[tuple[int, int]]] = {}
-        for sid, side, needles, window in small:
-            if side == 0 and not any(len(set(n)) == 1 for n in needles):
-                for needle in needles:
-                    small_words.setdefault(needle.decode("latin-1"), []).append((sid, window))
-        self.small = [e for e in small
-                      if e[1] == 1 or any(len(set(n)) == 1 for n in e[2])]
+        # (EOF needles in small windows likewise share one over the last 4 KiB)
+        small_words: dict[str, list[WindowedSid]] = {}
+        tail_small_words: dict[str, list[WindowedSid]] = {}
+        for entry in small:
+            if not any(len(set(n)) == 1 for n in entry.needles):
+                windowed = small_words if entry.side == 0 else tail_small_words
+                for needle in entry.needles:
+                    windowed.setdefault(needle.decode("latin-1"), []).append(
+                        WindowedSid(entry.sid, entry.window))
+        self.small = [e for e in small if any(len(set(n)) == 1 for n in e.needles)]
         self.always = always
-        self._words = (head_words, tail_words, small_words)
+        self._words = Words(head_words, tail_words, small_words, tail_small_words)
         self._make_automata()
 
     def _make_automata(self) -> None:
-        made: list[Needles | None] = []
-        for words in self._words:
-            made.append(Needles(words) if words else None)
-        self.head_ac, self.tail_ac, self.small_ac = made
+        words = self._words
+        self.head_ac = Needles(words.head) if words.head else None
+        self.tail_ac = Needles(words.tail) if words.tail else None
+        self.small_ac = Needles(words.small) if words.small else None
+        self.tail_small_ac = Needles(words.tail_small) if words.tail_small else None
 
     def __getstate__(self) -> dict[str, object]:
+        """The automata are rebuilt, not pickled; each dispatch group is pickled on its own
+        and decoded when a file first hits it (see :meth:`_group`)."""
         state = dict(self.__dict__)
         state["head_ac"] = state["tail_ac"] = state["small_ac"] = None
+        state["tail_small_ac"] = None
         state["_plans"] = {}
+        state["dispatch"] = [
+            Slot(slot.offset, slot.length,
+                  {key: group if isinstance(group, bytes)
+                   else pickle.dumps(group, protocol=pickle.HIGHEST_PROTOCOL)
+                   for key, group in slot.table.items()})
+            for slot in self.dispatch]
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
@@ -262,34 +221,31 @@ class SignatureEngine:
             plan = plans.get(sid)
             if plan is None:
                 plan = plans[sid] = self._plan(sid)
-            pattern, lo, hi, end, min_size, generic, need = plan
+            src, lo, hi, end, min_size, generic, need = plan   # (unpacked: hot loop)
             if size < min_size:
                 found[sid] = None  # the file is too short for the shortest possible match
                 continue
-            if pattern is not None:
+            if src:
                 # one BOF sequence, one bounded segment: a single re.match (fixed offset) or a
                 # bounded re.search, as _bof_chain would run for it
                 buf = win.head(end)
                 if lo > len(buf) or (need and find_literal(buf, need, lo, end) < 0):
                     m = None  # (a literal every match contains is missing: memchr speed)
                 elif lo == hi:
-                    m = pattern.match(buf, lo, end)
+                    m = rx(src).match(buf, lo, end)
                 else:
-                    m = pattern.search(buf, lo, end)
+                    m = rx(src).search(buf, lo, end)
                     if m is not None and m.start() > hi:
                         m = None
-                found[sid] = None if m is None else Hit("", sid, ((m.start(),
-                                                                   m.end() - m.start()),),
-                                                        generic)
+                found[sid] = None if m is None else Hit(
+                    "", sid, (Position(m.start(), m.end() - m.start()),), generic)
                 continue
             sig = self.signatures[sid]
             pos = match_signature(sig, win, cap)
             found[sid] = None if pos is None else Hit("", sid, tuple(pos), generic)
 
-    def _plan(self, sid: int) -> _Plan:
-        """How to verify ``sid``: (pattern or None, lowest start, highest start, end bound,
-        shortest file that can match, generic, a literal the match must contain when the
-        regex would crawl a wide window to find it)."""
+    def _plan(self, sid: int) -> Plan:
+        """How to verify ``sid`` (see :class:`Plan`)."""
         sig = self.signatures[sid]
         min_size = 0
         for seq in sig.sequences:
@@ -307,8 +263,9 @@ class SignatureEngine:
                 width = hi + length - seg.gap_min
                 need = seg.literal if len(seg.literal) >= 3 and width > 64 \
                     and not seg.src.startswith(re.escape(seg.literal)) else b""
-                return (rx(seg.src), seg.gap_min, hi, hi + length, min_size, sig.generic, need)
-        return None, 0, 0, 0, min_size, sig.generic, b""
+                return Plan(seg.src, seg.gap_min, hi, hi + length, min_size, sig.generic,
+                             need)
+        return Plan(b"", 0, 0, 0, min_size, sig.generic, b"")
 
     def _search_candidates(self, win: Window) -> set[int]:
         cands: set[int] = set(self.always)
@@ -320,6 +277,14 @@ class SignatureEngine:
             for i, end in self.small_ac.first_ends(head[:SMALL_WINDOW]).items():
                 for sid, window in values[i]:
                     if end <= window:  # the needle's first occurrence ends inside its window
+                        cands.add(sid)
+        if self.tail_small_ac is not None and win.size:
+            tail = win.tail(SMALL_WINDOW)
+            length = len(tail)
+            values = self.tail_small_ac.values
+            for i, start in self.tail_small_ac.last_starts(tail).items():
+                for sid, window in values[i]:
+                    if start >= length - window:  # the needle lies in its window at EOF
                         cands.add(sid)
         for sid, side, needles, window in self.small:
             if side == 0:
@@ -333,13 +298,13 @@ class SignatureEngine:
                     cands.add(sid)
                     break
         if self.head_ac is not None and head:
-            values = self.head_ac.values
+            sids = self.head_ac.values
             for i in self.head_ac.found(head):
-                cands.update(values[i])
+                cands.update(sids[i])
         if self.tail_ac is not None and win.size:
-            values = self.tail_ac.values
+            sids = self.tail_ac.values
             for i in self.tail_ac.found(win.tail(self.max_bytes + SCAN_SLACK)):
-                cands.update(values[i])
+                cands.update(sids[i])
         return cands
 
     def match(self, win: Window, exhaustive: bool = False) -> list[Hit]:
@@ -348,12 +313,15 @@ class SignatureEngine:
             return []
         head = win.head(self.head_need)
         hlen = len(head)
-        cands: list[_Entry] = []
+        cands: list[Entry] = []
         for off, n, table in self.dispatch:
             if off >= hlen:
                 break
-            got = table.get(head[off:off + n])
+            key = head[off:off + n]
+            got = table.get(key)
             if got is not None:
+                if isinstance(got, bytes):   # first hit in this process: decode the group
+                    got = table[key] = decode_group(got)
                 entries, sub = got
                 cands.extend(entries)
                 if sub is not None:
@@ -373,8 +341,9 @@ class SignatureEngine:
                 if whole and entry.needle and find_literal(head, entry.needle) < 0:
                     continue
                 if entry.trivial and entry.end <= hlen:
-                    found[entry.sid] = Hit("", entry.sid, ((entry.end - entry.length,
-                                                            entry.length),), entry.generic)
+                    found[entry.sid] = Hit("", entry.sid, (Position(entry.end - entry.length,
+                                                                    entry.length),),
+                                           entry.generic)
                 else:
                     verify.append(entry.sid)
         if verify:

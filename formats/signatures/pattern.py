@@ -287,9 +287,29 @@ def to_regex(tokens: tuple[Token, ...] | list[Token]) -> bytes:
         elif isinstance(tok, Gap):
             parts.append(_gap(tok, lazy=False))
         else:
-            parts.append(b"(?:" + b"|".join(to_regex(o) for o in tok.options) + b")")
+            single = _single_bytes(tok)
+            if single is not None:   # (0A|0D|20|30|...): one class compiles and runs faster
+                parts.append(_class(single))
+            else:
+                parts.append(b"(?:" + b"|".join(to_regex(o) for o in tok.options) + b")")
         i += 1
     return b"".join(parts)
+
+
+def _single_bytes(alt: Alt) -> frozenset[int] | None:
+    """The bytes of an alternation whose every option is exactly one byte, else None."""
+    members: set[int] = set()
+    for option in alt.options:
+        if len(option) != 1:
+            return None
+        tok = option[0]
+        if isinstance(tok, Lit) and len(tok.data) == 1:
+            members.add(tok.data[0])
+        elif isinstance(tok, ByteSet):
+            members |= tok.members
+        else:
+            return None
+    return frozenset(members)
 
 
 def _gap(tok: Gap, lazy: bool) -> bytes:

@@ -57,14 +57,32 @@ class ZipDirectory:
         self._wanted = wanted
         self.problems: list[str] = budget.problems if budget is not None else []
         self._budget = budget if budget is not None else ReadBudget(self.problems)
+        # the wanted names as their raw bytes under each of the two encodings a ZIP may use:
+        # a jar lists thousands of members, and decoding every name cost more than the rest
+        self._wanted_utf8 = frozenset(w.encode("utf-8") for w in wanted) if wanted else None
+        self._wanted_cp437 = frozenset(_cp437(w) for w in wanted) - {b""} if wanted else None
         self.entries: dict[str, ZipEntry] = {}
-        self.names: list[str] = []
+        #: every member name as stored, and its UTF-8 flag (decoded only if asked, see names)
+        self._raw: list[bytes] = []
+        self._utf8: list[bool] = []
+        self._names: list[str] | None = None
         self._sorted: list[str] | None = None
         try:
             self._read_directory()
         except (struct.error, ValueError, OSError):
             self.entries = {}
-            self.names = []
+            self._raw, self._utf8 = [], []
+
+    @property
+    def names(self) -> list[str]:
+        """Every member name, decoded (UTF-8 when flagged, else cp437)."""
+        if self._names is None:
+            self._names = [raw.decode("utf-8" if utf8 else "cp437", "replace")
+                           for raw, utf8 in zip(self._raw, self._utf8, strict=True)]
+        return self._names
+
+    def __bool__(self) -> bool:
+        return bool(self._raw)
 
     def _note(self, problem: str) -> None:
         text = f"ZIP {problem}"
@@ -114,21 +132,24 @@ class ZipDirectory:
         pos = 0
         unpack = _CDH_STRUCT.unpack_from
         entries = self.entries
-        names = self.names
-        wanted = self._wanted
+        raw_names, raw_utf8 = self._raw, self._utf8
+        wanted_utf8, wanted_cp437 = self._wanted_utf8, self._wanted_cp437
         while pos + 46 <= len(data):
             (sig, flags, method, csize, usize, nlen, xlen, clen, offset) = unpack(data, pos)
             if sig != _CDH:
                 break
-            if len(names) >= MAX_ENTRIES:
+            if len(raw_names) >= MAX_ENTRIES:
                 self._note(f"more than {MAX_ENTRIES} entries; the rest were not read")
                 break
             raw = data[pos + 46:pos + 46 + nlen]
-            name = raw.decode("utf-8" if flags & 0x800 else "cp437", "replace")
-            names.append(name)
-            if wanted is not None and name not in wanted:
+            utf8 = bool(flags & 0x800)
+            raw_names.append(raw)
+            raw_utf8.append(utf8)
+            if wanted_utf8 is not None and wanted_cp437 is not None and raw not in (
+                    wanted_utf8 if utf8 else wanted_cp437):
                 pos += 46 + nlen + xlen + clen
                 continue
+            name = raw.decode("utf-8" if utf8 else "cp437", "replace")
             if csize == 0xFFFFFFFF or usize == 0xFFFFFFFF or offset == 0xFFFFFFFF:
                 csize, usize, offset = _zip64(data[pos + 46 + nlen:pos + 46 + nlen + xlen],
                                               csize, usize, offset)
@@ -186,6 +207,13 @@ class ZipDirectory:
             return b"".join(out)[:limit]
         except (OSError, zlib.error, struct.error):
             return b""
+
+
+def _cp437(name: str) -> bytes:
+    try:
+        return name.encode("cp437")
+    except UnicodeEncodeError:
+        return b""     # no cp437 spelling: only a UTF-8-flagged member can carry this name
 
 
 def _zip64(extra: bytes, csize: int, usize: int, offset: int) -> tuple[int, int, int]:

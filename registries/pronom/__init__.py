@@ -1,62 +1,66 @@
 """The PRONOM registry, read from a DROID signature file (+ container signature file).
 
-The default data is opf-fido's installed copy of ``DROID_SignatureFile-v109.xml`` and
-``container-signature-20200121.xml`` (Crown copyright, The National Archives, Open Government
-Licence); any newer DROID file can be passed by path. Parsed files are cached in the user cache
-directory keyed by their SHA-256, so loading V118 a second time takes milliseconds.
+The default data is the pair shipped in ``config/formats/`` (``DROID_SignatureFile_V118.xml``
+and ``container-signature-20240501.xml``, Crown copyright, The National Archives, Open
+Government Licence v3), or a newer pair installed by ``bsf signatures update`` into the user
+data folder (see :mod:`registries.pronom.datafiles`); any other file can be passed by path.
+Parsed files and the registry built from them are cached in the user cache folder keyed by the
+files' SHA-256, so a second process loads them in milliseconds. The XML parser is imported only
+when a file has to be parsed.
 """
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from bsfcore.errors import Problem, RegistryError
-from registries.model import Format, FormatKey, Registry
 from registries.pronom.cache import cached, file_sha256
-from registries.pronom.model import ContainerFile, PronomFormat, SignatureFile
-from registries.pronom.parse import parse_container_file, parse_signature_file
-from registries.pronom.records import parse_records
+from registries.pronom.datafiles import default_pair
+from registries.pronom.registry import NAMESPACE, PronomRegistry
 
-_Parsed = TypeVar("_Parsed", SignatureFile, ContainerFile)
+if TYPE_CHECKING:
+    from registries.pronom.model import ContainerFile, SignatureFile
+
+    _Parsed = TypeVar("_Parsed", SignatureFile, ContainerFile)
+else:
+    _Parsed = TypeVar("_Parsed")
 
 __all__ = [
     "NAMESPACE",
-    "ContainerFile",
-    "PronomFormat",
-    "SignatureFile",
+    "PronomRegistry",
     "default_container_file",
-    "default_pronom_dir",
-    "default_records_file",
     "default_signature_file",
     "load_container_file",
     "load_pronom_registry",
     "load_records",
     "load_signature_file",
+    "resolve_pair",
 ]
 
-NAMESPACE = "PRONOM"
-
-
-def default_pronom_dir() -> Path:
-    """opf-fido's ``conf`` directory (found without importing fido)."""
-    spec = importlib.util.find_spec("fido")
-    if spec is None or not spec.submodule_search_locations:
-        raise RegistryError([Problem(None, None, "the opf-fido package is not installed; it "
-                                     "provides the default PRONOM data (pip install opf-fido) "
-                                     "or configure formatIdentifier.DROID.signatureFile")])
-    return Path(next(iter(spec.submodule_search_locations))) / "conf"
+#: bump when PronomRegistry (or what it is built from) changes shape
+REGISTRY_FORMAT = 3
 
 
 def default_signature_file() -> Path:
-    return default_pronom_dir() / "DROID_SignatureFile-v109.xml"
+    """The DROID signature file used when none is configured (shipped or user-installed)."""
+    return default_pair().signature
 
 
 def default_container_file() -> Path:
-    return default_pronom_dir() / "container-signature-20200121.xml"
+    """The container signature file used when none is configured."""
+    return default_pair().container
+
+
+def resolve_pair(signature_file: Path | None, container_file: Path | None) -> tuple[Path, Path]:
+    """The two files actually used: the configured ones, else the defaults."""
+    if signature_file is not None and container_file is not None:
+        return Path(signature_file), Path(container_file)
+    pair = default_pair()
+    return (Path(signature_file) if signature_file is not None else pair.signature,
+            Path(container_file) if container_file is not None else pair.container)
 
 
 def _existing(path: Path, what: str) -> Path:
@@ -78,77 +82,95 @@ def _parse_cached(kind: str, parse: Callable[[Path], _Parsed], path: Path, sha: 
     return result
 
 
+def _parse_droid(path: Path) -> SignatureFile:
+    from registries.pronom.parse import parse_signature_file
+
+    return parse_signature_file(path)
+
+
+def _parse_container(path: Path) -> ContainerFile:
+    from registries.pronom.parse import parse_container_file
+
+    return parse_container_file(path)
+
+
 @lru_cache(maxsize=8)
 def _load_signature_file(path: Path, sha: str) -> SignatureFile:
-    return _parse_cached("droid", parse_signature_file, path, sha)
+    return _parse_cached("droid", _parse_droid, path, sha)
 
 
 def load_signature_file(path: Path | None = None) -> SignatureFile:
-    """The parsed DROID signature file (default: opf-fido's V109), cached by content hash."""
+    """The parsed DROID signature file (default: the shipped or installed one), cached."""
     path = _existing(Path(path) if path else default_signature_file(), "DROID signature file")
     return _load_signature_file(path.resolve(), file_sha256(path))
 
 
 @lru_cache(maxsize=8)
 def _load_container_file(path: Path, sha: str) -> ContainerFile:
-    return _parse_cached("container", parse_container_file, path, sha)
+    return _parse_cached("container", _parse_container, path, sha)
 
 
 def load_container_file(path: Path | None = None) -> ContainerFile:
-    """The parsed container signature file (default: opf-fido's 2020-01-21 one)."""
+    """The parsed container signature file (default: the shipped or installed one), cached."""
     path = _existing(Path(path) if path else default_container_file(),
                      "container signature file")
     return _load_container_file(path.resolve(), file_sha256(path))
 
 
-def pronom_format(fmt: PronomFormat, description: str | None = None) -> Format:
-    return Format(keys=(FormatKey(NAMESPACE, fmt.puid),), name=fmt.name or fmt.puid,
-                  version=fmt.version, mime_type=", ".join(fmt.mime_types) or None,
-                  description=description, extensions=fmt.extensions)
-
-
-def default_records_file() -> Path:
-    return default_pronom_dir() / "pronom-xml-v109.zip"
-
-
 @lru_cache(maxsize=4)
 def _load_records(path: Path, sha: str) -> dict[str, str]:
+    from registries.pronom.records import parse_records
+
     return cached("records", sha, lambda: parse_records(path))
 
 
-def load_records(path: Path | None = None) -> dict[str, str]:
-    """PUID -> description from PRONOM's format records (default: opf-fido's v109 zip)."""
-    path = Path(path) if path else default_records_file()
+def load_records(path: Path) -> dict[str, str]:
+    """PUID -> description from PRONOM's format records (a zip or a folder of reports)."""
+    path = Path(path)
     if path.is_dir():
+        from registries.pronom.records import parse_records
+
         return parse_records(path)
     path = _existing(path, "PRONOM records archive")
     return _load_records(path.resolve(), file_sha256(path))
 
 
+@lru_cache(maxsize=8)
+def _registry(sig: Path, sig_sha: str, cont: Path, cont_sha: str, records: Path | None,
+              records_sha: str) -> PronomRegistry:
+    def build() -> PronomRegistry:
+        from registries.pronom.registry import build_registry
+
+        descriptions = load_records(records) if records is not None else {}
+        return build_registry(load_signature_file(sig), load_container_file(cont),
+                              descriptions)
+
+    key = f"{sig_sha[:32]}-{cont_sha[:32]}-{records_sha[:16] or 'none'}"
+    registry: PronomRegistry = cached(f"pronom-registry{REGISTRY_FORMAT}", key, build)
+    registry.source = str(sig)
+    return registry
+
+
 def load_pronom_registry(signature_file: Path | None = None,
                          container_file: Path | None = None, *,
-                         records: Path | None = None) -> Registry:
+                         records: Path | None = None) -> PronomRegistry:
     """The PRONOM registry of a DROID signature file (namespace ``PRONOM``, version ``V118``).
 
-    ``container_file`` is checked (parsed and cached) so that a broken configuration fails at
-    load time; PUIDs that only a container mapping names are added as bare formats.
-    Descriptions come from PRONOM's format records: ``records`` (a zip or a directory of
-    ``puid.fmt.N.xml`` reports), else opf-fido's v109 zip. Records older than the signature
-    file simply leave the newer formats undescribed.
+    The container file (configured, else the default one) is checked too, so that a broken
+    configuration fails at load time; PUIDs that only a container mapping names are added as
+    bare formats. Descriptions come from PRONOM's format records when ``records`` (a zip or a
+    folder of ``puid.fmt.N.xml`` reports) is given; the signature files carry none.
     """
-    sigfile = load_signature_file(signature_file)
-    descriptions: dict[str, str] = {}
-    try:
-        descriptions = load_records(records)
-    except RegistryError:
-        if records is not None:
-            raise  # the default records are a bonus; configured ones must load
-    formats = {puid: pronom_format(f, descriptions.get(puid))
-               for puid, f in sigfile.formats.items()}
-    if container_file is not None or signature_file is None:
-        containers = load_container_file(container_file)
-        for puids in containers.mappings.values():
-            for puid in puids:
-                if puid not in formats:
-                    formats[puid] = Format(keys=(FormatKey(NAMESPACE, puid),), name=puid)
-    return Registry(NAMESPACE, formats.values(), source=sigfile.source, version=sigfile.label)
+    sig, cont = resolve_pair(signature_file, container_file)
+    sig = _existing(sig, "DROID signature file")
+    cont = _existing(cont, "container signature file")
+    records_sha = ""
+    if records is not None and Path(records).is_dir():
+        from registries.pronom.registry import build_registry
+
+        return build_registry(load_signature_file(sig), load_container_file(cont),
+                              load_records(Path(records)))
+    if records is not None:
+        records_sha = file_sha256(_existing(Path(records), "PRONOM records archive"))
+    return _registry(sig.resolve(), file_sha256(sig), cont.resolve(), file_sha256(cont),
+                     Path(records).resolve() if records is not None else None, records_sha)

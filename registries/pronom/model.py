@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: ``ByteSequence/@Reference`` values, normalised (re-exported)
+from registries.pronom.references import BOF as BOF
+from registries.pronom.references import EOF as EOF
+from registries.pronom.references import VARIABLE as VARIABLE
+
 
 @dataclass(frozen=True)
 class Fragment:
@@ -32,8 +37,6 @@ class SubSequence:
     right: tuple[Fragment, ...] = ()
 
 
-#: ``ByteSequence/@Reference`` values, normalised
-BOF, EOF, VARIABLE = "BOF", "EOF", "VAR"
 
 
 @dataclass(frozen=True)

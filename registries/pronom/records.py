@@ -1,4 +1,4 @@
-"""PRONOM format records (``pronom-xml-v109.zip`` in opf-fido): descriptions for the registry.
+"""PRONOM format records (``pronom-xml*.zip`` in ``formatRegistry.PRONOM.dir``): descriptions.
 
 The signature file names formats but does not describe them; PRONOM's per-format XML reports
 (``puid.fmt.96.xml`` inside a zip, or files in a directory) do. We read only

@@ -214,6 +214,17 @@ def test_archives_in_every_layout(runner: CliRunner, tmp_path: Path) -> None:
     assert by_name["dot.png"]["URI"].endswith("outer.zip!/inner/dot.png")
 
 
+def test_name_from(runner: CliRunner, tmp_path: Path) -> None:
+    asset = tmp_path / "83750349871204981"
+    asset.write_bytes(b"sloppy html<br>\n")
+    names = tmp_path / "names.csv"
+    names.write_text(f"{asset.name},index.htm\n")
+    plain = _invoke(runner, str(asset), "--csv").stdout
+    named = _invoke(runner, str(asset), "--csv", "--name-from", str(names)).stdout
+    assert ",x-fmt/111," in plain and ",fmt/96," in named
+    assert named.splitlines()[1].startswith(str(asset))     # filename stays the path
+
+
 def test_one_output_format_only(runner: CliRunner, tree: Path) -> None:
     assert runner.invoke(app, ["identify", str(tree), "--csv", "--json"]).exit_code != 0
     assert runner.invoke(app, ["identify"]).exit_code != 0

@@ -216,8 +216,10 @@ def test_markdown_false_positives_seen_in_the_wild(text: str) -> None:
 def test_markdown_refiner_trusts_another_specific_extension() -> None:
     ident = MarkdownIdentifier("md", pronom_set())
     assert ident.identify(s(MARKDOWN, "page.html"), TEXT_PREV) is None   # fmt/96 by name
-    assert ident.identify(s(MARKDOWN, "notes.md"), TEXT_PREV) is not None
     assert ident.identify(s(MARKDOWN, "notes.unknownext"), TEXT_PREV) is not None
+    # a name that already says Markdown is left to the TextSubtypeHelper (same answer)
+    assert ident.identify(s(MARKDOWN, "notes.md"), TEXT_PREV) is None
+    assert ident.answer_keys == (key("PRONOM:fmt/1149"),)
 
 
 def test_css_rejects_code_whose_prelude_is_not_a_selector() -> None:
@@ -262,3 +264,68 @@ def test_pathological_lines_stay_linear(text: str) -> None:
     """Once quadratic (a 64 KiB line took 3.7 s in the setext regex); now milliseconds."""
     assert is_markdown(text) is None
     assert csv_shape(text) is None
+
+
+# --- added with the content detectors of the identification issue ---------------------------
+
+@pytest.mark.parametrize("text", [
+    # GitHub issue template: YAML front matter (CRLF), then prose with bold and a link
+    "---\r\nname: Bug report\r\nabout: Report a bug\r\nlabels:\r\n- bug\r\n\r\n---\r\n\r\n"
+    "**Describe the bug**\r\nA clear description. See [docs](https://example.org).\r\n",
+    # licence notes: an outline of ATX headings and an HTML block
+    "## Dynalink v.5\n\n### Dynalink License\n<pre>\nCopyright (c) 2009\n\nRedistribution "
+    "and use ...\n* Redistributions of source code\n</pre>\n",
+    "# SFC64\n\n## The MIT License\n\nPermission is hereby granted, free of charge.\n",
+])
+def test_markdown_front_matter_and_outlines(text: str) -> None:
+    kinds = is_markdown(text)
+    assert kinds is not None and {"front matter", "heading outline"} & set(kinds)
+
+
+@pytest.mark.parametrize("text", [
+    "#! /usr/bin/env bash\n# Copyright someone\n\n# perform a simulation\nSOCAT=socat\n\n"
+    "# Arguments:\n#   none\n\n## Results\nif true; then echo x; fi\n",
+    "#====\n# Jetty Startup\n#\n# See documentation\n#====\n\n# To disable the warning\n"
+    "--module=home-base-warning\n\n### Common HTTP configuration\n## Scheme to use\n"
+    "# jetty.httpConfig.secureScheme=https\n",
+    "AC_DEFUN([X], [\n  AC_MSG_RESULT([found])\n])\n" * 5
+    + "[tcl_ok=$enableval], [tcl_ok=no])\n# FIXME: Currently, `LDFLAGS` is **not** used.\n"
+    "if test \"$tcl_ok\" = \"no\"; then\n  x=1\nfi\n",
+])
+def test_markdown_refuses_scripts_config_and_comments_between_code(text: str) -> None:
+    assert is_markdown(text) is None
+
+
+def test_css_parses_only_what_the_decision_needs() -> None:
+    header = b"/* " + b"licence text " * 300 + b"*/\n"          # 4 KiB of comment first
+    rule = b".item-%d { color: #%03d; margin: 0 auto; }\n"
+    big = header + b"".join(rule % (i, i % 999) for i in range(2000))
+    ident = CSSIdentifier("css", [key("PRONOM:x-fmt/224")], pronom_set())
+    m = ident.identify(s(big, "site.dat"), TEXT_PREV)
+    assert m is not None and m.key == key("PRONOM:x-fmt/224")
+    assert m.basis.endswith("rules in the first 1 KiB")
+    small = ident.identify(s(CSS, "site.dat"), TEXT_PREV)
+    assert small is not None and small.basis == "css parse: 8 rules"     # whole file parsed
+    junk = header + b"not a stylesheet { at all: really }\n" * 200
+    assert ident.identify(s(junk, "x.dat"), TEXT_PREV) is None
+
+
+def test_csv_cheap_rejection_agrees_with_the_parser() -> None:
+    import random
+
+    from formats.identifiers.csvfmt import _ragged_without_quotes
+
+    rng = random.Random(7)
+    for _ in range(300):
+        lines = [",".join("x" * rng.randrange(3) for _ in range(rng.choice((2, 3, 3, 4))))
+                 for _ in range(rng.randrange(1, 8))]
+        text = "\n".join(lines) + "\n"
+        if _ragged_without_quotes(text, ",", truncated=False):
+            assert csv_shape(text, tabular_name=True) is None
+
+
+def test_csv_trusts_a_specific_name() -> None:
+    ident = CSVIdentifier("csv", pronom_set())
+    rows = b"a,b,c\n1,2,3\n4,5,6\n7,8,9\n"
+    assert ident.identify(s(rows, "data"), TEXT_PREV) is not None
+    assert ident.identify(s(rows, "page.html"), TEXT_PREV) is None       # fmt/96 by name

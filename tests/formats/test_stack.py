@@ -161,7 +161,7 @@ def test_htm_recipe(monkeypatch: pytest.MonkeyPatch) -> None:
     The PRONOM data here mimics the DROID file the instructions complain about: fmt/96 knows
     only ``.html``, and the page is sloppy HTML that no byte signature matches (text to DROID).
     """
-    page = b"<p>Sloppy page without html or body tags</p>\n<p>second paragraph</p>\n"
+    page = b"Sloppy page without html or body tags<br>\n<p>second paragraph</p>\n"
     subtypes = [key("PRONOM:x-fmt/224"), key("PRONOM:fmt/96")]
     before = pronom_stack(monkeypatch, pronom_set(htm_in_pronom=False, htm_entry=False),
                           subtypes)

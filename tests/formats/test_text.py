@@ -57,8 +57,11 @@ def test_pronom_mapping_and_warning() -> None:
     assert (m.key, m.confidence, m.source) == (key("PRONOM:x-fmt/111"), Confidence.HEURISTIC, NAME)
     assert m.basis == "text match ASCII" and m.warning == ""
     u = ident.identify(Sample.from_bytes("Grüße\n".encode(), "readme"), None)
-    assert u is not None and u.key == key("PRONOM:x-fmt/16")
+    assert u is not None and u.key == key("PRONOM:x-fmt/111")   # as siegfried answers
     assert u.basis == "text match UTF-8 Unicode" and u.warning == "match on text only"
+    for data in ("\ufeffGrüße\n".encode(), "\ufeffGrüße\n".encode("utf-16-le")):
+        marked = ident.identify(Sample.from_bytes(data, "readme"), None)
+        assert marked is not None and marked.key == key("PRONOM:x-fmt/16")
     assert ident.identify(Sample.from_bytes(b"\x00\x01\x02binary", "a.txt"), None) is None
 
 
@@ -75,7 +78,11 @@ def test_configured_class_formats_override_defaults() -> None:
     m = ident.identify(Sample.from_bytes(b"license text\n", "license.txt"), None)
     assert m is not None and m.key == key("PRONOM:x-fmt/22")
     m8 = ident.identify(Sample.from_bytes("ü\n".encode(), "a.txt"), None)
-    assert m8 is not None and m8.key == key("PRONOM:x-fmt/16")
+    assert m8 is not None and m8.key == key("PRONOM:x-fmt/111")
+    unicode = TextHeuristicIdentifier(NAME, pronom_set(),
+                                      class_formats={"unicode": key("PRONOM:x-fmt/16")})
+    m8 = unicode.identify(Sample.from_bytes("ü\n".encode(), "a.txt"), None)
+    assert m8 is not None and m8.key == key("PRONOM:x-fmt/16")   # utf8 follows unicode
 
 
 def test_bad_class_configuration_is_a_config_error() -> None:

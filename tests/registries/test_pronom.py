@@ -1,4 +1,5 @@
-"""PRONOM registry: DROID signature files (V109 default, V118), container files, cache, safety."""
+"""PRONOM registry: the shipped V118 pair by default, user-installed pairs, container files,
+cache, safety."""
 
 from __future__ import annotations
 
@@ -43,26 +44,53 @@ def check_counts(path: Path, version: str) -> None:
     assert len(registry) >= n_formats
 
 
-def test_v109_default_from_opf_fido() -> None:
-    assert default_signature_file().name == "DROID_SignatureFile-v109.xml"
-    assert "fido" in default_signature_file().parts
-    check_counts(default_signature_file(), "V109")
+def test_default_is_the_shipped_v118_pair() -> None:
+    from registries.pronom.datafiles import packaged_dir
+
+    assert default_signature_file() == packaged_dir() / "DROID_SignatureFile_V118.xml"
+    assert default_container_file() == packaged_dir() / "container-signature-20240501.xml"
+    assert (packaged_dir() / "PRONOM-NOTICE.txt").read_text().count("Open Government Licence")
+    check_counts(default_signature_file(), "V118")
     registry = load_pronom_registry()
+    assert registry.version == "V118" and registry.container_version == "37"
     pdf = registry.get(FormatKey("PRONOM", "fmt/18"))
     assert pdf is not None and pdf.name == "Acrobat PDF 1.4 - Portable Document Format"
     assert pdf.version == "1.4" and "pdf" in pdf.extensions
     assert pdf.mime_type == "application/pdf"
     assert FormatKey("PRONOM", "fmt/96") in registry
     assert {f.key.identifier for f in registry.by_extension("htm")} >= {"fmt/96", "fmt/100"}
+    # which formats can only ever be named by their extension
+    assert registry.has_signature(FormatKey("PRONOM", "fmt/18"))
+    assert registry.has_signature(FormatKey("PRONOM", "fmt/412"))       # container only
+    assert not registry.has_signature(FormatKey("PRONOM", "fmt/938"))   # Python source
+    assert not registry.has_signature(FormatKey("DSpace", "fmt/18"))
 
 
-def test_v118(shared_dir: Path) -> None:
-    check_counts(shared_dir / "pronom" / "DROID_SignatureFile_V118.xml", "V118")
+def test_an_installed_newer_pair_is_the_default(tmp_path: Path, shared_dir: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from registries.pronom.datafiles import Installed, installed_dir, write_installed
+
+    monkeypatch.setenv("BSF_DATA_DIR", str(tmp_path / "data"))
+    folder = installed_dir()
+    folder.mkdir(parents=True)
+    text = (shared_dir / "pronom" / "DROID_SignatureFile_V118.xml").read_text()
+    newer = folder / "DROID_SignatureFile_V119.xml"
+    newer.write_text(text.replace('Version="118"', 'Version="119"', 1))
+    older = folder / "container-signature-20200101.xml"
+    older.write_bytes((shared_dir / "pronom" / "container-signature-20240501.xml").read_bytes())
+    write_installed(Installed(newer, older))
+    assert default_signature_file() == newer
+    assert default_container_file().name == "container-signature-20240501.xml"  # shipped
+    assert load_pronom_registry().version == "V119"
+    (folder / "installed.json").write_text("{not json")
+    assert default_signature_file().name == "DROID_SignatureFile_V118.xml"  # damaged: ignored
 
 
 def test_container_files(shared_dir: Path) -> None:
     for path in (default_container_file(), shared_dir / "pronom" /
                  "container-signature-20240501.xml"):
+        assert path.read_bytes() == (shared_dir / "pronom" /
+                                     "container-signature-20240501.xml").read_bytes()
         root = ET.parse(path).getroot()
         parsed = load_container_file(path)
         assert len(parsed.signatures) == len(list(root.iter("ContainerSignature")))
@@ -169,11 +197,26 @@ def test_old_layout_without_namespace_or_specificity(tmp_path: Path) -> None:
     assert not parsed.signatures[2].generic
 
 
-def test_default_registry_has_descriptions_from_pronom_records() -> None:
-    registry = load_pronom_registry()
-    pdf = registry.get(FormatKey("PRONOM", "fmt/18"))
-    assert pdf is not None and pdf.description is not None
-    assert pdf.description.startswith("Portable Document Format")
+def test_descriptions_come_from_configured_pronom_records(tmp_path: Path) -> None:
+    import zipfile
+
+    from bsfcore.settings import load_settings
+    from registries.loader import load_configured_registries
+
+    assert load_pronom_registry().get(FormatKey("PRONOM", "fmt/18")).description is None
+    pronom = tmp_path / "PRONOM"
+    pronom.mkdir()
+    with zipfile.ZipFile(pronom / "pronom-xml-v118.zip", "w") as zf:
+        zf.writestr("puid.fmt.18.xml", '<?xml version="1.0"?><PRONOM-Report xmlns="http://'
+                    'pronom.nationalarchives.gov.uk"><FormatDescription>Portable Document '
+                    "Format 1.4</FormatDescription></PRONOM-Report>")
+    cfg = tmp_path / "bsf.cfg"
+    cfg.write_text(f"formatRegistry.PRONOM.dir = {pronom}\n")
+    config, registries = load_configured_registries(load_settings(cfg))
+    assert config.pronom_records == pronom / "pronom-xml-v118.zip"
+    assert config.droid_signature_file is None  # no signature file there: the default one
+    pdf = registries.get(FormatKey("PRONOM", "fmt/18"))
+    assert pdf is not None and pdf.description == "Portable Document Format 1.4"
 
 
 def test_records_from_a_directory_and_a_hostile_zip(tmp_path: Path,

@@ -256,3 +256,9 @@ def test_deeply_nested_ole2_storages_do_not_overflow() -> None:
     assert max(ole.entries, key=len).count("/") == MAX_DEPTH - 1
     assert ole.problems == [f"OLE2 storages nest deeper than {MAX_DEPTH}; deeper entries not "
                             "listed"]
+
+
+def test_details_name_the_signature_files() -> None:
+    droid = DroidIdentifier("DROID")
+    assert droid.details == "DROID_SignatureFile_V118.xml; container-signature-20240501.xml"
+    assert droid.version == "V118; container 37"

@@ -1,25 +1,17 @@
-"""Both multi-needle backends report the same needles and first end offsets."""
+"""The multi-needle prefilter reports every needle that occurs (overlapping too) and where."""
 
 from __future__ import annotations
 
 import random
 
-import pytest
-
-from formats.signatures import needles
 from formats.signatures.needles import Needles
 
 WORDS = {"PK\x03\x04": "zip", "ab": "ab", "abc": "abc", "bc": "bc", "\xff\xe3": "mp3",
          "\x00\x00": "zeros"}
 
 
-def _backends() -> list[bool]:
-    return [False, True] if needles.fast_backend() else [False]
-
-
-@pytest.mark.parametrize("fast", _backends())
-def test_found_and_first_ends(fast: bool) -> None:
-    ac = Needles(WORDS, fast=fast)
+def test_found_and_first_ends() -> None:
+    ac = Needles(WORDS)
     buf = b"xxabcxx\xff\xe3\x00\x00\x00abc PK\x03\x04"
     names = {ac.values[i] for i in ac.found(buf)}
     assert names == {"zip", "ab", "abc", "bc", "mp3", "zeros"}  # overlapping ones too
@@ -28,14 +20,22 @@ def test_found_and_first_ends(fast: bool) -> None:
     assert ac.found(b"nothing here") == set()
 
 
-def test_backends_agree_on_random_bytes() -> None:
-    if not needles.fast_backend():
-        pytest.skip("ahocorasick_rs not installed")
+def test_agrees_with_a_naive_search_on_random_bytes() -> None:
     rng = random.Random(4)
     words = {bytes(rng.randrange(4) for _ in range(rng.randrange(2, 5))).decode("latin-1"): i
              for i in range(40)}
-    slow, fast = Needles(words, fast=False), Needles(words, fast=True)
+    ac = Needles(words)
+    needles = [w.encode("latin-1") for w in words]
     for _ in range(200):
         buf = bytes(rng.randrange(5) for _ in range(rng.randrange(0, 300)))
-        assert slow.found(buf) == fast.found(buf)
-        assert slow.first_ends(buf) == fast.first_ends(buf)
+        expected = {i for i, n in enumerate(needles) if n in buf}
+        assert ac.found(buf) == expected
+        first = {i: buf.find(n) + len(n) for i, n in enumerate(needles) if n in buf}
+        assert ac.first_ends(buf) == first
+
+
+def test_last_starts() -> None:
+    ac = Needles(WORDS)
+    buf = b"ab ab abc PK\x03\x04 ab"
+    starts = {ac.values[i]: start for i, start in ac.last_starts(buf).items()}
+    assert starts == {"ab": 15, "abc": 6, "bc": 7, "zip": 10}

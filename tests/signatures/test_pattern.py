@@ -80,3 +80,13 @@ def test_length_bounds_and_prefixes() -> None:
 def test_malformed_patterns_raise(bad: str) -> None:
     with pytest.raises(P.PatternError):
         P.parse(bad)
+
+
+def test_alternatives_of_single_bytes_become_one_class() -> None:
+    tokens = P.parse("'P5' (0A|0D|20) (30|31|[32:39])")
+    src = P.to_regex(tokens)
+    assert b"|" not in src and src.count(b"[") == 2
+    rx = re.compile(src, re.DOTALL)
+    assert rx.fullmatch(b"P5\n7") and rx.fullmatch(b"P5 0") and not rx.fullmatch(b"P5\t0")
+    mixed = P.to_regex(P.parse("(0A|0D0A)"))
+    assert b"|" in mixed                      # a two-byte option keeps the alternation

@@ -1,8 +1,9 @@
 """The conversion instructions' troubleshooting recipe, end to end, through the real engine.
 
 "DROID fails to recognize .htm files": we reproduce it with a DROID signature file whose
-PRONOM:fmt/96 lacks the ``htm`` extension (opf-fido's V109 with that one line removed, built in
-the test), so a sloppy ``.htm`` fragment comes out as Plain Text. Then, exactly as the
+PRONOM:fmt/96 lacks the ``htm`` extension (the shipped V118 with that one line removed, built in
+the test), so a sloppy ``.htm`` fragment (one that does not even start with a tag, which the
+markup detector would recognise) comes out as Plain Text. Then, exactly as the
 instructions say: a Provisional entry with the extension, the entry as a synonym of
 PRONOM:fmt/96 in the archive, the Provisional key in TextSubtypeHelper's subtypes, re-identify
 in the workbench -> PRONOM:fmt/96, with the change in the history.
@@ -27,7 +28,7 @@ from formats.model import Confidence
 from tests.workbench.conftest import HTML, TEXT, Archive
 
 runner = CliRunner()
-FRAGMENT = b"<p>Minutes of the <b>1987</b> meeting</p>\n<p>Present: all.</p>\n"
+FRAGMENT = b"Minutes of the <b>1987</b> meeting<br>\nPresent: all.<br>\n"
 
 CONFIG = """# Test site: the instructions' PRONOM case.
 db.url = {db}
