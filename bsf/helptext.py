@@ -25,7 +25,6 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import typer
-from rich.markup import escape
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 from typer.models import DefaultPlaceholder
 
@@ -47,6 +46,8 @@ def normalise_help(text: str | None) -> str | None:
                 lines[-1] = f"{lines[-1]} {line.strip()}"
             else:
                 lines.append(line)
+        from rich.markup import escape  # only when help is shown: start-up stays small
+
         paragraphs.append("\n".join(escape(line) for line in lines))
     return "\n\n".join(paragraphs)
 
@@ -89,9 +90,16 @@ def _usage_name(param: TyperArgument) -> Callable[[], str]:
 
 
 def _polish(command: TyperCommand | TyperGroup) -> None:
-    command.help = normalise_help(command.help)
     for param in command.params:
         _plain_param(param)
+
+
+def _normalise(command: TyperCommand | TyperGroup) -> None:
+    """Normalise a command's help text the first time help is shown, not when the command is
+    built: a command that only runs (``bsf identify FILE``) never pays for rich's markup."""
+    if not vars(command).get("_bsf_normalised"):
+        command.help = normalise_help(command.help)
+        vars(command)["_bsf_normalised"] = True
 
 
 class BsfCommand(TyperCommand):
@@ -100,6 +108,14 @@ class BsfCommand(TyperCommand):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _polish(self)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _normalise(self)
+        super().format_help(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        _normalise(self)
+        return super().get_short_help_str(limit)
 
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)
@@ -114,6 +130,14 @@ class BsfGroup(TyperGroup):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _polish(self)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        _normalise(self)
+        super().format_help(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        _normalise(self)
+        return super().get_short_help_str(limit)
 
     def get_help_option(self, ctx: Any) -> Any:
         option = super().get_help_option(ctx)

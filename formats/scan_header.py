@@ -12,12 +12,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import NamedTuple
 
-from bsfcore.errors import BsfError
 from formats.stack import IdentifierStack
 from registries.model import RegistrySet
+from registries.pronom.inuse import SignatureFilesInfo
 
 
 class IdentifierLine(NamedTuple):
@@ -46,25 +45,21 @@ def _rfc3339(text: str | None) -> str:
 
 
 def describe_run(registries: RegistrySet, stack: IdentifierStack,
-                 container_file: Path | None = None) -> RunInfo:
-    """The header facts for a scan with ``stack`` over ``registries``."""
+                 files: SignatureFilesInfo | None = None) -> RunInfo:
+    """The header facts for a scan with ``stack`` over ``registries``; ``files`` names the
+    PRONOM pair in use (read from the files' first bytes, so every run can afford it)."""
     signature = created = ""
     lines: list[IdentifierLine] = []
     ordered = sorted(registries, key=lambda r: r.namespace != "PRONOM")  # sf's pronom first
     for registry in ordered:
         source = os.path.basename(registry.source or "")
         if registry.namespace == "PRONOM":
-            from registries import pronom
-
             signature = source
-            try:
-                sigfile = pronom.load_signature_file(Path(registry.source)
-                                                     if registry.source else None)
-                created = _rfc3339(sigfile.date)
-                container = pronom.load_container_file(container_file)
-                details = f"{source}; {os.path.basename(container.source)}"
-            except BsfError:
-                details = source
+            details = source
+            if files is not None:
+                signature = files.signature.path.name
+                created = _rfc3339(files.signature.date)
+                details = files.names
             lines.append(IdentifierLine("pronom", details))
         else:
             version = f" {registry.version}" if registry.version else ""

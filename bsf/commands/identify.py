@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import io
+import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bsf.context import CliState, err_console, out_console, state
+from bsf.context import CliState, state
 from bsfcore.errors import BsfError
 from bsfcore.progress import NO_PROGRESS
 
@@ -116,6 +117,7 @@ def _scan(st: CliState, paths: list[str], *, as_csv: bool, as_json: bool, as_dro
     from formats.stack import stack_from_settings
     from registries.config import load_format_config
     from registries.pronom.classes import load_classes
+    from registries.pronom.inuse import signature_files_in_use
     from reports.droid_writer import DroidCsvWriter
     from reports.scan import IdentifierInfo, ScanHeader
     from reports.sf_writers import SfCsvWriter, SfJsonWriter, YamlWriter
@@ -130,7 +132,9 @@ def _scan(st: CliState, paths: list[str], *, as_csv: bool, as_json: bool, as_dro
     stack, registries = stack_from_settings(st.settings)
     config = load_format_config(st.settings)
     names = load_name_map(name_from) if name_from else None
-    run = describe_run(registries, stack, config.droid_container_file)
+    files = signature_files_in_use(st.settings, counts=False) if "PRONOM" in registries \
+        else None
+    run = describe_run(registries, stack, files)
     header = ScanHeader(f"bsf {__version__}", run.signature, run.created,
                         tuple(IdentifierInfo(i.name, i.details) for i in run.identifiers),
                         algorithm)
@@ -163,7 +167,7 @@ def _scan(st: CliState, paths: list[str], *, as_csv: bool, as_json: bool, as_dro
         out.flush()
         out.detach()
     if not st.quiet:
-        err_console.print(summary_line(stats), markup=False)
+        sys.stderr.write(summary_line(stats) + "\n")  # plain text: no console to build
     if stats.unreadable:
         raise ScanHadErrors(f"{stats.unreadable} of {stats.files + stats.folders} paths could "
                             "not be read (see the errors field)")
@@ -208,6 +212,8 @@ def _compare(old: str, new: str, *, as_csv: bool, pairs: bool) -> None:
             out.detach()
         return
     from rich.table import Table
+
+    from bsf.context import out_console
 
     changed = Table(title=f"{len(result.changes)} files changed, {result.unchanged} unchanged")
     for column in ("file", "old → new", "old basis", "new basis"):

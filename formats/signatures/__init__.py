@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from formats.signatures.engine import DEFAULT_MAX_BYTES, Hit, SignatureEngine
-from formats.signatures.safety import check_signatures
 from formats.signatures.window import Window
 from registries.pronom import (
     load_container_file,
@@ -38,6 +37,7 @@ __all__ = ["DEFAULT_MAX_BYTES", "CompiledPronom", "DroidTables", "Hit", "Signatu
 
 def build_engine(sigfile: SignatureFile, max_bytes: int = DEFAULT_MAX_BYTES) -> SignatureEngine:
     from formats.signatures.compile import compile_signature
+    from formats.signatures.safety import check_signatures
 
     compiled = {sid: compile_signature(sig) for sid, sig in sigfile.signatures.items()}
     check_signatures(((sigfile.signatures[sid], c) for sid, c in compiled.items()),

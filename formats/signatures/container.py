@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 from formats.signatures.compiled import CompiledSignature
 from formats.signatures.match import match_signature
 from formats.signatures.ole2 import OleDirectory
-from formats.signatures.safety import check_signatures
 from formats.signatures.window import ReadBudget, Window
 from formats.signatures.zipdir import ZipDirectory
 from registries.pronom.references import EOF
@@ -87,6 +86,8 @@ class ContainerMatcher:
                 compiled.extend(zip(f.signatures, sigs, strict=True))
                 files.append(_File(f.path, sigs, _need(sigs)))
             containers.append(_Container(cs.id, cs.container_type, tuple(files), puids))
+        from formats.signatures.safety import check_signatures  # at build time only
+
         check_signatures(compiled, data.source, MEMBER_LIMIT)
         self.containers = containers
         # index each container under its rarest exact path: a file's directory entries then

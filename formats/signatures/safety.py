@@ -44,7 +44,7 @@ from importlib import import_module
 from typing import Any
 
 from bsfcore.errors import Problem, RegistryError
-from formats.signatures.compile import CompiledSequence, CompiledSignature, Segment
+from formats.signatures.compiled import CompiledSequence, CompiledSignature, Segment
 from formats.signatures.match import MAX_CANDIDATES
 from registries.pronom.model import EOF, VARIABLE, InternalSignature
 
