@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import multiprocessing
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
@@ -30,8 +29,6 @@ from pathlib import Path
 
 from bsfcore.errors import InputError, Problem
 from bsfcore.progress import NO_PROGRESS, Progress
-from formats.archives import archive_kind
-from formats.expand import Expander, Level, Spill
 from formats.hashing import hash_bytes, hash_file
 from formats.locations import display_path, file_uri
 from formats.model import Sample, check_regular
@@ -135,7 +132,11 @@ def identify_item(stack: IdentifierStack, item: ScanItem,
         return
     row = ScanResult(item.filename, name, size, st.st_mtime, "", match, FILE, item.parent,
                      hash=digest)
-    kind = archive_kind(match, stack.registries) if options.archives else None
+    kind = None
+    if options.archives:  # the archive readers (tarfile, lzma, warcio) load only for -z
+        from formats.archives import archive_kind
+
+        kind = archive_kind(match, stack.registries)
     if kind is None:
         yield row
         return
@@ -144,6 +145,8 @@ def identify_item(stack: IdentifierStack, item: ScanItem,
 
 def _expand(stack: IdentifierStack, row: ScanResult, kind: str, data: bytes | None,
             options: ScanOptions) -> Iterator[ScanResult]:
+    from formats.expand import Expander, Level, Spill
+
     spill = Spill()
     expander = Expander(stack, options.limits, options.hash, spill)
     abspath = os.path.abspath(row.filename)
@@ -227,6 +230,8 @@ def scan(paths: Iterable[str], stack: IdentifierStack, options: ScanOptions = Sc
                 if item.kind == FILE:
                     progress.advance()
             return
+        import multiprocessing  # only with --workers: a one-file run never pays for it
+
         methods = multiprocessing.get_all_start_methods()
         ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
         batch = workers * chunk * 4

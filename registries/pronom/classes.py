@@ -17,12 +17,14 @@ from pathlib import Path
 
 from bsfcore.errors import RegistryError
 from registries.pronom.cache import cached, file_sha256
-from registries.pronom.parse import parse_xml_bytes
-from registries.pronom.records import _MEMBER, _members
 
 
 def parse_classes(path: Path) -> dict[str, str]:
-    """PUID -> format type, from a PRONOM records zip or directory."""
+    """PUID -> format type, from a PRONOM records zip or directory (a cache miss only: the
+    parsers are imported here, so a warm run never loads them)."""
+    from registries.pronom.parse import parse_xml_bytes
+    from registries.pronom.records import _MEMBER, _members
+
     out: dict[str, str] = {}
     for name, data in _members(Path(path)):
         match = _MEMBER.match(name)
