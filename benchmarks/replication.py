@@ -16,6 +16,7 @@ database), then:
 
 from __future__ import annotations
 
+import argparse
 import os
 import resource
 import shutil
@@ -177,6 +178,16 @@ def main(items: int, url: str | None) -> None:
     shutil.rmtree(tmp)
 
 
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Replication on a demo archive: folder store vs S3 store in the same run.")
+    parser.add_argument("items", nargs="?", type=int, default=1000,
+                        help="demo archive size in items (default 1000)")
+    parser.add_argument("db_url", nargs="?", default=None,
+                        help="an empty database to build it in (default: SQLite in a temp folder)")
+    return parser.parse_args()
+
+
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1000,
-         sys.argv[2] if len(sys.argv) > 2 else None)
+    args = _arguments()
+    main(args.items, args.db_url)

@@ -1,4 +1,4 @@
-"""Ad-hoc measurements for issue 6 (workbench + reports). Run from /work/main:
+"""Measurements of the report writers and workbench re-identification (from anywhere):
 
     .venv/bin/python benchmarks/workbench.py writers 100000
     .venv/bin/python benchmarks/workbench.py writers 1000000
@@ -9,15 +9,15 @@ Each prints rate and peak RSS (ru_maxrss) of its own process.
 """
 from __future__ import annotations
 
+import argparse
 import io
-import os
 import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, os.getcwd())
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def rss() -> float:
@@ -126,5 +126,14 @@ def reidentify(n: int) -> None:
     print(f"raw stack.identify on the same files {k / dt:>8,.0f}/s")
 
 
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description="Report writers (rows/s, flat memory) and workbench re-identification.")
+    parser.add_argument("measure", choices=["writers", "reidentify"])
+    parser.add_argument("count", type=int, help="rows (writers) or bitstreams (reidentify)")
+    return parser.parse_args()
+
+
 if __name__ == "__main__":
-    {"writers": writers, "reidentify": reidentify}[sys.argv[1]](int(sys.argv[2]))
+    args = _arguments()
+    {"writers": writers, "reidentify": reidentify}[args.measure](args.count)
