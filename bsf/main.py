@@ -9,6 +9,7 @@ imported and built (:func:`app_for`): ``bsf identify FILE`` must start in a frac
 
 from __future__ import annotations
 
+import os
 import sys
 from functools import cache
 from typing import Annotated
@@ -16,7 +17,7 @@ from typing import Annotated
 import typer
 
 from bsf.commands import COMMAND_MODULES, GROUP_MODULES, add_command, group
-from bsf.context import CliState
+from bsf.context import CliState, teardown_skippable
 from bsf.helptext import polish
 from bsfcore import __version__
 from bsfcore.errors import BsfError
@@ -139,6 +140,10 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     try:
         app_for(args)(args=args, prog_name="bsf")
+    except SystemExit as done:
+        if argv is None:
+            _end_now_if_allowed(done.code)
+        raise
     except Exception as exc:
         error = _as_bsf_error(exc)
         if error is None or debug:
@@ -148,7 +153,29 @@ def main(argv: list[str] | None = None) -> None:
         from bsf.context import err_console
 
         err_console.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
+        if argv is None:
+            _end_now_if_allowed(error.exit_code)
         sys.exit(error.exit_code)
+
+
+def _end_now_if_allowed(code: object) -> None:
+    """End the process without the interpreter's teardown when the command said it may
+    (:func:`bsf.context.skip_teardown`); otherwise return and let the exit go on as usual."""
+    if not teardown_skippable():
+        return
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:  # sys.exit("message"): printed and status 1, as the interpreter would
+        sys.stderr.write(f"{code}\n")
+        status = 1
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:
+        return  # let the normal exit report it
+    os._exit(status)
 
 
 def _as_bsf_error(exc: Exception) -> BsfError | None:

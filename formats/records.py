@@ -46,8 +46,8 @@ class ScanRecord:
     """Everything a writer prints for one row (plain values; reports/ formats them)."""
 
     filename: str            # sf's filename: as given, archive members as ``a.zip#x``
-    abspath: str             # DROID's FILE_PATH
-    uri: str                 # DROID's URI (exact bytes, percent-encoded)
+    abspath: str             # DROID's FILE_PATH ("" unless the context asks for it)
+    uri: str                 # DROID's URI (exact bytes, percent-encoded; likewise)
     name: str                # the name that drove extension matching (DROID's NAME)
     kind: str                # file, folder or container
     parent: str              # filename of the row that holds this one ("" at the top)
@@ -78,13 +78,16 @@ class RecordContext:
     classes: Mapping[str, str] = field(default_factory=dict)
     #: the namespace an UNKNOWN row is written with (sf: the identifier that said so)
     unknown_namespace: str = "pronom"
+    #: work out DROID's FILE_PATH and URI (an absolute path and a per-segment percent-encoding
+    #: per row: a tenth of a whole sf-layout scan, for columns only the DROID writer prints)
+    droid_locations: bool = True
 
 
-def context_for(registries: RegistrySet | None, classes: Mapping[str, str] | None = None
-                ) -> RecordContext:
+def context_for(registries: RegistrySet | None, classes: Mapping[str, str] | None = None,
+                *, droid_locations: bool = True) -> RecordContext:
     namespaces = list(registries.namespaces) if registries is not None else []
     unknown = "PRONOM" if "PRONOM" in namespaces else (namespaces[0] if namespaces else "")
-    return RecordContext(registries, classes or {}, unknown.lower())
+    return RecordContext(registries, classes or {}, unknown.lower(), droid_locations)
 
 
 def sf_basis(basis: str, extension: str, extensions: tuple[str, ...]) -> str:
@@ -108,7 +111,9 @@ def to_record(result: ScanResult, context: RecordContext | RegistrySet | None) -
         context = context_for(context)
     registries = context.registries
     shown, clean = display_path(result.filename)
-    if result.droid_path:
+    if not context.droid_locations:
+        abspath = uri = ""
+    elif result.droid_path:
         abspath, uri = display_path(result.droid_path)[0], result.uri
     else:
         raw_abspath = os.path.abspath(result.filename)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import io
 import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bsf.context import CliState, state
+from bsf.context import CliState, skip_teardown, state
 from bsfcore.errors import BsfError
 from bsfcore.progress import NO_PROGRESS
 
@@ -130,6 +131,9 @@ def _scan(st: CliState, paths: list[str], *, as_csv: bool, as_json: bool, as_dro
         except ValueError as exc:
             raise typer.BadParameter(str(exc), param_hint="--hash") from None
     stack, registries = stack_from_settings(st.settings)
+    # The compiled signatures and registries live until the process ends: moved out of the
+    # cyclic collector's reach, full collections no longer walk them (about 7 % of a run).
+    gc.freeze()
     config = load_format_config(st.settings)
     names = load_name_map(name_from) if name_from else None
     files = signature_files_in_use(st.settings, counts=False) if "PRONOM" in registries \
@@ -143,7 +147,7 @@ def _scan(st: CliState, paths: list[str], *, as_csv: bool, as_json: bool, as_dro
                           limits=ArchiveLimits(max_members=limits[0], max_expanded=limits[1],
                                                max_ratio=limits[2]))
     records = context_for(registries, load_classes(config.pronom_records)
-                          if "PRONOM" in registries else {})
+                          if "PRONOM" in registries else {}, droid_locations=as_droid)
 
     out = io.TextIOWrapper(typer.get_binary_stream("stdout"), encoding="utf-8", newline="",
                            write_through=True)
@@ -168,6 +172,7 @@ def _scan(st: CliState, paths: list[str], *, as_csv: bool, as_json: bool, as_dro
         out.detach()
     if not st.quiet:
         sys.stderr.write(summary_line(stats) + "\n")  # plain text: no console to build
+    skip_teardown()  # output written, pool and temporary folders gone
     if stats.unreadable:
         raise ScanHadErrors(f"{stats.unreadable} of {stats.files + stats.folders} paths could "
                             "not be read (see the errors field)")

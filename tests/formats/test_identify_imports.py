@@ -39,3 +39,25 @@ def test_identify_one_file_imports_no_database_or_other_commands(tmp_path: Path)
     assert not {m for m in modules if m.startswith(("bsf.commands.", "rich."))} - {
         "bsf.commands.identify"}
     assert "formats.signatures.compile" not in modules      # the compiled cache was used
+
+
+def test_the_console_script_ends_without_teardown_but_with_all_output(tmp_path: Path) -> None:
+    """``bsf identify`` leaves through ``os._exit`` once its output is flushed: every row must
+    still arrive through a pipe, and the exit status must still say whether a path failed."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(400):
+        (folder / f"f{n:03d}.txt").write_text(f"line {n}\n" * 50)
+    cwd = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-m", "bsf", "identify", "--csv", str(folder)],
+                          capture_output=True, text=True, timeout=300, check=False, cwd=cwd)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) == 401 and lines[-1].startswith(str(folder / "f399.txt")), lines[-1:]
+    assert "identified 400 files, 1 folders" in done.stderr
+    failed = subprocess.run([sys.executable, "-m", "bsf", "identify", "--json",
+                             str(folder / "f000.txt"), str(tmp_path / "missing.txt")],
+                            capture_output=True, text=True, timeout=300, check=False, cwd=cwd)
+    assert failed.returncode == 1
+    assert json.loads(failed.stdout)["files"][1]["errors"]
+    assert "error: 1 of 2 paths could not be read" in failed.stderr
