@@ -104,6 +104,11 @@ class Phase2:
             line = "Phase 2 worker finished: no batch left to claim."
             ctx.emit(line)
             return Summary(self.key, [line], {}, False)
+        with ctx.engine.begin() as conn:
+            # Every converted row now has a format: without fresh statistics PostgreSQL plans
+            # the report's and the workbench's format filters as if the column were still
+            # empty (a web page of one format took 140 ms instead of 2 ms on 100,000 rows).
+            analyze(conn)
         return self._summary(ctx, plans)
 
     # -- planning ------------------------------------------------------------------------

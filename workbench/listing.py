@@ -128,6 +128,12 @@ def ensure_listing_indexes(engine: Engine) -> list[str]:
         with engine.begin() as conn:
             conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})"))
         created.append(name)
+    if created and engine.dialect.name == "postgresql":
+        # CREATE INDEX does not refresh the column statistics the planner weighs the new
+        # indexes with; an archive fresh from a bulk change may have none that are current.
+        tables = sorted({table for name, table, _ in wanted if name in created})
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE " + ", ".join(tables)))
     return created
 
 
@@ -281,26 +287,30 @@ def _from_for(sort: str) -> Any:
 
 def _page_ids(conn: Connection, plan: Plan, sort: str, descending: bool, offset: int,
               limit: int, cap: int) -> tuple[list[int], int, bool]:
-    """(ids of the page, total, capped) in two bounded queries.
+    """(ids of the page, total, capped) in bounded queries.
 
-    First the capped count (no rows leave the database). A small selection (at most
-    :data:`SORT_IN_MEMORY` rows, typically a selective filter) is then read as (id, sort value)
-    pairs and cut in Python: one pass over its rows, whatever the filter. A larger one is
-    dense enough that ``ORDER BY ... LIMIT/OFFSET`` along the sort column's index stops early.
+    First at most :data:`SORT_IN_MEMORY` + 1 (id, sort value) pairs are read, in no order, so
+    the database stops as soon as it has that many. A selection that fits (typically a
+    selective filter) is then counted and cut in Python: one pass over its rows, whatever the
+    filter, where a separate count would scan a second time. A larger one gets the capped
+    count (no rows leave the database) and is dense enough that ``ORDER BY ... LIMIT/OFFSET``
+    along the sort column's index stops early.
     """
     column = _sort_column(sort)
     conditions = _conditions(conn, plan)
-    total, capped = count_capped(conn, plan, cap)
-    if not capped and total <= SORT_IN_MEMORY:
-        found = conn.execute(select(_BS.c.bitstream_id, column.label("sort_value"))
-                             .select_from(_from_for(sort)).where(*conditions)).all()
+    found = conn.execute(select(_BS.c.bitstream_id, column.label("sort_value"))
+                         .select_from(_from_for(sort)).where(*conditions)
+                         .limit(SORT_IN_MEMORY + 1)).all()
+    if len(found) <= SORT_IN_MEMORY:
 
         def key(r: Any) -> tuple[bool, Any, int]:
             value = r.sort_value
             return (value is not None, value if value is not None else 0, int(r.bitstream_id))
 
         ordered = sorted(found, key=key, reverse=descending)
-        return [int(r.bitstream_id) for r in ordered[offset:offset + limit]], total, False
+        ids = [int(r.bitstream_id) for r in ordered[offset:offset + limit]]
+        return (ids, cap, True) if len(found) > cap else (ids, len(found), False)
+    total, capped = count_capped(conn, plan, cap)
     query = (select(_BS.c.bitstream_id).select_from(_from_for(sort)).where(*conditions)
              .order_by(*_order(column, sort, descending)).limit(limit).offset(offset))
     return [int(i) for i in conn.execute(query).scalars()], total, capped
