@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import fnmatch
 
+import pytest
 from sqlalchemy import insert
 
+import workbench.listing as listing_module
 from archive.schema import T16
 from formats.model import Confidence
 from tests.workbench.conftest import PDF, Archive
@@ -27,10 +29,13 @@ def _page(archive: Archive, selection: Selection, **kwargs):
         return list_page(conn, plan(conn, selection), **kwargs)
 
 
-def test_sorted_pages_in_memory_and_along_the_index(archive):
+@pytest.mark.parametrize("in_memory", [2000, 3], ids=["sorted-in-python", "sorted-by-sql"])
+def test_sorted_pages_in_memory_and_along_the_index(archive, monkeypatch, in_memory):
+    # 3: the six rows do not fit, so they are counted in SQL and the database sorts them
+    monkeypatch.setattr(listing_module, "SORT_IN_MEMORY", in_memory)
     ensure_listing_indexes(archive.engine)
     everything = Selection(all=True)
-    for cap in (100, 2):  # 2: the count is capped and the database sorts
+    for cap in (100, 2):  # 2: the count is capped
         by_id = _page(archive, everything, per_page=4, count_cap=cap)
         assert [r.bitstream_id for r in by_id.rows] == [1, 2, 3, 4]
         assert by_id.has_next and by_id.total_capped == (cap == 2)
