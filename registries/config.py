@@ -24,8 +24,8 @@ from typing import TypeVar
 from bsfcore.errors import BsfError, ConfigError, Problem
 from bsfcore.properties import Properties
 from bsfcore.settings import Settings
-from registries.dsr import packaged_formats_dir
 from registries.model import FormatKey, SupportLevel
+from registries.packaged import packaged_formats_dir
 from registries.pronom.datafiles import CONTAINER_GLOB, SIGNATURE_GLOB, newest
 
 JAVA_PACKAGE = "org.dspace.content.format."

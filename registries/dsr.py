@@ -27,6 +27,7 @@ from lxml import etree
 from bsfcore.atomic import atomic_replace
 from bsfcore.errors import BsfError, Problem, RegistryError
 from registries.model import Format, FormatKey, Registry, SupportLevel
+from registries.packaged import packaged_formats_dir
 from registries.xmlsafe import load_schema, parse_xml, validation_problems
 
 DSR_NAMESPACE = "urn:bsf:format-registry:1"
@@ -35,13 +36,6 @@ ROOT = "format-registry"
 _Q = "{" + DSR_NAMESPACE + "}"
 
 _schema_cache: dict[tuple[str, int, int], etree.XMLSchema] = {}
-
-
-def packaged_formats_dir() -> Path:
-    """The ``config/formats/`` folder shipped with bsf (documents, schema, examples)."""
-    import config.formats
-
-    return Path(config.formats.__file__).resolve().parent
 
 
 def packaged_schema() -> Path:

@@ -12,12 +12,12 @@ reported at its config line instead of silently never matching.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 from bsfcore.errors import ConfigError, Problem
 from bsfcore.settings import Settings
 from registries.config import FormatConfig, RegistrySpec, load_format_config
-from registries.dsr import load_registry_document
 from registries.model import FormatKey, Registry, RegistrySet, SupportLevel
 
 _cache: dict[tuple[str, str, int, int, bool, str, SupportLevel], Registry] = {}
@@ -31,11 +31,43 @@ def _document_registry(spec: RegistrySpec) -> Registry:
            spec.validate, str(schema) if schema else "", spec.default_support_level)
     registry = _cache.get(key)
     if registry is None:
-        registry = load_registry_document(spec.document, spec.namespace, validate=spec.validate,
-                                          schema=schema,
-                                          default_support_level=spec.default_support_level)
+        registry = _parsed_document(spec)
         _cache[key] = registry
     return registry
+
+
+def _parsed_document(spec: RegistrySpec) -> Registry:
+    """The document's registry from the user cache when this exact content (and schema) was
+    parsed and validated before, else parsed now (lxml is imported only then).
+
+    Keyed by the SHA-256 of the document and of the schema it is validated with, so an edit,
+    a replaced file or another schema always parses again; a document that fails is never
+    cached, so its error is reported every time.
+    """
+    from registries.pronom.cache import cached, file_sha256
+
+    assert spec.document is not None
+    document = spec.document
+
+    def parse() -> Registry:
+        from registries.dsr import load_registry_document
+
+        return load_registry_document(document, spec.namespace, validate=spec.validate,
+                                      schema=spec.schema,
+                                      default_support_level=spec.default_support_level)
+
+    try:
+        parts = [str(document.resolve()), file_sha256(document), spec.namespace,
+                 str(spec.validate), spec.default_support_level.name]
+        if spec.validate:
+            from registries.packaged import packaged_formats_dir
+
+            schema = Path(spec.schema) if spec.schema else packaged_formats_dir() / "formats.xsd"
+            parts.append(file_sha256(schema))
+    except OSError:
+        return parse()  # reported by the parser, with the file name
+    key = hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()
+    return cached("dsr-registry", key, parse)
 
 
 def _pronom_registry(config: FormatConfig) -> Registry:

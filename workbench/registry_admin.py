@@ -29,10 +29,10 @@ from registries.dsr import (
     DSR_NAMESPACE,
     dspace_identifier,
     load_registry_document,
-    packaged_formats_dir,
     registry_tree,
 )
 from registries.model import Format, FormatKey, RegistrySet, SupportLevel
+from registries.packaged import packaged_formats_dir
 from registries.xmlsafe import parse_xml
 from workbench.actions import require_renovated
 

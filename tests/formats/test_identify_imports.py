@@ -34,7 +34,7 @@ def test_identify_one_file_imports_no_database_or_other_commands(tmp_path: Path)
     modules = set(json.loads(done.stderr.strip().splitlines()[-1]))
     forbidden = {m for m in modules if m.split(".")[0] in (
         "sqlalchemy", "archive", "upgrade", "packager", "workbench", "replication", "pydantic",
-        "tinycss2")}
+        "tinycss2", "lxml")}
     assert not forbidden, sorted(forbidden)
     assert not {m for m in modules if m.startswith(("bsf.commands.", "rich."))} - {
         "bsf.commands.identify"}

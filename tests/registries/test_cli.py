@@ -13,7 +13,8 @@ from typer.testing import CliRunner
 
 from bsf.main import app
 from bsfcore.errors import BsfError, RegistryError
-from registries.dsr import DSR_NAMESPACE, packaged_formats_dir
+from registries.dsr import DSR_NAMESPACE
+from registries.packaged import packaged_formats_dir
 
 FORMATS = packaged_formats_dir()
 runner = CliRunner()
