@@ -15,6 +15,7 @@ and names the problem in ``problems``.
 from __future__ import annotations
 
 import bisect
+import functools
 import struct
 import zlib
 from typing import BinaryIO
@@ -59,8 +60,9 @@ class ZipDirectory:
         self._budget = budget if budget is not None else ReadBudget(self.problems)
         # the wanted names as their raw bytes under each of the two encodings a ZIP may use:
         # a jar lists thousands of members, and decoding every name cost more than the rest
-        self._wanted_utf8 = frozenset(w.encode("utf-8") for w in wanted) if wanted else None
-        self._wanted_cp437 = frozenset(_cp437(w) for w in wanted) - {b""} if wanted else None
+        spellings = _raw_spellings(wanted) if wanted else None
+        self._wanted_utf8: frozenset[bytes] | None = spellings[0] if spellings else None
+        self._wanted_cp437: frozenset[bytes] | None = spellings[1] if spellings else None
         self.entries: dict[str, ZipEntry] = {}
         #: every member name as stored, and its UTF-8 flag (decoded only if asked, see names)
         self._raw: list[bytes] = []
@@ -207,6 +209,14 @@ class ZipDirectory:
             return b"".join(out)[:limit]
         except (OSError, zlib.error, struct.error):
             return b""
+
+
+@functools.lru_cache(maxsize=16)
+def _raw_spellings(wanted: frozenset[str]) -> tuple[frozenset[bytes], frozenset[bytes]]:
+    """The wanted names as UTF-8 and as cp437 bytes, worked out once per set of names (the
+    same set serves every ZIP a container signature file is asked about)."""
+    return (frozenset(w.encode("utf-8") for w in wanted),
+            frozenset(_cp437(w) for w in wanted) - {b""})
 
 
 def _cp437(name: str) -> bytes:
