@@ -25,7 +25,7 @@ from bsfcore.errors import BsfError, ConfigError, Problem
 from bsfcore.properties import Properties
 from bsfcore.settings import Settings
 from registries.model import FormatKey, SupportLevel
-from registries.packaged import packaged_formats_dir
+from registries.packaged import packaged_formats_dir, packaged_schema
 from registries.pronom.datafiles import CONTAINER_GLOB, SIGNATURE_GLOB, newest
 
 JAVA_PACKAGE = "org.dspace.content.format."
@@ -319,7 +319,7 @@ def _complete_registry(r: _Reader, spec: RegistrySpec) -> RegistrySpec:
     return RegistrySpec(
         spec.namespace, spec.kind, spec.configured_class, document=document,
         validate=True if validate is None else validate,
-        schema=r.path(prefix + "schema") or packaged_formats_dir() / "formats.xsd",
+        schema=r.path(prefix + "schema") or packaged_schema(),
         default_support_level=level if level is not None else SupportLevel.KNOWN,
         origin=spec.origin)
 

@@ -27,7 +27,7 @@ from lxml import etree
 from bsfcore.atomic import atomic_replace
 from bsfcore.errors import BsfError, Problem, RegistryError
 from registries.model import Format, FormatKey, Registry, SupportLevel
-from registries.packaged import packaged_formats_dir
+from registries.packaged import packaged_schema
 from registries.xmlsafe import load_schema, parse_xml, validation_problems
 
 DSR_NAMESPACE = "urn:bsf:format-registry:1"
@@ -36,10 +36,6 @@ ROOT = "format-registry"
 _Q = "{" + DSR_NAMESPACE + "}"
 
 _schema_cache: dict[tuple[str, int, int], etree.XMLSchema] = {}
-
-
-def packaged_schema() -> Path:
-    return packaged_formats_dir() / "formats.xsd"
 
 
 def load_format_schema(path: str | os.PathLike[str] | None = None) -> etree.XMLSchema:

@@ -60,9 +60,9 @@ def _parsed_document(spec: RegistrySpec) -> Registry:
         parts = [str(document.resolve()), file_sha256(document), spec.namespace,
                  str(spec.validate), spec.default_support_level.name]
         if spec.validate:
-            from registries.packaged import packaged_formats_dir
+            from registries.packaged import packaged_schema
 
-            schema = Path(spec.schema) if spec.schema else packaged_formats_dir() / "formats.xsd"
+            schema = Path(spec.schema) if spec.schema else packaged_schema()
             parts.append(file_sha256(schema))
     except OSError:
         return parse()  # reported by the parser, with the file name

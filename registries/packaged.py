@@ -14,3 +14,8 @@ def packaged_formats_dir() -> Path:
     import config.formats
 
     return Path(config.formats.__file__).resolve().parent
+
+
+def packaged_schema() -> Path:
+    """The registry schema shipped with bsf (``formats.xsd``), the default for every document."""
+    return packaged_formats_dir() / "formats.xsd"

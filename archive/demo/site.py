@@ -120,7 +120,7 @@ def prepare_demo_site(root: Path | str, *, db_url: str | None = None) -> DemoSit
     A folder an earlier ``bsf demo`` made is deleted and made again; a non-empty folder
     without the marker is refused, so nothing but a demo is ever deleted.
     """
-    from registries.dsr import packaged_formats_dir
+    from registries.packaged import packaged_formats_dir
 
     site = DemoSite(Path(root).expanduser().resolve(), db_url)
     if site.root.exists():

@@ -9,9 +9,9 @@ import pytest
 from bsfcore.settings import load_settings
 from formats.model import Confidence, Sample
 from formats.stack import stack_from_settings
-from registries.config import packaged_formats_dir
 from registries.dsr import write_registry_document
 from registries.model import Format, FormatKey
+from registries.packaged import packaged_formats_dir
 
 J = "org.dspace.content.format."
 

@@ -13,10 +13,10 @@ from registries.config import (
     FormatConfig,
     default_format_config,
     load_format_config,
-    packaged_formats_dir,
 )
 from registries.loader import load_registry_set
 from registries.model import FormatKey, SupportLevel
+from registries.packaged import packaged_formats_dir
 
 FORMATS = packaged_formats_dir()
 JAVA = "org.dspace.content.format."

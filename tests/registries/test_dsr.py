@@ -14,10 +14,10 @@ from registries.dsr import (
     DSR_NAMESPACE,
     dspace_identifier,
     load_registry_document,
-    packaged_formats_dir,
     write_registry_document,
 )
 from registries.model import Format, FormatKey, RegistrySet, SupportLevel
+from registries.packaged import packaged_formats_dir
 
 FORMATS = packaged_formats_dir()
 
