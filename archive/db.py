@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -217,6 +218,18 @@ def is_postgres(engine: Engine) -> bool:
 
 def has_table(engine: Engine, name: str) -> bool:
     return inspect(engine).has_table(name)
+
+
+def analyze_tables(conn: Connection, names: Iterable[str]) -> None:
+    """Refresh PostgreSQL's planner statistics of the named tables that exist (after a bulk
+    change: without them a filter on a rewritten column is planned as if it were empty).
+    No-op on SQLite, whose planner needs none of this."""
+    if conn.dialect.name != "postgresql":
+        return
+    existing = set(inspect(conn).get_table_names())
+    wanted = [n for n in names if n in existing]
+    if wanted:
+        conn.exec_driver_sql("ANALYZE " + ", ".join(wanted))
 
 
 def is_renovated(bind: Engine | Connection) -> bool:

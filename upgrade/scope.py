@@ -28,6 +28,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from archive.db import analyze_tables
 from archive.schema import T15, T16, Tables
 
 PHASE1_SOURCE = "Upgrade15To16 Phase 1 from "
@@ -76,13 +77,9 @@ def is_upgradable(t: Tables = T16, *, first_id: int | None = None,
 def analyze(conn: Connection) -> None:
     """Refresh PostgreSQL's planner statistics of the tables the upgrade queries (after phase 0
     rewrote every bitstream row, or on a database freshly loaded). No-op on SQLite."""
-    if conn.dialect.name != "postgresql":
-        return
-    names = set(inspect(conn).get_table_names())
-    wanted = ["bitstream", "bundle2bitstream", "item2bundle", "item", "workspaceitem",
-              "community", "collection", "bsf15_bitstreamformat", "bitstreamformatregistry",
-              "externalidentifier"]
-    conn.exec_driver_sql("ANALYZE " + ", ".join(n for n in wanted if n in names))
+    analyze_tables(conn, ["bitstream", "bundle2bitstream", "item2bundle", "item",
+                          "workspaceitem", "community", "collection", "bsf15_bitstreamformat",
+                          "bitstreamformatregistry", "externalidentifier"])
 
 
 def unconverted() -> ColumnElement[bool]:

@@ -33,6 +33,7 @@ from sqlalchemy import (
     text,
 )
 
+from archive.db import analyze_tables
 from archive.schema import T16
 from formats.model import Confidence
 from workbench.selection import Plan
@@ -128,12 +129,11 @@ def ensure_listing_indexes(engine: Engine) -> list[str]:
         with engine.begin() as conn:
             conn.execute(text(f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})"))
         created.append(name)
-    if created and engine.dialect.name == "postgresql":
+    if created:
         # CREATE INDEX does not refresh the column statistics the planner weighs the new
         # indexes with; an archive fresh from a bulk change may have none that are current.
-        tables = sorted({table for name, table, _ in wanted if name in created})
         with engine.begin() as conn:
-            conn.execute(text("ANALYZE " + ", ".join(tables)))
+            analyze_tables(conn, sorted({table for name, table, _ in wanted if name in created}))
     return created
 
 
