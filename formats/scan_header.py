@@ -3,8 +3,8 @@
 Read from the data actually in use, never hard-coded: the PRONOM registry's signature file (its
 name, its ``DateCreated`` as sf's ``created``), the container signature file the configuration
 names (else the default one), every other registry's document, and the identifier stack's
-names under ``bsf``. siegfried writes ``pronom`` with ``DROID_SignatureFile_V118.xml;
-container-signature-20240501.xml``; bsf writes the same for the same data.
+names under ``bsf``. siegfried writes ``pronom`` with ``DROID_SignatureFile_V122.xml;
+container-signature-20260119.xml``; bsf writes the same for the same data.
 """
 
 from __future__ import annotations

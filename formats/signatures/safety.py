@@ -27,9 +27,9 @@ so a hostile or broken signature file fails when it is loaded instead of stallin
 identification; what is accepted explores a fixed number of paths per file, whatever the file
 holds.
 
-The real PRONOM data stays well below both: in V118 and the 2024 container file the most
+The real PRONOM data stays well below both: in V118 and V122 (the same figures for both) the most
 ambiguous pattern (``<?xml`` with two runs of optional whitespace) has 31 ways, the costliest
-sequence (a TIFF chain of four segments) about 2^26 paths, all of V118 together about 2^28.
+sequence (a TIFF chain of four segments) about 2^25 paths, all of one file together about 2^28.
 The estimate is an upper bound: on crafted files the real PRONOM signatures match in
 milliseconds, while the ambiguous patterns a hostile file writes are estimated closely.
 """
@@ -53,12 +53,13 @@ from registries.pronom.model import EOF, VARIABLE, InternalSignature
 sre: Any = import_module("re._parser")
 C: Any = import_module("re._constants")
 
-#: the most ways one pattern may reach one end position (V118's most ambiguous has 31; with 64,
-#: the worst accepted pattern takes some 0.4 s on a 64 KiB window: benchmarks/hostile.py)
+#: the most ways one pattern may reach one end position (the most ambiguous of V118 and V122
+#: has 31; with 64, the worst accepted pattern takes some 0.4 s on a 64 KiB window:
+#: benchmarks/hostile.py)
 MAX_AMBIGUITY = 64
 #: the most paths the matcher may explore for one sequence in one file
 MAX_PATHS = 1 << 28
-#: ... and for all the sequences of one signature file together (V118: about 2^28)
+#: ... and for all the sequences of one signature file together (V118 and V122: about 2^28)
 MAX_TOTAL_PATHS = 1 << 31
 #: counts above this are "too many" (keeps the arithmetic small on hostile input)
 _CAP = 1 << 62

@@ -1,7 +1,7 @@
 """The PRONOM registry, read from a DROID signature file (+ container signature file).
 
-The default data is the pair shipped in ``config/formats/`` (``DROID_SignatureFile_V118.xml``
-and ``container-signature-20240501.xml``, Crown copyright, The National Archives, Open
+The default data is the pair shipped in ``config/formats/`` (``DROID_SignatureFile_V122.xml``
+and ``container-signature-20260119.xml``, Crown copyright, The National Archives, Open
 Government Licence v3), or a newer pair installed by ``bsf signatures update`` into the user
 data folder (see :mod:`registries.pronom.datafiles`); any other file can be passed by path.
 Parsed files and the registry built from them are cached in the user cache folder keyed by the
@@ -154,7 +154,7 @@ def _registry(sig: Path, sig_sha: str, cont: Path, cont_sha: str, records: Path 
 def load_pronom_registry(signature_file: Path | None = None,
                          container_file: Path | None = None, *,
                          records: Path | None = None) -> PronomRegistry:
-    """The PRONOM registry of a DROID signature file (namespace ``PRONOM``, version ``V118``).
+    """The PRONOM registry of a DROID signature file (namespace ``PRONOM``, version ``V122``).
 
     The container file (configured, else the default one) is checked too, so that a broken
     configuration fails at load time; PUIDs that only a container mapping names are added as

@@ -1,6 +1,6 @@
 """A small pickle cache in the user's cache directory, keyed by a source file's SHA-256.
 
-Parsing V118 takes a few hundred milliseconds; loading the pickled form takes a few tens.
+Parsing V122 takes a few hundred milliseconds; loading the pickled form takes a few tens.
 The key includes a format version so an upgrade of bsf never reads a stale layout, and a
 corrupt or unreadable cache entry is ignored (and rebuilt), never an error.
 """

@@ -1,7 +1,7 @@
 """Where the PRONOM data comes from: the shipped pair, the user-installed pair, the configured one.
 
 bsf ships the newest DROID signature file and container signature file the team has
-(``config/formats/``: V118 and container-signature-20240501, Crown copyright, The National
+(``config/formats/``: V122 and container-signature-20260119, Crown copyright, The National
 Archives, Open Government Licence v3). ``bsf signatures update`` installs newer ones into the
 user data folder -- ``$BSF_DATA_DIR``, else ``$XDG_DATA_HOME/bsf``, else ``~/.local/share/bsf``
 -- under ``pronom/``, recorded in ``pronom/installed.json``; never into the installed package.

@@ -29,7 +29,7 @@ class SignatureFileInfo:
 
     @property
     def label(self) -> str:
-        """``V118`` for a DROID file, ``version 37`` for a container file."""
+        """``V122`` for a DROID file, ``version 40`` for a container file."""
         if self.version is None:
             return "version unknown"
         return f"V{self.version}" if self.kind == "DROID" else f"version {self.version}"
@@ -44,7 +44,7 @@ class SignatureFilesInfo:
 
     @property
     def names(self) -> str:
-        """What a report header names: ``DROID_SignatureFile_V118.xml; container-...xml``."""
+        """What a report header names: ``DROID_SignatureFile_V122.xml; container-...xml``."""
         return f"{self.signature.path.name}; {self.container.path.name}"
 
 

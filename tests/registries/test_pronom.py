@@ -1,4 +1,4 @@
-"""PRONOM registry: the shipped V118 pair by default, user-installed pairs, container files,
+"""PRONOM registry: the shipped V122 pair by default, user-installed pairs, container files,
 cache, safety."""
 
 from __future__ import annotations
@@ -44,15 +44,15 @@ def check_counts(path: Path, version: str) -> None:
     assert len(registry) >= n_formats
 
 
-def test_default_is_the_shipped_v118_pair() -> None:
+def test_default_is_the_shipped_v122_pair() -> None:
     from registries.pronom.datafiles import packaged_dir
 
-    assert default_signature_file() == packaged_dir() / "DROID_SignatureFile_V118.xml"
-    assert default_container_file() == packaged_dir() / "container-signature-20240501.xml"
+    assert default_signature_file() == packaged_dir() / "DROID_SignatureFile_V122.xml"
+    assert default_container_file() == packaged_dir() / "container-signature-20260119.xml"
     assert (packaged_dir() / "PRONOM-NOTICE.txt").read_text().count("Open Government Licence")
-    check_counts(default_signature_file(), "V118")
+    check_counts(default_signature_file(), "V122")
     registry = load_pronom_registry()
-    assert registry.version == "V118" and registry.container_version == "37"
+    assert registry.version == "V122" and registry.container_version == "40"
     pdf = registry.get(FormatKey("PRONOM", "fmt/18"))
     assert pdf is not None and pdf.name == "Acrobat PDF 1.4 - Portable Document Format"
     assert pdf.version == "1.4" and "pdf" in pdf.extensions
@@ -66,31 +66,29 @@ def test_default_is_the_shipped_v118_pair() -> None:
     assert not registry.has_signature(FormatKey("DSpace", "fmt/18"))
 
 
-def test_an_installed_newer_pair_is_the_default(tmp_path: Path, shared_dir: Path,
+def test_an_installed_newer_pair_is_the_default(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from registries.pronom.datafiles import Installed, installed_dir, write_installed
+    from registries.pronom.datafiles import Installed, installed_dir, packaged_dir, write_installed
 
     monkeypatch.setenv("BSF_DATA_DIR", str(tmp_path / "data"))
     folder = installed_dir()
     folder.mkdir(parents=True)
-    text = (shared_dir / "pronom" / "DROID_SignatureFile_V118.xml").read_text()
-    newer = folder / "DROID_SignatureFile_V119.xml"
-    newer.write_text(text.replace('Version="118"', 'Version="119"', 1))
+    text = default_signature_file().read_text()
+    newer = folder / "DROID_SignatureFile_V123.xml"
+    newer.write_text(text.replace('Version="122"', 'Version="123"', 1))
     older = folder / "container-signature-20200101.xml"
-    older.write_bytes((shared_dir / "pronom" / "container-signature-20240501.xml").read_bytes())
+    older.write_bytes(default_container_file().read_bytes())
     write_installed(Installed(newer, older))
     assert default_signature_file() == newer
-    assert default_container_file().name == "container-signature-20240501.xml"  # shipped
-    assert load_pronom_registry().version == "V119"
+    assert default_container_file() == packaged_dir() / "container-signature-20260119.xml"
+    assert load_pronom_registry().version == "V123"
     (folder / "installed.json").write_text("{not json")
-    assert default_signature_file().name == "DROID_SignatureFile_V118.xml"  # damaged: ignored
+    assert default_signature_file().name == "DROID_SignatureFile_V122.xml"  # damaged: ignored
 
 
 def test_container_files(shared_dir: Path) -> None:
     for path in (default_container_file(), shared_dir / "pronom" /
                  "container-signature-20240501.xml"):
-        assert path.read_bytes() == (shared_dir / "pronom" /
-                                     "container-signature-20240501.xml").read_bytes()
         root = ET.parse(path).getroot()
         parsed = load_container_file(path)
         assert len(parsed.signatures) == len(list(root.iter("ContainerSignature")))

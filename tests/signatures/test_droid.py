@@ -260,5 +260,5 @@ def test_deeply_nested_ole2_storages_do_not_overflow() -> None:
 
 def test_details_name_the_signature_files() -> None:
     droid = DroidIdentifier("DROID")
-    assert droid.details == "DROID_SignatureFile_V118.xml; container-signature-20240501.xml"
-    assert droid.version == "V118; container 37"
+    assert droid.details == "DROID_SignatureFile_V122.xml; container-signature-20260119.xml"
+    assert droid.version == "V122; container 40"

@@ -86,12 +86,12 @@ def settings(tmp_path: Path, base: str | None = None):  # type: ignore[no-untype
 
 def test_show_names_the_shipped_pair(data_dir: Path) -> None:
     info = signature_files_in_use(load_settings(None, environ={}))
-    assert info.signature.path == packaged_dir() / "DROID_SignatureFile_V118.xml"
-    assert (info.signature.version, info.signature.label) == ("118", "V118")
-    assert info.signature.date == "2024-04-29T13:46:04"
-    assert info.signature.counts == (2458, 2166) and info.signature.origin == "shipped"
-    assert info.container.version == "37" and info.container.date == "20240501"
-    assert info.names == "DROID_SignatureFile_V118.xml; container-signature-20240501.xml"
+    assert info.signature.path == packaged_dir() / "DROID_SignatureFile_V122.xml"
+    assert (info.signature.version, info.signature.label) == ("122", "V122")
+    assert info.signature.date == "2026-01-19T10:53:18"
+    assert info.signature.counts == (2544, 2242) and info.signature.origin == "shipped"
+    assert info.container.version == "40" and info.container.date == "20260119"
+    assert info.names == "DROID_SignatureFile_V122.xml; container-signature-20260119.xml"
     cheap = signature_files_in_use(load_settings(None, environ={}), counts=False)
     assert cheap.signature.counts is None and cheap.names == info.names
 
@@ -100,40 +100,40 @@ def test_update_from_the_default_locations(site: tuple[str, Path], data_dir: Pat
                                            tmp_path: Path) -> None:
     base, served = site
     (served / "documents").mkdir()
-    (served / "documents" / "DROID_SignatureFile_V120.xml").write_text(droid_xml(120))
+    (served / "documents" / "DROID_SignatureFile_V124.xml").write_text(droid_xml(124))
     (served / "release-notes.xml").write_text(
         "<?xml version='1.0'?><release_notes><release_note><release_date>1st May 2026"
-        "</release_date><signature_filename>DROID_SignatureFile_V120.xml"
+        "</release_date><signature_filename>DROID_SignatureFile_V124.xml"
         "</signature_filename></release_note><release_note><signature_filename>"
-        "DROID_SignatureFile_V119.xml</signature_filename></release_note></release_notes>")
-    (served / "container-signature.xml").write_text(CONTAINER.format(version=40))
+        "DROID_SignatureFile_V123.xml</signature_filename></release_note></release_notes>")
+    (served / "container-signature.xml").write_text(CONTAINER.format(version=41))
     result = update_signatures(settings(tmp_path, base), check=check_pair)
-    assert result.before.signature.label == "V118" and result.after.signature.label == "V120"
-    assert result.after.container.version == "40"
+    assert result.before.signature.label == "V122" and result.after.signature.label == "V124"
+    assert result.after.container.version == "41"
     assert {p.parent for p in result.installed} == {installed_dir()}
     assert installed_dir().is_relative_to(data_dir)
-    assert default_signature_file() == installed_dir() / "DROID_SignatureFile_V120.xml"
+    assert default_signature_file() == installed_dir() / "DROID_SignatureFile_V124.xml"
     assert default_container_file().name.startswith("container-signature-")
-    assert (packaged_dir() / "DROID_SignatureFile_V118.xml").is_file()   # package untouched
+    assert (packaged_dir() / "DROID_SignatureFile_V122.xml").is_file()   # package untouched
     again = update_signatures(settings(tmp_path, base), check=check_pair)
     assert again.installed == [] and len(again.notes) == 2                 # nothing newer
 
 
 def test_update_from_files_keeps_the_previous_pair(data_dir: Path, tmp_path: Path) -> None:
-    first = tmp_path / "DROID_SignatureFile_V119.xml"
-    first.write_text(droid_xml(119))
+    first = tmp_path / "DROID_SignatureFile_V123.xml"
+    first.write_text(droid_xml(123))
     update_signatures(settings(tmp_path), [str(first)], check=check_pair)
     second = tmp_path / "any-name.xml"
-    second.write_text(droid_xml(121))
+    second.write_text(droid_xml(125))
     container = tmp_path / "container-signature-20990101.xml"
     container.write_text(CONTAINER.format(version=99))
     result = update_signatures(settings(tmp_path), [str(second), str(container)],
                                check=check_pair)
-    assert [p.name for p in result.installed] == ["DROID_SignatureFile_V121.xml",
+    assert [p.name for p in result.installed] == ["DROID_SignatureFile_V125.xml",
                                                   "container-signature-20990101.xml"]
     record = read_installed()
     assert record is not None and record.previous_signature is not None
-    assert record.previous_signature.name == "DROID_SignatureFile_V119.xml"
+    assert record.previous_signature.name == "DROID_SignatureFile_V123.xml"
     assert record.previous_signature.is_file()                   # the previous pair is kept
 
 
@@ -176,14 +176,14 @@ def test_cli_show_and_update(site: tuple[str, Path], data_dir: Path, tmp_path: P
     from bsf.main import app
 
     base, served = site
-    (served / "DROID_SignatureFile_V122.xml").write_text(droid_xml(122))
+    (served / "DROID_SignatureFile_V123.xml").write_text(droid_xml(123))
     shown = runner.invoke(app, ["signatures", "show"])
     assert shown.exit_code == 0, shown.output
-    assert "DROID_SignatureFile_V118.xml (V118, 2024-04-29T13:46:04; 2458 formats" in shown.stdout
+    assert "DROID_SignatureFile_V122.xml (V122, 2026-01-19T10:53:18; 2544 formats" in shown.stdout
     done = runner.invoke(app, ["signatures", "update", "--from",
-                               base + "DROID_SignatureFile_V122.xml"])
+                               base + "DROID_SignatureFile_V123.xml"])
     assert done.exit_code == 0, done.output
-    assert "DROID signature file: V118 (DROID_SignatureFile_V118.xml) -> V122" in done.output
-    assert "container signature file: version 37" in done.output and "unchanged" in done.output
+    assert "DROID signature file: V122 (DROID_SignatureFile_V122.xml) -> V123" in done.output
+    assert "container signature file: version 40" in done.output and "unchanged" in done.output
     failed = runner.invoke(app, ["signatures", "update", "--from", base + "missing.xml"])
     assert failed.exit_code != 0 and "HTTP 404" in str(failed.exception)
