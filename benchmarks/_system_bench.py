@@ -40,10 +40,26 @@ SF_MANY = ("import sys, pygfried; pygfried.identify_many(sys.stdin.read().split(
            "workers=1)")
 
 
-def _best_child(cmd: list[str], rounds: int, stdin_text: str | None = None) -> Child:
-    runs = [run_child(cmd, stdin_text) for _ in range(rounds)]
+def _best(runs: list[Child]) -> Child:
     return Child(min(r.wall for r in runs), min(r.cpu for r in runs),
                  max(r.peak_mib for r in runs))
+
+
+def _best_child(cmd: list[str], rounds: int, stdin_text: str | None = None) -> Child:
+    return _best([run_child(cmd, stdin_text) for _ in range(rounds)])
+
+
+def _best_pair(ours: list[str], theirs: list[str], rounds: int,
+               stdin_text: str | None = None) -> tuple[Child, Child]:
+    """Best of ``rounds`` for two commands run turn about, as the steady state is: this
+    machine's speed drifts within minutes, and back-to-back blocks would hand the drift to
+    whichever tool ran in the faster minutes."""
+    a: list[Child] = []
+    b: list[Child] = []
+    for _ in range(rounds):
+        a.append(run_child(ours))
+        b.append(run_child(theirs, stdin_text))
+    return _best(a), _best(b)
 
 
 def system_mode(repeat: int, fido_max: int, with_fido: bool) -> int:
@@ -102,18 +118,19 @@ def system_mode(repeat: int, fido_max: int, with_fido: bool) -> int:
               f"{len(few)} files)")
 
     # -- whole process ---------------------------------------------------------------------
-    print(f"\nwhole process, warm caches (best of {max(3, repeat)}; load {load()}):")
+    print(f"\nwhole process, warm caches (best of {max(3, repeat)} interleaved rounds; "
+          f"load {load()}):")
     one = files[0]
-    bsf_one = _best_child([BSF, "identify", one], max(5, repeat))
-    sf_one = _best_child([sys.executable, "-c", SF_ONE, one], max(5, repeat))
+    bsf_one, sf_one = _best_pair([BSF, "identify", one], [sys.executable, "-c", SF_ONE, one],
+                                 max(5, repeat))
     print(f"  start-up, one file:   bsf identify {bsf_one.wall:.3f} s wall "
           f"{bsf_one.cpu:.3f} s CPU; siegfried {sf_one.wall:.3f} s wall {sf_one.cpu:.3f} s CPU")
     if with_fido:
         fido_one = _best_child([sys.executable, "-m", "fido.fido", "-q", one], 3)
         print(f"                        fido {fido_one.wall:.3f} s wall "
               f"{fido_one.cpu:.3f} s CPU")
-    bsf_all = _best_child([BSF, "identify", *files], max(3, repeat))
-    sf_all = _best_child([sys.executable, "-c", SF_MANY], max(3, repeat), "\n".join(files))
+    bsf_all, sf_all = _best_pair([BSF, "identify", *files], [sys.executable, "-c", SF_MANY],
+                                 max(3, repeat), "\n".join(files))
     print(f"  {len(files)} files:          bsf identify {bsf_all.wall:.2f} s wall "
           f"{bsf_all.cpu:.2f} s CPU ({len(files) / bsf_all.cpu:.0f} files/CPU-s); "
           f"siegfried {sf_all.wall:.2f} s wall {sf_all.cpu:.2f} s CPU")
