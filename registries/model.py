@@ -184,8 +184,11 @@ class RegistrySet:
 
     def _equivalent_keys(self, key: FormatKey) -> set[FormatKey]:
         if self._links is None:
+            # only formats with synonyms link keys: a lone key reaches nothing but itself
             links: dict[FormatKey, set[FormatKey]] = {}
             for fmt in self.formats():
+                if len(fmt.keys) < 2:
+                    continue
                 group = set(fmt.keys)
                 for k in fmt.keys:
                     links.setdefault(k, set()).update(group)
