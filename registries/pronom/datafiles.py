@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from registries.packaged import packaged_formats_dir
+
 log = logging.getLogger(__name__)
 
 DATA_ENV = "BSF_DATA_DIR"
@@ -35,13 +37,6 @@ CONTAINER_GLOB = "container-signature-*.xml"
 _ROOT_ATTRS = re.compile(rb'\s([A-Za-z]+)\s*=\s*"([^"<>]{0,64})"')
 _DROID_VERSION = re.compile(r"(?i)DROID_SignatureFile[-_]?v?(\d+)")
 _CONTAINER_DATE = re.compile(r"container-signature-(\d{8})")
-
-
-def packaged_dir() -> Path:
-    """``config/formats/`` of the installed bsf (found without importing the XML stack)."""
-    import config.formats
-
-    return Path(config.formats.__file__).resolve().parent
 
 
 def user_data_dir() -> Path:
@@ -180,14 +175,14 @@ class DefaultPair:
 
 def default_pair() -> DefaultPair:
     """The newer of the shipped and the user-installed file, for each of the two."""
-    shipped_sig = newest(packaged_dir(), SIGNATURE_GLOB)
-    shipped_cont = newest(packaged_dir(), CONTAINER_GLOB)
+    shipped_sig = newest(packaged_formats_dir(), SIGNATURE_GLOB)
+    shipped_cont = newest(packaged_formats_dir(), CONTAINER_GLOB)
     if shipped_sig is None or shipped_cont is None:
         from bsfcore.errors import Problem, RegistryError
 
-        raise RegistryError([Problem(str(packaged_dir()), None, "the shipped PRONOM data is "
-                                     "missing (reinstall bsf, or configure "
-                                     "formatIdentifier.DROID.signatureFile)")])
+        raise RegistryError([Problem(str(packaged_formats_dir()), None,
+                                     "the shipped PRONOM data is missing (reinstall bsf, or "
+                                     "configure formatIdentifier.DROID.signatureFile)")])
     sig, sig_origin = shipped_sig, "shipped"
     cont, cont_origin = shipped_cont, "shipped"
     installed = read_installed()

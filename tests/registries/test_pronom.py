@@ -45,11 +45,12 @@ def check_counts(path: Path, version: str) -> None:
 
 
 def test_default_is_the_shipped_v122_pair() -> None:
-    from registries.pronom.datafiles import packaged_dir
+    from registries.packaged import packaged_formats_dir
 
-    assert default_signature_file() == packaged_dir() / "DROID_SignatureFile_V122.xml"
-    assert default_container_file() == packaged_dir() / "container-signature-20260119.xml"
-    assert (packaged_dir() / "PRONOM-NOTICE.txt").read_text().count("Open Government Licence")
+    assert default_signature_file() == packaged_formats_dir() / "DROID_SignatureFile_V122.xml"
+    assert default_container_file() == packaged_formats_dir() / "container-signature-20260119.xml"
+    notice = (packaged_formats_dir() / "PRONOM-NOTICE.txt").read_text()
+    assert notice.count("Open Government Licence")
     check_counts(default_signature_file(), "V122")
     registry = load_pronom_registry()
     assert registry.version == "V122" and registry.container_version == "40"
@@ -68,7 +69,8 @@ def test_default_is_the_shipped_v122_pair() -> None:
 
 def test_an_installed_newer_pair_is_the_default(tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from registries.pronom.datafiles import Installed, installed_dir, packaged_dir, write_installed
+    from registries.packaged import packaged_formats_dir
+    from registries.pronom.datafiles import Installed, installed_dir, write_installed
 
     monkeypatch.setenv("BSF_DATA_DIR", str(tmp_path / "data"))
     folder = installed_dir()
@@ -80,7 +82,7 @@ def test_an_installed_newer_pair_is_the_default(tmp_path: Path,
     older.write_bytes(default_container_file().read_bytes())
     write_installed(Installed(newer, older))
     assert default_signature_file() == newer
-    assert default_container_file() == packaged_dir() / "container-signature-20260119.xml"
+    assert default_container_file() == packaged_formats_dir() / "container-signature-20260119.xml"
     assert load_pronom_registry().version == "V123"
     (folder / "installed.json").write_text("{not json")
     assert default_signature_file().name == "DROID_SignatureFile_V122.xml"  # damaged: ignored

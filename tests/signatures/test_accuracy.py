@@ -30,13 +30,13 @@ def test_skeleton_suite_accuracy(shared_dir: Path) -> None:
 
 def test_the_shipped_pair_on_the_older_skeleton_suite(shared_dir: Path) -> None:
     """The suite was made for V118; the shipped V122 misses only what PRONOM changed since."""
-    from registries.pronom.datafiles import packaged_dir
+    from registries.packaged import packaged_formats_dir
 
     suite = shared_dir / "pronom" / "skeleton-suite"
     if not suite.is_dir():
         pytest.skip("PRONOM skeleton suite not present")
-    result = measure(suite, packaged_dir() / "DROID_SignatureFile_V122.xml",
-                     packaged_dir() / "container-signature-20260119.xml")
+    result = measure(suite, packaged_formats_dir() / "DROID_SignatureFile_V122.xml",
+                     packaged_formats_dir() / "container-signature-20260119.xml")
     assert result.container_rate == 1.0
     missed = {Path(m[0]).name for m in result.misses}
     # signature 78 (fmt/61) is gone from V122, the other five signatures were rewritten

@@ -18,8 +18,9 @@ from typer.testing import CliRunner
 
 from bsfcore.settings import load_settings
 from formats.signatures import check_pair
+from registries.packaged import packaged_formats_dir
 from registries.pronom import default_container_file, default_signature_file
-from registries.pronom.datafiles import installed_dir, packaged_dir, read_installed
+from registries.pronom.datafiles import installed_dir, read_installed
 from registries.pronom.inuse import signature_files_in_use
 from registries.pronom.update import SignatureUpdateError, update_signatures
 from tests.signatures.sigbuild import Fmt, Seq, Sub, signature_xml
@@ -86,7 +87,7 @@ def settings(tmp_path: Path, base: str | None = None):  # type: ignore[no-untype
 
 def test_show_names_the_shipped_pair(data_dir: Path) -> None:
     info = signature_files_in_use(load_settings(None, environ={}))
-    assert info.signature.path == packaged_dir() / "DROID_SignatureFile_V122.xml"
+    assert info.signature.path == packaged_formats_dir() / "DROID_SignatureFile_V122.xml"
     assert (info.signature.version, info.signature.label) == ("122", "V122")
     assert info.signature.date == "2026-01-19T10:53:18"
     assert info.signature.counts == (2544, 2242) and info.signature.origin == "shipped"
@@ -114,7 +115,7 @@ def test_update_from_the_default_locations(site: tuple[str, Path], data_dir: Pat
     assert installed_dir().is_relative_to(data_dir)
     assert default_signature_file() == installed_dir() / "DROID_SignatureFile_V124.xml"
     assert default_container_file().name.startswith("container-signature-")
-    assert (packaged_dir() / "DROID_SignatureFile_V122.xml").is_file()   # package untouched
+    assert (packaged_formats_dir() / "DROID_SignatureFile_V122.xml").is_file()   # package untouched
     again = update_signatures(settings(tmp_path, base), check=check_pair)
     assert again.installed == [] and len(again.notes) == 2                 # nothing newer
 
@@ -169,7 +170,7 @@ def test_an_unreachable_server_is_one_clear_error(data_dir: Path, tmp_path: Path
         update_signatures(settings(tmp_path), [f"http://127.0.0.1:{port}/x.xml"], timeout=5)
     with pytest.raises(SignatureUpdateError, match="only http and https"):
         update_signatures(settings(tmp_path), ["ftp://127.0.0.1/x.xml"])
-    assert default_signature_file().parent == packaged_dir()
+    assert default_signature_file().parent == packaged_formats_dir()
 
 
 def test_cli_show_and_update(site: tuple[str, Path], data_dir: Path, tmp_path: Path) -> None:
