@@ -175,12 +175,13 @@ class DefaultPair:
 
 def default_pair() -> DefaultPair:
     """The newer of the shipped and the user-installed file, for each of the two."""
-    shipped_sig = newest(packaged_formats_dir(), SIGNATURE_GLOB)
-    shipped_cont = newest(packaged_formats_dir(), CONTAINER_GLOB)
+    shipped = packaged_formats_dir()
+    shipped_sig = newest(shipped, SIGNATURE_GLOB)
+    shipped_cont = newest(shipped, CONTAINER_GLOB)
     if shipped_sig is None or shipped_cont is None:
         from bsfcore.errors import Problem, RegistryError
 
-        raise RegistryError([Problem(str(packaged_formats_dir()), None,
+        raise RegistryError([Problem(str(shipped), None,
                                      "the shipped PRONOM data is missing (reinstall bsf, or "
                                      "configure formatIdentifier.DROID.signatureFile)")])
     sig, sig_origin = shipped_sig, "shipped"
